@@ -1,0 +1,80 @@
+"""Configuration of the Asana simulator: data sizes, limits and fault injection."""
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass, field
+
+ALL_FAULT_KINDS = ("500", "502", "503", "504", "drop", "slow", "429")
+
+
+def _today_midnight_utc() -> float:
+    # Generated data is anchored to the start of the current UTC day so that two simulators built
+    # with the same seed on the same day hold identical data, while still lying in the past.
+    now = time.time()
+    return float(int(now // 86400) * 86400)
+
+
+@dataclass
+class SimConfig:
+    """Every knob of the simulator. Use `small()` / `demo()` for the standard sizes."""
+
+    seed: int = 1
+    # sizes
+    n_users: int = 12
+    n_teams: int = 2
+    n_projects: int = 3
+    tasks_per_project: int = 40
+    subtask_ratio: float = 0.3
+    stories_per_task: float = 2.5
+    n_tags: int = 6
+    n_custom_fields: int = 7
+    plain_workspace_project_share: float = 0.1
+    archived_share: float = 0.1
+    multi_project_share: float = 0.05
+    # anchor of generated timestamps (epoch seconds); None = start of the current UTC day
+    now: float | None = None
+    # API behaviour
+    tokens: list[str] = field(default_factory=lambda: ["sim-token"])
+    page_token_ttl_s: float = 900.0
+    sync_token_ttl_s: float = 86400.0
+    truncation_cap: int = 10_000
+    unpaginated_cap: int = 1_000
+    users_list_cap: int = 2_000
+    rate_limit_rpm: int = 0
+    max_concurrent_gets: int = 50
+    premium: bool = True
+    # fault injection
+    fault_rate: float = 0.0
+    fault_seed: int = 0
+    fault_kinds: tuple[str, ...] = ALL_FAULT_KINDS
+    slow_s: float = 0.5
+
+    def __post_init__(self) -> None:
+        unknown = set(self.fault_kinds) - set(ALL_FAULT_KINDS)
+        if unknown:
+            raise ValueError(f"unknown fault kinds: {sorted(unknown)}")
+        self.fault_kinds = tuple(self.fault_kinds)
+        if self.now is None:
+            self.now = _today_midnight_utc()
+
+    @classmethod
+    def small(cls, seed: int = 7, **overrides) -> "SimConfig":
+        """Tiny org for unit tests: 3 projects, ~150 tasks."""
+        return dataclasses.replace(cls(seed=seed), **overrides) if overrides else cls(seed=seed)
+
+    @classmethod
+    def demo(cls, seed: int = 1, **overrides) -> "SimConfig":
+        """Demo org: ~60 users, 8 teams, ~50 projects, ~20,000 tasks incl. subtasks."""
+        cfg = cls(
+            seed=seed,
+            n_users=60,
+            n_teams=8,
+            n_projects=50,
+            tasks_per_project=300,
+            subtask_ratio=0.33,
+            stories_per_task=2.5,
+            n_tags=25,
+            n_custom_fields=7,
+        )
+        return dataclasses.replace(cfg, **overrides) if overrides else cfg

@@ -1,0 +1,472 @@
+"""Deterministic synthetic Asana organization, built from `SimConfig.seed` with one `random.Random`.
+
+Task histories are generated as value chains ending in the task's current state, so the stories agree
+with the task: the last assigned/unassigned story names the current assignee, the last section_changed
+story's new_section is the current section of the first project, the last marked_complete story is at
+completed_at, custom field and rename stories end in the current values, and modified_at is never
+before the task's last story or attachment.
+"""
+from __future__ import annotations
+
+import random
+
+from .config import SimConfig
+from .store import Store, date_of, iso_ms
+
+DAY = 86_400_000
+
+FIRST = ["Ada", "Björn", "Chloé", "Dmitri", "Eun-ji", "Fatima", "Gustavo", "Hana", "Ibrahim", "Jun", "Kai",
+         "Léa", "Mateo", "Nia", "Olu", "Priya", "Quinn", "Rafael", "Sofia", "Tomás", "Uma", "Viktor", "Wen",
+         "Xavier", "Yara", "Zoë"]
+LAST = ["Andersen", "Baptiste", "Chen", "Dubois", "Esposito", "Fischer", "García", "Hoffmann", "Ito", "Jansen",
+        "Kowalski", "Lindqvist", "Müller", "Nakamura", "O'Brien", "Petrov", "Rossi", "Schmidt", "Tanaka",
+        "Umarov", "Valdés", "Wang", "Yilmaz", "Zhang"]
+TEAMS = ["Engineering", "Design", "Marketing", "Sales", "Customer Success", "Finance", "People Ops", "Legal",
+         "Data", "Security", "Platform", "Mobile"]
+PROJ_A = ["Q3", "Website", "Mobile app", "Onboarding", "Pricing", "Data platform", "Brand", "Hiring",
+          "Launch", "Billing", "Support", "Infra", "Partner", "Analytics", "Roadmap"]
+PROJ_B = ["redesign", "migration", "plan", "rollout", "backlog", "sprint board", "roadmap", "audit",
+          "campaign", "tracker", "OKRs", "research"]
+VERBS = ["Draft", "Review", "Fix", "Update", "Ship", "Design", "Test", "Plan", "Write", "Refactor", "Migrate",
+         "Document", "Prepare", "Investigate", "Clean up", "Approve"]
+NOUNS = ["login flow", "invoice export", "landing page", "API rate limits", "release notes", "Q4 budget",
+         "customer survey", "search index", "onboarding email", "dashboard", "pricing table", "CI pipeline",
+         "style guide", "vendor contract", "data model", "sync job", "access review", "webhooks"]
+SPECIAL = ["Ünïcode ✅ 🚀", "设计评审 — 第3阶段", "日本語のタスク 📋", "Ελληνικά & “quotes”", "emoji only 🎉🔥",
+           "Tab\tand\nnewline", "Ümlaut-Prüfung (ß)", "Zürich <offsite> & more"]
+SECTIONS = ["To do", "In progress", "Review", "Blocked", "Done", "Backlog", "Next up", "Icebox"]
+COLORS = ["dark-pink", "dark-green", "dark-blue", "dark-red", "dark-teal", "dark-brown", "dark-orange",
+          "dark-purple", "dark-warm-gray", "light-pink", "light-green", "light-blue", "light-red", "none"]
+WORDS = ("the a of to and budget review customer meeting launch note draft numbers team sync follow up "
+         "blocked waiting on legal design spec feedback ✅ looks good 👍 please check attached update").split()
+
+
+class Generator:
+    def __init__(self, cfg: SimConfig):
+        self.cfg = cfg
+        self.r = random.Random(cfg.seed)
+        self.s = Store()
+        self.now = int(cfg.now * 1000)
+
+    def run(self) -> Store:
+        r, s, cfg = self.r, self.s, self.cfg
+        self.org = {"gid": s.new_gid(), "name": "Acme Corp", "is_organization": True,
+                    "email_domains": ["example.com", "acme.test"]}
+        self.plain = {"gid": s.new_gid(), "name": "Personal Projects", "is_organization": False,
+                      "email_domains": []}
+        s.add_workspace(self.org)
+        s.add_workspace(self.plain)
+        self._users()
+        self._teams()
+        self._custom_fields()
+        self._tags()
+        self._projects()
+        self._tasks()
+        s._last_write_ms = self.now
+        return s
+
+    # ------------------------------------------------------------------ people
+    def _users(self) -> None:
+        r, s = self.r, self.s
+        self.org_users, self.plain_users = [], []
+        seen: set[str] = set()
+        for i in range(self.cfg.n_users):
+            first, last = r.choice(FIRST), r.choice(LAST)
+            name = f"{first} {last}"
+            if name in seen:
+                name = f"{first} {last} {i}"
+            seen.add(name)
+            ws = []
+            if i == 0 or i % 10 != 9:
+                ws.append(self.org["gid"])
+            if i == 0 or i % 5 == 0 or i % 10 == 9:
+                ws.append(self.plain["gid"])
+            email_local = f"{first}.{last}".lower().replace("'", "").replace(" ", "")
+            u = {"gid": s.new_gid(), "name": name, "email": f"{email_local}{i}@example.com", "workspaces": ws}
+            s.add_user(u)
+            if self.org["gid"] in ws:
+                self.org_users.append(u["gid"])
+            if self.plain["gid"] in ws:
+                self.plain_users.append(u["gid"])
+        s.me = self.org_users[0]
+
+    def _teams(self) -> None:
+        r, s = self.r, self.s
+        self.team_members: dict[str, list[str]] = {}
+        self.teams = []
+        for i in range(self.cfg.n_teams):
+            name = TEAMS[i % len(TEAMS)] + ("" if i < len(TEAMS) else f" {i // len(TEAMS) + 1}")
+            g = s.new_gid()
+            t = {"gid": g, "name": name, "description": f"The {name} team", "html_description":
+                 f"<body>The <strong>{name}</strong> team</body>", "organization": self.org["gid"],
+                 "visibility": r.choice(["secret", "request_to_join", "public"]),
+                 "permalink_url": f"https://app.asana.com/0/{g}/{g}"}
+            s.add_team(t)
+            self.teams.append(g)
+            k = max(2, min(len(self.org_users), r.randint(4, 15)))
+            members = [s.me] + [u for u in r.sample(self.org_users, k) if u != s.me]
+            self.team_members[g] = members
+            for j, u in enumerate(members):
+                s.add_team_membership({"gid": s.new_gid(), "team": g, "user": u, "is_guest": r.random() < 0.05,
+                                       "is_admin": j == 0, "is_limited_access": False})
+
+    def _custom_fields(self) -> None:
+        r, s = self.r, self.s
+        specs = [("Priority", "enum", 0), ("Story points", "number", 0), ("Budget", "number", 2),
+                 ("Status note", "text", 0), ("Labels", "multi_enum", 0), ("Launch date", "date", 0),
+                 ("Reviewer", "people", 0), ("Effort", "enum", 0), ("Cost center", "text", 0)]
+        n = max(6, self.cfg.n_custom_fields)
+        self.cf_by_ws = {self.org["gid"]: [], self.plain["gid"]: []}
+        for i in range(n):
+            name, sub, prec = specs[i % len(specs)]
+            if i >= len(specs):
+                name = f"{name} {i // len(specs) + 1}"
+            self._make_cf(self.org["gid"], name, sub, prec)
+        self._make_cf(self.plain["gid"], "Mood", "enum", 0)
+        self._make_cf(self.plain["gid"], "Remark", "text", 0)
+
+    def _make_cf(self, ws: str, name: str, sub: str, prec: int) -> None:
+        r, s = self.r, self.s
+        opts = []
+        if sub in ("enum", "multi_enum"):
+            labels = {"Priority": ["Low", "Medium", "High", "🔥 Urgent"], "Labels": ["bug", "feature", "chore", "UX"],
+                      "Effort": ["S", "M", "L", "XL"], "Mood": ["😀", "😐", "😞"]}.get(name.split(" ")[0],
+                                                                                    ["Alpha", "Beta", "Gamma"])
+            for j, lab in enumerate(labels):
+                opts.append({"gid": s.new_gid(), "name": lab, "color": COLORS[j % len(COLORS)],
+                             "enabled": not (j == len(labels) - 1 and sub == "multi_enum" and r.random() < 0.5)})
+        c = {"gid": s.new_gid(), "name": name, "workspace": ws, "resource_subtype": sub,
+             "description": f"{name} ({sub})", "precision": prec if sub == "number" else 0,
+             "enum_options": opts, "is_global_to_workspace": r.random() < 0.5}
+        s.add_custom_field(c)
+        self.cf_by_ws[ws].append(c["gid"])
+
+    def _tags(self) -> None:
+        r, s = self.r, self.s
+        self.tags_by_ws = {self.org["gid"]: [], self.plain["gid"]: []}
+        names = ["urgent", "blocked", "customer", "tech-debt", "quick win", "Q3", "design", "needs review",
+                 "bug", "docs", "🚩 risk", "légal"]
+        for ws, n in ((self.org["gid"], self.cfg.n_tags), (self.plain["gid"], 2)):
+            for i in range(n):
+                g = s.new_gid()
+                name = names[i % len(names)] + ("" if i < len(names) else f"-{i}")
+                s.add_tag({"gid": g, "name": name, "workspace": ws, "color": r.choice(COLORS),
+                           "notes": "" if r.random() < 0.7 else f"About {name}",
+                           "created_at": iso_ms(self.now - r.randint(100, 730) * DAY),
+                           "permalink_url": f"https://app.asana.com/0/{g}/list"})
+                self.tags_by_ws[ws].append(g)
+
+    # ------------------------------------------------------------------ projects
+    def _projects(self) -> None:
+        r, s, cfg = self.r, self.s, self.cfg
+        n_plain = max(1, round(cfg.n_projects * cfg.plain_workspace_project_share)) if cfg.n_projects > 1 else 0
+        self.projects = []
+        for i in range(cfg.n_projects):
+            plain = i >= cfg.n_projects - n_plain
+            ws = self.plain["gid"] if plain else self.org["gid"]
+            team = None if plain else self.teams[i % len(self.teams)]
+            pool = self.plain_users if plain else self.team_members[team]
+            created = self.now - r.randint(60, 730) * DAY - r.randint(0, DAY)
+            modified = r.randint(created, self.now)
+            g = s.new_gid()
+            name = f"{r.choice(PROJ_A)} {r.choice(PROJ_B)}"
+            if i % 7 == 3:
+                name += " 🚀"
+            members = list(dict.fromkeys([pool[0]] + r.sample(pool, min(len(pool), r.randint(1, 6)))))
+            cf_pool = self.cf_by_ws[ws]
+            cfs = r.sample(cf_pool, min(len(cf_pool), r.randint(3, 6))) if not plain else list(cf_pool)
+            completed = r.random() < 0.1
+            due = date_of(created + r.randint(30, 400) * DAY) if r.random() < 0.5 else None
+            p = {"gid": g, "name": name, "workspace": ws, "team": team,
+                 "owner": r.choice(members) if r.random() < 0.9 else None,
+                 "archived": r.random() < cfg.archived_share, "color": r.choice(COLORS),
+                 "created_at": iso_ms(created), "modified_at": iso_ms(modified),
+                 "due_on": due, "start_on": date_of(created) if due and r.random() < 0.5 else None,
+                 "notes": f"Goals for {name}.", "html_notes": f"<body>Goals for <em>{name}</em>.</body>",
+                 "privacy_setting": r.choice(["public_to_workspace", "private_to_team", "private"]),
+                 "completed": completed, "completed_at": iso_ms(modified) if completed else None,
+                 "default_view": r.choice(["list", "board", "calendar", "timeline"]),
+                 "permalink_url": f"https://app.asana.com/0/{g}/{g}",
+                 "members": members, "followers": members[:2], "custom_field_settings": cfs}
+            s.add_project(p)
+            secs = []
+            n_sec = r.randint(3, 6)
+            names = r.sample(SECTIONS, n_sec)
+            if r.random() < 0.5:
+                names[0] = "Untitled section"
+            for nm in names:
+                sg = s.new_gid()
+                s.add_section({"gid": sg, "name": nm, "project": g, "created_at": iso_ms(created + r.randint(0, DAY))})
+                secs.append(sg)
+            self.projects.append((p, secs, pool, created))
+
+    # ------------------------------------------------------------------ tasks and history
+    def _tasks(self) -> None:
+        r, cfg = self.r, self.cfg
+        self.by_ws_recent: dict[str, list[str]] = {self.org["gid"]: [], self.plain["gid"]: []}
+        pending_multi = []
+        for p, secs, pool, pcreated in self.projects:
+            n = r.randint(int(cfg.tasks_per_project * 0.7), max(1, int(cfg.tasks_per_project * 1.3)))
+            # Tasks are made section by section so project order groups them by section like Asana does.
+            per_sec = sorted(r.randrange(len(secs)) for _ in range(n))
+            proj_tasks = []
+            for si in per_sec:
+                t = self._task(p["workspace"], pool, pcreated, [{"project": p["gid"], "section": secs[si]}],
+                               parent=None, cfs=p["custom_field_settings"], depth=0)
+                proj_tasks.append(t)
+                if r.random() < cfg.multi_project_share:
+                    pending_multi.append(t)
+            for t in proj_tasks:
+                if r.random() < cfg.subtask_ratio / 2:
+                    for _ in range(r.randint(1, 3)):
+                        sub = self._subtask(t, pool, p, secs)
+                        if r.random() < 0.1:
+                            self._subtask(sub, pool, p, secs)
+        # Extra project memberships are added after every project exists, with their own index keys.
+        same_ws = {}
+        for p, secs, _, _ in self.projects:
+            same_ws.setdefault(p["workspace"], []).append((p, secs))
+        for t in pending_multi:
+            others = [x for x in same_ws[t["workspace"]] if x[0]["gid"] != t["memberships"][0]["project"]]
+            for p, secs in r.sample(others, min(len(others), r.randint(1, 2))):
+                sec = r.choice(secs)
+                t["memberships"].append({"project": p["gid"], "section": sec})
+                k = self.s.next_key()
+                self.s.ix_project_tasks[p["gid"]].append(t["gid"], k)
+                self.s.ix_section_tasks[sec].append(t["gid"], k)
+                for cf in p["custom_field_settings"]:
+                    t["custom_field_values"].setdefault(cf, None)
+
+    def _subtask(self, parent: dict, pool, p, secs) -> dict:
+        memberships = []
+        if self.r.random() < 0.03 and parent["memberships"]:
+            memberships = [dict(parent["memberships"][0])]
+        return self._task(parent["workspace"], pool, self._ms(parent["created_at"]), memberships,
+                          parent=parent["gid"], cfs=p["custom_field_settings"] if memberships else [], depth=1)
+
+    @staticmethod
+    def _ms(iso: str) -> int:
+        import calendar
+        import time as _t
+        return calendar.timegm(_t.strptime(iso[:19], "%Y-%m-%dT%H:%M:%S")) * 1000 + int(iso[20:23])
+
+    def _name(self) -> str:
+        r = self.r
+        x = r.random()
+        if x < 0.04:
+            return r.choice(SPECIAL)
+        return f"{r.choice(VERBS)} {r.choice(NOUNS)}"
+
+    def _task(self, ws: str, pool: list[str], not_before: int, memberships: list[dict], parent, cfs, depth) -> dict:
+        r, s = self.r, self.s
+        now = self.now
+        created = r.randint(not_before + 60_000, max(not_before + 120_000, now - 3_600_000))
+        g = s.new_gid()
+        name = self._name()
+        x = r.random()
+        subtype = "milestone" if x < 0.02 else "approval" if x < 0.04 else "default_task"
+        assignee = r.choice(pool) if r.random() < 0.7 else None
+        due_on = due_at = start_on = None
+        if r.random() < 0.6:
+            due_ms = created + r.randint(1, 120) * DAY
+            if r.random() < 0.2:
+                due_at = iso_ms(due_ms - due_ms % 900_000)
+                due_on = due_at[:10]
+            else:
+                due_on = date_of(due_ms)
+            if r.random() < 0.3:
+                start_on = date_of(created + r.randint(0, (due_ms - created) // DAY) * DAY)
+                if start_on > due_on:
+                    start_on = None
+        completed = r.random() < 0.4
+        cfv = {}
+        for cf in cfs:
+            cfv[cf] = self._cf_value(cf, pool) if r.random() < 0.6 else None
+        tags_pool = self.tags_by_ws[ws]
+        tags = r.sample(tags_pool, r.randint(1, 2)) if tags_pool and r.random() < 0.25 else []
+        creator = r.choice(pool)
+        followers = list(dict.fromkeys([u for u in (creator, assignee) if u] + r.sample(pool, r.randint(0, 2))))
+        notes = "" if r.random() < 0.3 else " ".join(r.choice(WORDS) for _ in range(r.randint(3, 25)))
+        recent = self.by_ws_recent[ws]
+        deps = []
+        if recent and r.random() < 0.03:
+            deps = list(dict.fromkeys(r.choice(recent[-50:]) for _ in range(r.randint(1, 2))))
+        t = {"gid": g, "name": name, "resource_subtype": subtype, "workspace": ws, "parent": parent,
+             "assignee": assignee, "completed": completed, "completed_at": None, "completed_by": None,
+             "created_at": iso_ms(created), "modified_at": None, "due_on": due_on, "due_at": due_at,
+             "start_on": start_on, "start_at": None, "notes": notes,
+             "html_notes": "<body>" + notes.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") + "</body>",
+             "memberships": memberships, "tags": tags, "followers": followers, "dependencies": deps,
+             "custom_field_values": cfv, "num_likes": r.choice((0, 0, 0, 0, 1, 2)),
+             "permalink_url": f"https://app.asana.com/0/{memberships[0]['project'] if memberships else 0}/{g}"}
+        recent.append(g)
+        last = self._history(t, created, pool)
+        # Attachments count as modifications, so they too sit before modified_at.
+        if r.random() < 0.05:
+            for _ in range(r.randint(1, 2)):
+                last = max(last, self._attachment(t, created))
+        modified = last if r.random() < 0.7 or last >= now else r.randint(last, now)
+        t["modified_at"] = iso_ms(modified)
+        s.add_task(t)
+        return t
+
+    def _cf_value(self, cf: str, pool: list[str]):
+        r = self.r
+        c = self.s.custom_fields[cf]
+        sub = c["resource_subtype"]
+        if sub == "text":
+            return " ".join(r.choice(WORDS) for _ in range(r.randint(1, 4)))
+        if sub == "number":
+            return float(r.randint(0, 21)) if c["precision"] == 0 else round(r.uniform(0, 50_000), c["precision"])
+        if sub == "enum":
+            return r.choice([o["gid"] for o in c["enum_options"] if o["enabled"]])
+        if sub == "multi_enum":
+            opts = [o["gid"] for o in c["enum_options"] if o["enabled"]]
+            return r.sample(opts, r.randint(1, min(2, len(opts))))
+        if sub == "date":
+            return date_of(self.now + r.randint(-300, 300) * DAY)
+        return [r.choice(pool)]
+
+    def _attachment(self, t: dict, created: int) -> int:
+        r, s = self.r, self.s
+        ts = r.randint(created, self.now)
+        g = s.new_gid()
+        name = r.choice(["spec.pdf", "screenshot.png", "budget.xlsx", "notes.txt", "diagram – v2.svg"])
+        s.add_attachment({"gid": g, "name": name, "parent": t["gid"], "created_at": iso_ms(ts),
+                          "resource_subtype": "asana", "size": r.randint(1_000, 5_000_000), "host": "asana",
+                          "view_url": f"https://app.asana.com/app/asana/-/get_asset?asset_id={g}",
+                          "permanent_url": f"https://app.asana.com/app/asana/-/get_asset?asset_id={g}"})
+        return ts
+
+    def _history(self, t: dict, created: int, pool: list[str]) -> int:
+        """Create the task's stories; returns the time of the last one (or created)."""
+        r, s, now = self.r, self.s, self.now
+        avg = self.cfg.stories_per_task
+        k = min(int(r.random() * (2 * avg + 1)), 12)
+        kinds = r.choices(["comment", "assign", "section", "due", "cf", "name"], weights=[40, 17, 12, 12, 12, 7], k=k)
+        if t["completed"]:
+            kinds.append("complete")
+        elif r.random() < 0.05:
+            kinds.append("incomplete")
+        if not kinds:
+            return created
+        times = sorted(r.randint(created + 1000, max(created + 2000, now - 1000)) for _ in kinds)
+        # Completion is the last event when present, so completed_at is the last marked_complete story.
+        stories = []
+        groups: dict[str, list[int]] = {}
+        for i, kind in enumerate(kinds):
+            groups.setdefault(kind, []).append(i)
+        plans: list[tuple | None] = [None] * len(kinds)
+
+        def chain(final, n, pick):
+            vals = [final]
+            for _ in range(n):
+                prev = vals[-1]
+                v = pick()
+                tries = 0
+                while v == prev and tries < 5:
+                    v, tries = pick(), tries + 1
+                vals.append(v)
+            vals.reverse()
+            return vals  # v0 .. vn == final
+
+        for kind, idx in groups.items():
+            n = len(idx)
+            if kind == "assign":
+                vals = chain(t["assignee"], n, lambda: r.choice(pool) if r.random() < 0.8 else None)
+                for j, i in enumerate(idx):
+                    plans[i] = ("assign", vals[j], vals[j + 1])
+            elif kind == "section" and t["memberships"]:
+                m = t["memberships"][0]
+                secs = s.ix_project_sections[m["project"]].gids
+                vals = chain(m["section"], n, lambda: r.choice(secs))
+                for j, i in enumerate(idx):
+                    plans[i] = ("section", vals[j], vals[j + 1])
+            elif kind == "due" and t["due_on"]:
+                final = {"start_on": t["start_on"], "due_at": t["due_at"], "due_on": t["due_on"]}
+                vals = chain(final, n, lambda: {"start_on": None, "due_at": None,
+                                                "due_on": date_of(created + r.randint(1, 200) * DAY)})
+                for j, i in enumerate(idx):
+                    plans[i] = ("due", vals[j], vals[j + 1])
+            elif kind == "cf":
+                cands = [cf for cf, v in t["custom_field_values"].items() if v is not None and
+                         (s.custom_fields[cf]["resource_subtype"] in ("enum", "text") or
+                          (s.custom_fields[cf]["resource_subtype"] == "number" and s.custom_fields[cf]["precision"] == 0))]
+                if cands:
+                    cf = r.choice(cands)
+                    vals = chain(t["custom_field_values"][cf], n, lambda: self._cf_value(cf, pool))
+                    for j, i in enumerate(idx):
+                        plans[i] = ("cf", cf, vals[j], vals[j + 1])
+            elif kind == "name":
+                vals = chain(t["name"], n, self._name)
+                for j, i in enumerate(idx):
+                    plans[i] = ("name", vals[j], vals[j + 1])
+            elif kind == "complete":
+                for i in idx:
+                    plans[i] = ("complete",)
+            elif kind == "incomplete":
+                for i in idx:
+                    plans[i] = ("incomplete",)
+        if "complete" in groups:
+            # completion must be the newest story so completed_at lines up with it
+            ci = groups["complete"][0]
+            plans.append(plans.pop(ci))
+        last = created
+        for plan, ts in zip(plans, times):
+            actor = r.choice(pool)
+            if plan is None:
+                plan = ("comment",)
+            kind = plan[0]
+            if kind != "comment" and r.random() < 0.03:
+                actor = None
+            who = s.users[actor]["name"] if actor else "Asana"
+            st = {"gid": s.new_gid(), "target": t["gid"], "created_at": iso_ms(ts), "created_by": actor,
+                  "type": "system", "is_pinned": False}
+            if kind == "comment":
+                txt = " ".join(r.choice(WORDS) for _ in range(r.randint(2, 20)))
+                if r.random() < 0.05:
+                    txt += " 你好 🚀"
+                st.update(type="comment", resource_subtype="comment_added", text=txt,
+                          html_text="<body>" + txt.replace("&", "&amp;").replace("<", "&lt;") + "</body>",
+                          is_pinned=r.random() < 0.02, created_by=r.choice(pool))
+            elif kind == "assign":
+                old, new = plan[1], plan[2]
+                if new:
+                    st.update(resource_subtype="assigned", assignee=new, text=f"{who} assigned to {s.users[new]['name']}")
+                else:
+                    st.update(resource_subtype="unassigned", assignee=old,
+                              text=f"{who} unassigned from {s.users[old]['name'] if old else 'nobody'}")
+            elif kind == "section":
+                st.update(resource_subtype="section_changed", old_section=plan[1], new_section=plan[2],
+                          text=f"{who} moved this task from \"{s.sections[plan[1]]['name']}\" to \"{s.sections[plan[2]]['name']}\"")
+            elif kind == "due":
+                st.update(resource_subtype="due_date_changed", old_dates=plan[1], new_dates=plan[2],
+                          text=f"{who} changed the due date to {plan[2]['due_on']}")
+            elif kind == "cf":
+                cf, old, new = plan[1], plan[2], plan[3]
+                c = s.custom_fields[cf]
+                sub = c["resource_subtype"]
+                st.update(resource_subtype=f"{sub}_custom_field_changed", custom_field=cf,
+                          text=f"{who} changed {c['name']}")
+                if sub == "number":
+                    st["old_number_value"], st["new_number_value"] = int(old), int(new)
+                else:
+                    st[f"old_{sub}_value"], st[f"new_{sub}_value"] = old, new
+            elif kind == "name":
+                st.update(resource_subtype="name_changed", old_name=plan[1], new_name=plan[2],
+                          text=f"{who} changed the name to \"{plan[2]}\"")
+            elif kind == "complete":
+                st.update(resource_subtype="marked_complete", text=f"{who} completed this task")
+                t["completed_at"], t["completed_by"] = st["created_at"], actor
+            else:
+                st.update(resource_subtype="marked_incomplete", text=f"{who} marked this task incomplete")
+            stories.append(st)
+            last = ts
+        for st in stories:
+            s.add_story(st)
+        return last
+
+
+def generate(cfg: SimConfig) -> Store:
+    """Build the ground truth for `cfg`; same config, same data."""
+    return Generator(cfg).run()

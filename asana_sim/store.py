@@ -1,0 +1,754 @@
+"""Ground truth of the simulator and every mutation of it.
+
+Records are plain dicts keyed by gid (shapes in docs/CONTRACTS.md section 1); references are gids.
+Ordered listings are kept in `Seq` indices so a paged listing is a bisect plus a slice.
+
+modified_at rules (BEHAVIOR.md "Incremental fields"), as applied by the mutation methods:
+
+* bumped by: a story created or deleted (comments included), assign/unassign, a custom field value
+  change, completion/un-completion, rename, due date / start date change, notes change, attachments.
+* NOT bumped by: any change to a subtask (its parent is untouched), moves between projects or sections
+  (addProject, removeProject, sections/addTask, project deletion), tag add/remove, follower changes
+  and setParent (tags/followers are not in BEHAVIOR's list, so they stay invisible too).
+* A move inside a project records a `section_changed` system story for history consistency, but that
+  story deliberately does not bump modified_at: BEHAVIOR says to treat moves as invisible to
+  `modified_since`, and that rule wins over "a story bumps it".
+
+Every write also appends events to the Events API streams of the task and of its projects.
+"""
+from __future__ import annotations
+
+import bisect
+import itertools
+import threading
+import time
+from typing import Any, Callable, Iterable
+
+GID_BASE = 1_200_000_000_000_000
+
+
+def iso_ms(epoch_ms: int) -> str:
+    """Epoch milliseconds -> `2026-01-02T03:04:05.678Z`."""
+    s, ms = divmod(int(epoch_ms), 1000)
+    t = time.gmtime(s)
+    return f"{t.tm_year:04d}-{t.tm_mon:02d}-{t.tm_mday:02d}T{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d}.{ms:03d}Z"
+
+
+def date_of(epoch_ms: int) -> str:
+    t = time.gmtime(int(epoch_ms) // 1000)
+    return f"{t.tm_year:04d}-{t.tm_mon:02d}-{t.tm_mday:02d}"
+
+
+class Seq:
+    """An ordered listing of gids with monotonically increasing integer keys.
+
+    Page tokens remember the key of the last item served, so removals and appends during a
+    listing never make the server skip or repeat an item.
+    """
+
+    __slots__ = ("keys", "gids", "key_of")
+
+    def __init__(self) -> None:
+        self.keys: list[int] = []
+        self.gids: list[str] = []
+        self.key_of: dict[str, int] = {}
+
+    @classmethod
+    def of(cls, gids: Iterable[str]) -> "Seq":
+        s = cls()
+        for i, g in enumerate(gids):
+            s.keys.append(i)
+            s.gids.append(g)
+            s.key_of[g] = i
+        return s
+
+    def append(self, gid: str, key: int) -> None:
+        if gid in self.key_of:
+            return
+        self.keys.append(key)
+        self.gids.append(gid)
+        self.key_of[gid] = key
+
+    def remove(self, gid: str) -> None:
+        key = self.key_of.pop(gid, None)
+        if key is None:
+            return
+        i = bisect.bisect_left(self.keys, key)
+        del self.keys[i]
+        del self.gids[i]
+
+    def __contains__(self, gid: str) -> bool:
+        return gid in self.key_of
+
+    def __len__(self) -> int:
+        return len(self.gids)
+
+    def __iter__(self):
+        return iter(self.gids)
+
+
+class NotFound(Exception):
+    def __init__(self, kind: str, gid: str):
+        super().__init__(f"{kind}: Unknown object: {gid}")
+        self.kind, self.gid = kind, gid
+
+
+class BadInput(Exception):
+    pass
+
+
+def _seqdict() -> dict[str, Seq]:
+    class D(dict):
+        def __missing__(self, k):
+            v = self[k] = Seq()
+            return v
+    return D()
+
+
+class Store:
+    """Ground truth: dicts of records keyed by gid, plus ordered indices and mutation methods."""
+
+    def __init__(self, now_s: float | None = None) -> None:
+        self.workspaces: dict[str, dict] = {}
+        self.users: dict[str, dict] = {}
+        self.teams: dict[str, dict] = {}
+        self.team_memberships: dict[str, dict] = {}
+        self.projects: dict[str, dict] = {}
+        self.sections: dict[str, dict] = {}
+        self.tags: dict[str, dict] = {}
+        self.custom_fields: dict[str, dict] = {}
+        self.tasks: dict[str, dict] = {}
+        self.stories: dict[str, dict] = {}
+        self.attachments: dict[str, dict] = {}
+        self.me: str | None = None
+        self.lock = threading.RLock()
+        self._gid = itertools.count(GID_BASE + 1)
+        self._seq = itertools.count(1)
+        self._last_write_ms = 0
+        # ordered indices
+        self.ix_workspaces = Seq()
+        self.ix_ws_users = _seqdict()
+        self.ix_ws_teams = _seqdict()
+        self.ix_team_memberships = _seqdict()      # team -> memberships
+        self.ix_user_team_memberships = _seqdict()  # user -> memberships
+        self.ix_ws_projects = _seqdict()
+        self.ix_team_projects = _seqdict()
+        self.ix_project_sections = _seqdict()
+        self.ix_ws_tags = _seqdict()
+        self.ix_ws_custom_fields = _seqdict()
+        self.ix_project_tasks = _seqdict()
+        self.ix_section_tasks = _seqdict()
+        self.ix_tag_tasks = _seqdict()
+        self.ix_assignee_tasks = _seqdict()         # f"{assignee}/{workspace}" -> tasks
+        self.ix_subtasks = _seqdict()
+        self.ix_task_stories = _seqdict()
+        self.ix_task_attachments = _seqdict()
+        self.ix_ws_tasks = _seqdict()               # every task (search)
+        self.cfs_gid: dict[tuple[str, str], str] = {}  # (project, custom field) -> setting gid
+        self.cfs_by_gid: dict[str, tuple[str, str]] = {}
+        self._dependents: dict[str, list[str]] = {}
+        self._users_by_name: dict[str, list[str]] = {}
+        # Events API: resource gid -> list of (seq, event); compact caches invalidated on writes
+        self.events: dict[str, list[tuple[int, dict]]] = {}
+        self.compact_cache: dict[str, dict] = {}
+        self.version = 0
+
+    # ------------------------------------------------------------------ ids and time
+    def new_gid(self) -> str:
+        return str(next(self._gid))
+
+    def next_key(self) -> int:
+        return next(self._seq)
+
+    def now_ms(self) -> int:
+        # Strictly increasing write clock, so two writes never share a modified_at.
+        ms = max(int(time.time() * 1000), self._last_write_ms + 1)
+        self._last_write_ms = ms
+        return ms
+
+    # ------------------------------------------------------------------ registration (generator + writes)
+    def add_workspace(self, w: dict) -> None:
+        self.workspaces[w["gid"]] = w
+        self.ix_workspaces.append(w["gid"], self.next_key())
+
+    def add_user(self, u: dict) -> None:
+        self.users[u["gid"]] = u
+        for w in u["workspaces"]:
+            self.ix_ws_users[w].append(u["gid"], self.next_key())
+        self._users_by_name.clear()
+
+    def add_team(self, t: dict) -> None:
+        self.teams[t["gid"]] = t
+        self.ix_ws_teams[t["organization"]].append(t["gid"], self.next_key())
+
+    def add_team_membership(self, m: dict) -> None:
+        self.team_memberships[m["gid"]] = m
+        k = self.next_key()
+        self.ix_team_memberships[m["team"]].append(m["gid"], k)
+        self.ix_user_team_memberships[m["user"]].append(m["gid"], k)
+        self._users_by_name.clear()
+
+    def add_project(self, p: dict) -> None:
+        self.projects[p["gid"]] = p
+        k = self.next_key()
+        self.ix_ws_projects[p["workspace"]].append(p["gid"], k)
+        if p["team"]:
+            self.ix_team_projects[p["team"]].append(p["gid"], k)
+        for cf in p["custom_field_settings"]:
+            self._register_cfs(p["gid"], cf)
+
+    def _register_cfs(self, project: str, cf: str) -> None:
+        if (project, cf) not in self.cfs_gid:
+            g = self.new_gid()
+            self.cfs_gid[(project, cf)] = g
+            self.cfs_by_gid[g] = (project, cf)
+
+    def add_section(self, s: dict) -> None:
+        self.sections[s["gid"]] = s
+        self.ix_project_sections[s["project"]].append(s["gid"], self.next_key())
+
+    def add_tag(self, t: dict) -> None:
+        self.tags[t["gid"]] = t
+        self.ix_ws_tags[t["workspace"]].append(t["gid"], self.next_key())
+
+    def add_custom_field(self, c: dict) -> None:
+        self.custom_fields[c["gid"]] = c
+        self.ix_ws_custom_fields[c["workspace"]].append(c["gid"], self.next_key())
+
+    def add_task(self, t: dict) -> None:
+        g = t["gid"]
+        self.tasks[g] = t
+        k = self.next_key()
+        self.ix_ws_tasks[t["workspace"]].append(g, k)
+        if t["parent"]:
+            self.ix_subtasks[t["parent"]].append(g, k)
+        for m in t["memberships"]:
+            self.ix_project_tasks[m["project"]].append(g, k)
+            if m["section"]:
+                self.ix_section_tasks[m["section"]].append(g, k)
+        for tag in t["tags"]:
+            self.ix_tag_tasks[tag].append(g, k)
+        if t["assignee"]:
+            self.ix_assignee_tasks[f"{t['assignee']}/{t['workspace']}"].append(g, k)
+        for d in t["dependencies"]:
+            self._dependents.setdefault(d, []).append(g)
+
+    def add_story(self, s: dict) -> None:
+        self.stories[s["gid"]] = s
+        self.ix_task_stories[s["target"]].append(s["gid"], self.next_key())
+
+    def add_attachment(self, a: dict) -> None:
+        self.attachments[a["gid"]] = a
+        self.ix_task_attachments[a["parent"]].append(a["gid"], self.next_key())
+
+    # ------------------------------------------------------------------ query helpers
+    def get(self, kind: str, gid: str) -> dict:
+        rec = getattr(self, _PLURAL[kind]).get(gid)
+        if rec is None:
+            raise NotFound(kind, gid)
+        return rec
+
+    def subtasks_of(self, gid: str) -> list[str]:
+        """Direct subtasks of a task, in order."""
+        return list(self.ix_subtasks[gid]) if gid in self.ix_subtasks else []
+
+    def tasks_in_project(self, gid: str) -> list[str]:
+        """Tasks that are members of the project (no subtasks unless they are members), in project order."""
+        return list(self.ix_project_tasks[gid]) if gid in self.ix_project_tasks else []
+
+    def tasks_in_section(self, gid: str) -> list[str]:
+        return list(self.ix_section_tasks[gid]) if gid in self.ix_section_tasks else []
+
+    def stories_of(self, gid: str) -> list[str]:
+        return list(self.ix_task_stories[gid]) if gid in self.ix_task_stories else []
+
+    def dependents_of(self, gid: str) -> list[str]:
+        return [d for d in self._dependents.get(gid, ()) if d in self.tasks]
+
+    def projects_of(self, gid: str) -> list[str]:
+        return [m["project"] for m in self.tasks[gid]["memberships"]]
+
+    def num_subtasks(self, gid: str) -> int:
+        s = self.ix_subtasks.get(gid)
+        return len(s) if s is not None else 0
+
+    def team_users(self, team: str) -> list[str]:
+        ms = self.ix_team_memberships.get(team)
+        return [self.team_memberships[m]["user"] for m in ms] if ms else []
+
+    def users_by_name(self, scope: str, gids: Callable[[], Iterable[str]]) -> list[str]:
+        cached = self._users_by_name.get(scope)
+        if cached is None:
+            cached = sorted(gids(), key=lambda g: (self.users[g]["name"].lower(), g))
+            self._users_by_name[scope] = cached
+        return cached
+
+    def custom_field_setting(self, gid: str) -> tuple[str, str]:
+        v = self.cfs_by_gid.get(gid)
+        if v is None:
+            raise NotFound("custom_field_setting", gid)
+        return v
+
+    # ------------------------------------------------------------------ events
+    def _event(self, resources: Iterable[str], ev: dict) -> None:
+        k = self.next_key()
+        for r in resources:
+            self.events.setdefault(r, []).append((k, ev))
+
+    def _task_event(self, task: dict, action: str, actor: str | None, ts: int, change: dict | None = None,
+                    parent: dict | None = None, extra_projects: Iterable[str] = ()) -> None:
+        ev = {
+            "user": {"gid": actor, "resource_type": "user", "name": self.users[actor]["name"]} if actor else None,
+            "resource": {"gid": task["gid"], "resource_type": "task", "name": task["name"]},
+            "type": "task",
+            "action": action,
+            "parent": parent,
+            "created_at": iso_ms(ts),
+        }
+        if change is not None:
+            ev["change"] = change
+        projects = set(self.projects_of(task["gid"])) | set(extra_projects)
+        self._event([task["gid"], *sorted(projects)], ev)
+
+    def _project_ref(self, p: str) -> dict:
+        return {"gid": p, "resource_type": "project", "name": self.projects[p]["name"]}
+
+    # ------------------------------------------------------------------ mutations
+    def _invalidate(self, *gids: str) -> None:
+        self.version += 1
+        for g in gids:
+            self.compact_cache.pop(g, None)
+
+    def _touch(self, task: dict, ts: int) -> None:
+        task["modified_at"] = iso_ms(ts)
+
+    def _system_story(self, task: dict, subtype: str, actor: str | None, ts: int, text: str, **fields) -> dict:
+        s = {
+            "gid": self.new_gid(), "target": task["gid"], "created_at": iso_ms(ts), "created_by": actor,
+            "resource_subtype": subtype, "type": "system", "text": text, "is_pinned": False, **fields,
+        }
+        self.add_story(s)
+        self._event([task["gid"], *self.projects_of(task["gid"])], {
+            "user": {"gid": actor, "resource_type": "user", "name": self.users[actor]["name"]} if actor else None,
+            "resource": {"gid": s["gid"], "resource_type": "story", "name": ""},
+            "type": "story", "action": "added",
+            "parent": {"gid": task["gid"], "resource_type": "task", "name": task["name"]},
+            "created_at": s["created_at"],
+        })
+        return s
+
+    def _actor_name(self, actor: str | None) -> str:
+        return self.users[actor]["name"] if actor else "Asana"
+
+    def create_task(self, data: dict, actor: str | None) -> dict:
+        """POST /tasks and POST /tasks/{gid}/subtasks."""
+        parent = data.get("parent")
+        projects = list(data.get("projects") or [])
+        workspace = data.get("workspace")
+        if parent:
+            ptask = self.get("task", parent)
+            workspace = ptask["workspace"]
+        for p in projects:
+            workspace = workspace or self.get("project", p)["workspace"]
+        if not workspace:
+            raise BadInput("workspace: Missing input")
+        if workspace not in self.workspaces:
+            raise NotFound("workspace", workspace)
+        ts = self.now_ms()
+        memberships = []
+        for p in projects:
+            self.get("project", p)
+            secs = self.ix_project_sections.get(p)
+            memberships.append({"project": p, "section": secs.gids[0] if secs else None})
+        for m in data.get("memberships") or []:
+            if m.get("project") and all(x["project"] != m["project"] for x in memberships):
+                self.get("project", m["project"])
+                memberships.append({"project": m["project"], "section": m.get("section")})
+        assignee = data.get("assignee")
+        if assignee == "me":
+            assignee = actor
+        if assignee:
+            self.get("user", assignee)
+        due_at = data.get("due_at")
+        due_on = data.get("due_on") or (due_at[:10] if due_at else None)
+        cfv: dict[str, Any] = {}
+        for m in memberships:
+            for cf in self.projects[m["project"]]["custom_field_settings"]:
+                cfv.setdefault(cf, None)
+        for cf, v in (data.get("custom_fields") or {}).items():
+            self.get("custom_field", cf)
+            cfv[cf] = self._coerce_cf(cf, v)
+        gid = self.new_gid()
+        notes = data.get("notes", "")
+        t = {
+            "gid": gid, "name": data.get("name", ""), "resource_subtype": data.get("resource_subtype", "default_task"),
+            "workspace": workspace, "parent": parent, "assignee": assignee,
+            "completed": bool(data.get("completed", False)), "completed_at": None, "completed_by": None,
+            "created_at": iso_ms(ts), "modified_at": iso_ms(ts), "due_on": due_on, "due_at": due_at,
+            "start_on": data.get("start_on"), "start_at": None, "notes": notes,
+            "html_notes": data.get("html_notes") or f"<body>{_esc(notes)}</body>",
+            "memberships": memberships, "tags": list(data.get("tags") or []),
+            "followers": list(dict.fromkeys([x for x in [actor, assignee, *(data.get("followers") or [])] if x])),
+            "dependencies": [], "custom_field_values": cfv, "num_likes": 0,
+            "permalink_url": f"https://app.asana.com/0/0/{gid}",
+        }
+        if t["completed"]:
+            t["completed_at"], t["completed_by"] = iso_ms(ts), actor
+        self.add_task(t)
+        self._invalidate()
+        self._task_event(t, "added", actor, ts)
+        for p in projects:
+            self._task_event(t, "added", actor, ts, parent=self._project_ref(p))
+        if parent:
+            # The parent learns about the new subtask through its stream, but its modified_at stays.
+            self._task_event(self.tasks[parent], "changed", actor, ts,
+                             change={"field": "subtasks", "action": "added",
+                                     "added_value": {"gid": gid, "resource_type": "task"}})
+        return t
+
+    def _coerce_cf(self, cf: str, v: Any) -> Any:
+        sub = self.custom_fields[cf]["resource_subtype"]
+        if v is None:
+            return None
+        if sub == "number":
+            return float(v)
+        if sub in ("multi_enum", "people"):
+            return list(v)
+        if sub == "date" and isinstance(v, dict):
+            return v.get("date")
+        return str(v)
+
+    def update_task(self, gid: str, data: dict, actor: str | None) -> dict:
+        """PUT /tasks/{gid}. Each changed field bumps modified_at and records a system story."""
+        t = self.get("task", gid)
+        name = self._actor_name(actor)
+        changed = False
+        if "name" in data and data["name"] != t["name"]:
+            ts = self.now_ms()
+            self._system_story(t, "name_changed", actor, ts, f"{name} changed the name to \"{data['name']}\"",
+                               old_name=t["name"], new_name=data["name"])
+            t["name"] = data["name"]
+            self._touch(t, ts); self._change(t, "name", actor, ts); changed = True
+        if "assignee" in data:
+            new = data["assignee"]
+            if new == "me":
+                new = actor
+            if new:
+                self.get("user", new)
+            if new != t["assignee"]:
+                ts = self.now_ms()
+                old = t["assignee"]
+                if old:
+                    self.ix_assignee_tasks[f"{old}/{t['workspace']}"].remove(gid)
+                if new:
+                    self.ix_assignee_tasks[f"{new}/{t['workspace']}"].append(gid, self.next_key())
+                    self._system_story(t, "assigned", actor, ts, f"{name} assigned to {self.users[new]['name']}",
+                                       assignee=new)
+                    if new not in t["followers"]:
+                        t["followers"].append(new)
+                else:
+                    self._system_story(t, "unassigned", actor, ts,
+                                       f"{name} unassigned from {self.users[old]['name']}", assignee=old)
+                t["assignee"] = new
+                self._touch(t, ts); self._change(t, "assignee", actor, ts); changed = True
+        if "completed" in data and bool(data["completed"]) != t["completed"]:
+            ts = self.now_ms()
+            done = bool(data["completed"])
+            self._system_story(t, "marked_complete" if done else "marked_incomplete", actor, ts,
+                               f"{name} {'completed' if done else 'marked incomplete'} this task")
+            t["completed"] = done
+            t["completed_at"] = iso_ms(ts) if done else None
+            t["completed_by"] = actor if done else None
+            self._touch(t, ts); self._change(t, "completed", actor, ts); changed = True
+        if any(k in data for k in ("due_on", "due_at", "start_on")):
+            due_at = data.get("due_at", t["due_at"] if "due_on" not in data else None)
+            due_on = data.get("due_on", t["due_on"])
+            if "due_at" in data and due_at:
+                due_on = due_at[:10]
+            start_on = data.get("start_on", t["start_on"])
+            if (due_on, due_at, start_on) != (t["due_on"], t["due_at"], t["start_on"]):
+                ts = self.now_ms()
+                old_dates = {"start_on": t["start_on"], "due_at": t["due_at"], "due_on": t["due_on"]}
+                new_dates = {"start_on": start_on, "due_at": due_at, "due_on": due_on}
+                self._system_story(t, "due_date_changed", actor, ts, f"{name} changed the due date to {due_on}",
+                                   old_dates=old_dates, new_dates=new_dates)
+                t["due_on"], t["due_at"], t["start_on"] = due_on, due_at, start_on
+                self._touch(t, ts); self._change(t, "due_on", actor, ts); changed = True
+        if "notes" in data or "html_notes" in data:
+            notes = data.get("notes")
+            if notes is None:
+                notes = _strip_tags(data["html_notes"])
+            if notes != t["notes"]:
+                ts = self.now_ms()
+                t["notes"] = notes
+                t["html_notes"] = data.get("html_notes") or f"<body>{_esc(notes)}</body>"
+                self._touch(t, ts); self._change(t, "notes", actor, ts); changed = True
+        for cf, v in (data.get("custom_fields") or {}).items():
+            c = self.get("custom_field", cf)
+            v = self._coerce_cf(cf, v)
+            old = t["custom_field_values"].get(cf)
+            if v == old and cf in t["custom_field_values"]:
+                continue
+            ts = self.now_ms()
+            sub = c["resource_subtype"]
+            story_sub = {"enum": "enum_custom_field_changed", "number": "number_custom_field_changed",
+                         "text": "text_custom_field_changed", "date": "date_custom_field_changed",
+                         "multi_enum": "multi_enum_custom_field_changed",
+                         "people": "people_custom_field_changed"}[sub]
+            fields: dict[str, Any] = {"custom_field": cf}
+            if sub in ("enum", "text", "date"):
+                fields[f"old_{sub}_value"], fields[f"new_{sub}_value"] = old, v
+            elif sub == "number":
+                fields["old_number_value"], fields["new_number_value"] = old, v
+            self._system_story(t, story_sub, actor, ts, f"{name} changed {c['name']}", **fields)
+            t["custom_field_values"][cf] = v
+            self._touch(t, ts); self._change(t, "custom_fields", actor, ts); changed = True
+        if changed:
+            self._invalidate(gid)
+        return t
+
+    def _change(self, t: dict, field: str, actor: str | None, ts: int) -> None:
+        self._task_event(t, "changed", actor, ts, change={"field": field, "action": "changed"})
+
+    def delete_task(self, gid: str, actor: str | None) -> None:
+        """DELETE /tasks/{gid}: the task and its whole subtask tree vanish."""
+        t = self.get("task", gid)
+        for sub in self.subtasks_of(gid):
+            self.delete_task(sub, actor)
+        ts = self.now_ms()
+        self._task_event(t, "deleted", actor, ts)
+        for m in t["memberships"]:
+            self.ix_project_tasks[m["project"]].remove(gid)
+            if m["section"]:
+                self.ix_section_tasks[m["section"]].remove(gid)
+        for tag in t["tags"]:
+            self.ix_tag_tasks[tag].remove(gid)
+        if t["assignee"]:
+            self.ix_assignee_tasks[f"{t['assignee']}/{t['workspace']}"].remove(gid)
+        if t["parent"] and t["parent"] in self.ix_subtasks:
+            self.ix_subtasks[t["parent"]].remove(gid)
+        self.ix_ws_tasks[t["workspace"]].remove(gid)
+        for s in self.stories_of(gid):
+            self.stories.pop(s, None)
+        self.ix_task_stories.pop(gid, None)
+        for a in list(self.ix_task_attachments.get(gid, ())):
+            self.attachments.pop(a, None)
+        self.ix_task_attachments.pop(gid, None)
+        for other in self.dependents_of(gid):
+            deps = self.tasks[other]["dependencies"]
+            if gid in deps:
+                deps.remove(gid)
+        for d in t["dependencies"]:
+            if d in self._dependents and gid in self._dependents[d]:
+                self._dependents[d].remove(gid)
+        del self.tasks[gid]
+        self._invalidate(gid)
+
+    def add_comment(self, gid: str, text: str, actor: str | None, html_text: str | None = None) -> dict:
+        t = self.get("task", gid)
+        ts = self.now_ms()
+        s = {
+            "gid": self.new_gid(), "target": gid, "created_at": iso_ms(ts), "created_by": actor,
+            "resource_subtype": "comment_added", "type": "comment", "text": text,
+            "html_text": html_text or f"<body>{_esc(text)}</body>", "is_pinned": False,
+        }
+        self.add_story(s)
+        self._touch(t, ts)
+        self._event([gid, *self.projects_of(gid)], {
+            "user": {"gid": actor, "resource_type": "user", "name": self.users[actor]["name"]} if actor else None,
+            "resource": {"gid": s["gid"], "resource_type": "story", "name": ""},
+            "type": "story", "action": "added",
+            "parent": {"gid": gid, "resource_type": "task", "name": t["name"]},
+            "created_at": s["created_at"],
+        })
+        self._invalidate(gid)
+        return s
+
+    def delete_story(self, gid: str, actor: str | None) -> None:
+        s = self.get("story", gid)
+        t = self.tasks.get(s["target"])
+        del self.stories[gid]
+        if s["target"] in self.ix_task_stories:
+            self.ix_task_stories[s["target"]].remove(gid)
+        if t is not None:
+            ts = self.now_ms()
+            self._touch(t, ts)
+            self._event([t["gid"], *self.projects_of(t["gid"])], {
+                "user": {"gid": actor, "resource_type": "user", "name": self.users[actor]["name"]} if actor else None,
+                "resource": {"gid": gid, "resource_type": "story", "name": ""},
+                "type": "story", "action": "removed",
+                "parent": {"gid": t["gid"], "resource_type": "task", "name": t["name"]},
+                "created_at": iso_ms(ts),
+            })
+            self._invalidate(t["gid"])
+
+    def add_tag_to_task(self, gid: str, tag: str, actor: str | None) -> None:
+        t = self.get("task", gid)
+        self.get("tag", tag)
+        if tag not in t["tags"]:
+            t["tags"].append(tag)
+            self.ix_tag_tasks[tag].append(gid, self.next_key())
+            self._task_event(t, "changed", actor, self.now_ms(),
+                             change={"field": "tags", "action": "added",
+                                     "added_value": {"gid": tag, "resource_type": "tag"}})
+            self._invalidate(gid)
+
+    def remove_tag_from_task(self, gid: str, tag: str, actor: str | None) -> None:
+        t = self.get("task", gid)
+        if tag in t["tags"]:
+            t["tags"].remove(tag)
+            self.ix_tag_tasks[tag].remove(gid)
+            self._task_event(t, "changed", actor, self.now_ms(),
+                             change={"field": "tags", "action": "removed",
+                                     "removed_value": {"gid": tag, "resource_type": "tag"}})
+            self._invalidate(gid)
+
+    def add_task_to_project(self, gid: str, project: str, section: str | None, actor: str | None) -> None:
+        """addProject / sections addTask. Never bumps modified_at (moves are invisible)."""
+        t = self.get("task", gid)
+        p = self.get("project", project)
+        if section:
+            if self.get("section", section)["project"] != project:
+                raise BadInput("section: Section is not in the given project")
+        else:
+            secs = self.ix_project_sections.get(project)
+            section = None
+            existing = next((m for m in t["memberships"] if m["project"] == project), None)
+            if existing:
+                section = existing["section"]
+            elif secs:
+                section = secs.gids[0]
+        ts = self.now_ms()
+        existing = next((m for m in t["memberships"] if m["project"] == project), None)
+        if existing is None:
+            t["memberships"].append({"project": project, "section": section})
+            self.ix_project_tasks[project].append(gid, self.next_key())
+            if section:
+                self.ix_section_tasks[section].append(gid, self.next_key())
+            for cf in p["custom_field_settings"]:
+                t["custom_field_values"].setdefault(cf, None)
+            self._task_event(t, "added", actor, ts, parent=self._project_ref(project))
+        elif existing["section"] != section:
+            old = existing["section"]
+            if old:
+                self.ix_section_tasks[old].remove(gid)
+            self.ix_section_tasks[section].append(gid, self.next_key())
+            existing["section"] = section
+            self._system_story(t, "section_changed", actor, ts,
+                               f"{self._actor_name(actor)} moved this task from \"{self.sections[old]['name'] if old else ''}\""
+                               f" to \"{self.sections[section]['name']}\" in {p['name']}",
+                               old_section=old, new_section=section)
+            self._task_event(t, "changed", actor, ts, change={"field": "memberships", "action": "changed"})
+        self._invalidate(gid)
+
+    def remove_task_from_project(self, gid: str, project: str, actor: str | None) -> None:
+        t = self.get("task", gid)
+        self.get("project", project)
+        m = next((m for m in t["memberships"] if m["project"] == project), None)
+        if m is None:
+            return
+        ts = self.now_ms()
+        t["memberships"].remove(m)
+        self.ix_project_tasks[project].remove(gid)
+        if m["section"]:
+            self.ix_section_tasks[m["section"]].remove(gid)
+        self._task_event(t, "removed", actor, ts, parent=self._project_ref(project), extra_projects=[project])
+        self._invalidate(gid)
+
+    def set_parent(self, gid: str, parent: str | None, actor: str | None) -> None:
+        t = self.get("task", gid)
+        if parent:
+            self.get("task", parent)
+            p = parent
+            while p:
+                if p == gid:
+                    raise BadInput("parent: A task cannot be its own ancestor")
+                p = self.tasks[p]["parent"]
+        if t["parent"]:
+            self.ix_subtasks[t["parent"]].remove(gid)
+        t["parent"] = parent
+        if parent:
+            self.ix_subtasks[parent].append(gid, self.next_key())
+        self._task_event(t, "changed", actor, self.now_ms(), change={"field": "parent", "action": "changed"})
+        self._invalidate(gid)
+
+    def set_followers(self, gid: str, users: list[str], add: bool, actor: str | None) -> dict:
+        t = self.get("task", gid)
+        for u in users:
+            self.get("user", u)
+            if add and u not in t["followers"]:
+                t["followers"].append(u)
+            elif not add and u in t["followers"]:
+                t["followers"].remove(u)
+        self._task_event(t, "changed", actor, self.now_ms(),
+                         change={"field": "followers", "action": "added" if add else "removed"})
+        self._invalidate(gid)
+        return t
+
+    def delete_project(self, gid: str, actor: str | None) -> None:
+        """Tasks lose the membership but survive (orphaned if it was their only project)."""
+        p = self.get("project", gid)
+        for tg in self.tasks_in_project(gid):
+            t = self.tasks[tg]
+            ts = self.now_ms()
+            self._task_event(t, "removed", actor, ts, parent=self._project_ref(gid))
+            t["memberships"] = [m for m in t["memberships"] if m["project"] != gid]
+            self.compact_cache.pop(tg, None)
+        for s in list(self.ix_project_sections.get(gid, ())):
+            self.sections.pop(s, None)
+            self.ix_section_tasks.pop(s, None)
+        self.ix_project_sections.pop(gid, None)
+        self.ix_project_tasks.pop(gid, None)
+        self.ix_ws_projects[p["workspace"]].remove(gid)
+        if p["team"]:
+            self.ix_team_projects[p["team"]].remove(gid)
+        for cf in p["custom_field_settings"]:
+            g = self.cfs_gid.pop((gid, cf), None)
+            self.cfs_by_gid.pop(g, None)
+        del self.projects[gid]
+        self._invalidate(gid)
+
+    def create_section(self, project: str, name: str) -> dict:
+        self.get("project", project)
+        s = {"gid": self.new_gid(), "name": name, "project": project, "created_at": iso_ms(self.now_ms())}
+        self.add_section(s)
+        self._invalidate()
+        return s
+
+    def delete_section(self, gid: str) -> None:
+        s = self.get("section", gid)
+        if len(self.ix_section_tasks.get(gid, ())):
+            raise BadInput("Section must be empty before it can be deleted")
+        secs = self.ix_project_sections[s["project"]]
+        if len(secs) <= 1:
+            raise BadInput("Cannot delete the last section of a project")
+        secs.remove(gid)
+        self.ix_section_tasks.pop(gid, None)
+        del self.sections[gid]
+        self._invalidate(gid)
+
+    def delete_tag(self, gid: str, actor: str | None) -> None:
+        tag = self.get("tag", gid)
+        for tg in list(self.ix_tag_tasks.get(gid, ())):
+            self.tasks[tg]["tags"].remove(gid)
+            self.compact_cache.pop(tg, None)
+        self.ix_tag_tasks.pop(gid, None)
+        self.ix_ws_tags[tag["workspace"]].remove(gid)
+        del self.tags[gid]
+        self._invalidate(gid)
+
+
+_PLURAL = {
+    "workspace": "workspaces", "user": "users", "team": "teams", "team_membership": "team_memberships",
+    "project": "projects", "section": "sections", "tag": "tags", "custom_field": "custom_fields",
+    "task": "tasks", "story": "stories", "attachment": "attachments",
+}
+
+
+def _esc(s: str) -> str:
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _strip_tags(html: str) -> str:
+    import re
+    return re.sub(r"<[^>]+>", "", html)

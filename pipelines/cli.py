@@ -1,0 +1,276 @@
+"""``asana-sync``: a thin command-line shell over ``pipelines.pipeline`` and ``pipelines.models``."""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from typing import Any, Optional
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from .pipeline import (
+    EXIT_GAPS,
+    Destination,
+    SyncError,
+    SyncResult,
+    explain,
+    run_sync,
+    sync_status,
+)
+
+out = Console()
+err = Console(stderr=True)
+
+
+def fail(error: SyncError) -> None:
+    err.print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)
+    sys.exit(error.exit_code)
+
+
+class Progress:
+    """A live status line on a terminal; plain log lines every few seconds otherwise (cron, CI)."""
+
+    def __init__(self, quiet: bool = False) -> None:
+        self.quiet = quiet
+        self.interactive = err.is_terminal and not quiet
+        self.phase = "starting"
+        self.stats: Any = None
+        self.started = time.monotonic()
+        self._stop = threading.Event()
+        self._thread: Optional[threading.Thread] = None
+        self._status: Any = None
+
+    def line(self) -> str:
+        elapsed = time.monotonic() - self.started
+        if self.stats is None:
+            return f"{self.phase} ({elapsed:.0f}s)"
+        rate = self.stats.requests / max(elapsed, 1e-9)
+        return (f"{self.phase}: {self.stats.requests} requests ({rate:.0f}/s), "
+                f"{self.stats.retries} retries, {elapsed:.0f}s")
+
+    def __call__(self, phase: str, info: dict) -> None:
+        self.phase = phase
+        self.stats = info.get("stats", self.stats)
+        if not self.interactive and not self.quiet:
+            err.print(f"asana-sync: {self.line()}", highlight=False)
+
+    def __enter__(self) -> "Progress":
+        if self.interactive:
+            self._status = err.status(self.line())
+            self._status.start()
+        self._thread = threading.Thread(target=self._tick, daemon=True)
+        self._thread.start()
+        return self
+
+    def _tick(self) -> None:
+        last_log = time.monotonic()
+        while not self._stop.wait(0.25):
+            if self._status is not None:
+                self._status.update(self.line())
+            elif not self.quiet and time.monotonic() - last_log >= 15:
+                last_log = time.monotonic()
+                err.print(f"asana-sync: {self.line()}", highlight=False)
+
+    def __exit__(self, *exc: Any) -> None:
+        self._stop.set()
+        if self._status is not None:
+            self._status.stop()
+
+
+def print_result(result: SyncResult, destination: Destination) -> None:
+    rps = result.requests / max(result.seconds, 1e-9)
+    rows_ps = result.total_rows / max(result.seconds, 1e-9)
+    out.print(f"synced into {destination.describe()} in {result.seconds:.1f}s: {result.requests} requests "
+              f"({rps:.0f}/s), {result.total_rows} rows ({rows_ps:.0f}/s), "
+              f"{result.client_stats.get('retries', 0)} retries", highlight=False)
+    if out.is_terminal:
+        table = Table("table", "rows loaded", title="rows loaded this run")
+        for name, count in result.rows.items():
+            table.add_row(name, str(count))
+        out.print(table)
+    else:
+        for name, count in result.rows.items():
+            out.print(f"  {name}: {count}", highlight=False)
+    for gap in result.gaps:
+        err.print(f"[yellow]warning:[/yellow] could not read {gap['endpoint']} {gap['parameters']}: {gap['reason']}",
+                  highlight=False)
+
+
+def destination_options(fn: Any) -> Any:
+    fn = click.option("--duckdb-path", default=None, metavar="PATH",
+                      help="DuckDB file (default: asana.duckdb in the working directory).")(fn)
+    fn = click.option("--destination", "-d", type=click.Choice(["duckdb", "postgres"]), default="duckdb",
+                      show_default=True,
+                      help="Warehouse. PostgreSQL reads DESTINATION__POSTGRES__CREDENTIALS.")(fn)
+    return fn
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="asana-sync")
+def main() -> None:
+    """Sync Asana into DuckDB or PostgreSQL and build SQL reporting models.
+
+    \b
+    Example:
+        export SOURCES__ASANA__ACCESS_TOKEN=...   # a personal access token
+        asana-sync run
+    """
+
+
+@main.command()
+@destination_options
+@click.option("--workspace", "-w", "workspaces", multiple=True, metavar="GID",
+              help="Workspace gid or exact name to sync (repeatable; default: all visible).")
+@click.option("--resource", "-r", "resources", multiple=True, metavar="NAME",
+              help="Resource to sync (repeatable; default: all). See `asana-sync resources`.")
+@click.option("--full-refresh", is_flag=True, help="Drop the loaded tables and cursors, then sync everything.")
+@click.option("--no-models", is_flag=True, help="Load only; do not build the SQL models.")
+@click.option("--accept-gaps", is_flag=True,
+              help="Exit 0 even when some listing could not be read completely (gaps are still recorded).")
+@click.option("--requests-per-minute", type=click.IntRange(1), default=None,
+              help="Client-side rate limit (default 1500; use 150 on free Asana domains).")
+@click.option("--max-concurrency", type=click.IntRange(1, 50), default=None, help="Requests in flight (default 10).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress output.")
+def run(destination: str, duckdb_path: Optional[str], workspaces: tuple, resources: tuple, full_refresh: bool,
+        no_models: bool, accept_gaps: bool, requests_per_minute: Optional[int], max_concurrency: Optional[int],
+        quiet: bool) -> None:
+    """Run one sync: load changed data, then build the models.
+
+    Exit codes: 0 ok, 2 configuration, 3 bad token, 4 another run in progress,
+    5 Asana API error, 6 completed with gaps, 7 destination error, 1 anything else.
+
+    \b
+    Example:
+        SOURCES__ASANA__ACCESS_TOKEN=... asana-sync run --workspace 1234567890
+    """
+    try:
+        target = Destination.parse(destination, duckdb_path)
+        options: dict = {}
+        if requests_per_minute:
+            options["requests_per_minute"] = requests_per_minute
+        if max_concurrency:
+            options["max_concurrency"] = max_concurrency
+        with Progress(quiet) as progress:
+            result = run_sync(target, workspaces=workspaces, resources=resources, full_refresh=full_refresh,
+                              source_options=options, on_progress=progress)
+            if not no_models:
+                progress("models", {})
+                result.models = build_models_for(target)
+    except SyncError as error:
+        fail(error)
+    except Exception as exc:  # noqa: BLE001
+        fail(explain(exc))
+    if not quiet:
+        print_result(result, target)
+    if result.gaps and not accept_gaps:
+        fail(SyncError(f"{len(result.gaps)} listing(s) could not be read completely (see table sync_gaps); "
+                       "rerun with --accept-gaps to treat this as success", EXIT_GAPS))
+
+
+def build_models_for(target: Destination) -> list:
+    from .models_cli import build_all
+
+    return build_all(target)
+
+
+@main.command()
+@destination_options
+def status(destination: str, duckdb_path: Optional[str]) -> None:
+    """Show the last runs, rows per table and incremental cursors.
+
+    \b
+    Example:
+        asana-sync status --duckdb-path asana.duckdb
+    """
+    try:
+        info = sync_status(Destination.parse(destination, duckdb_path))
+    except SyncError as error:
+        fail(error)
+    out.print(f"destination: {info['destination']}", highlight=False)
+    runs = Table("started at (UTC)", "seconds", "requests", "rows", "gaps", "status", title="last runs")
+    for r in info["runs"]:
+        runs.add_row(str(r["started_at"])[:19], f"{r['seconds']:.1f}", str(r["requests"]), str(r["rows"]),
+                     str(r["gaps"]), str(r["status"]))
+    out.print(runs)
+    tables = Table("table", "rows", title="asana_raw")
+    for name, count in info["tables"].items():
+        tables.add_row(name, str(count))
+    out.print(tables)
+    cursors = info.get("cursors") or {}
+    projects = cursors.get("projects") or {}
+    out.print(f"task cursors: {len(projects)} projects", highlight=False)
+    for gid, cursor in sorted(projects.items(), key=lambda kv: kv[1] or "")[-5:]:
+        out.print(f"  project {gid}: modified_since {cursor}", highlight=False)
+    if cursors.get("subtasks"):
+        out.print(f"  subtasks: modified after {cursors['subtasks']}", highlight=False)
+
+
+@main.command()
+@click.option("--size", type=click.Choice(["small", "demo"]), default="demo", show_default=True,
+              help="Organization size: demo is ~50 projects and ~20,000 tasks.")
+@click.option("--seed", type=int, default=1, show_default=True, help="Data generator seed.")
+@click.option("--duckdb-path", default="demo.duckdb", show_default=True, metavar="PATH", help="Where to load.")
+def demo(size: str, seed: int, duckdb_path: str) -> None:
+    """Sync a simulated Asana organization into demo.duckdb; no Asana account needed.
+
+    \b
+    Example:
+        asana-sync demo --size small
+    """
+    from .demo import run_demo
+
+    try:
+        run_demo(size=size, seed=seed, duckdb_path=duckdb_path, console=out)
+    except SyncError as error:
+        fail(error)
+
+
+@main.command()
+@click.option("--port", type=int, default=8080, show_default=True, help="Port on 127.0.0.1 (0 picks a free one).")
+@click.option("--size", type=click.Choice(["small", "demo"]), default="small", show_default=True)
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--rpm", type=int, default=0, show_default=True, help="Requests per minute per token (0: no limit).")
+@click.option("--fault-rate", type=float, default=0.0, show_default=True, help="Probability of a fault per GET.")
+def simulate(port: int, size: str, seed: int, rpm: int, fault_rate: float) -> None:
+    """Serve the Asana simulator over HTTP until interrupted.
+
+    \b
+    Example:
+        asana-sync simulate --port 8080 --size demo
+        SOURCES__ASANA__BASE_URL=http://127.0.0.1:8080/api/1.0 SOURCES__ASANA__ACCESS_TOKEN=sim-token asana-sync run
+    """
+    from asana_sim.server import main as serve
+
+    sys.exit(serve(["--port", str(port), "--size", size, "--seed", str(seed), "--rpm", str(rpm),
+                    "--fault-rate", str(fault_rate)]) or 0)
+
+
+@main.command(name="resources")
+def list_resources() -> None:
+    """List the source's resources (for `run --resource`).
+
+    \b
+    Example:
+        asana-sync resources
+    """
+    from sources.asana.settings import RESOURCES
+
+    for name, description in RESOURCES.items():
+        out.print(f"{name:18} {description}", highlight=False)
+
+
+def _register_models() -> None:
+    try:
+        from .models_cli import models
+    except ImportError:  # pragma: no cover - the models layer ships with the package
+        return
+    main.add_command(models)
+
+
+_register_models()
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

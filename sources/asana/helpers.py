@@ -1,0 +1,211 @@
+"""Plain functions that turn Asana's JSON into rows of the raw tables (see settings.COLUMNS)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Any, Iterator, Optional
+
+from .settings import BRIDGES, TOMBSTONE
+
+
+def gid_of(ref: Any) -> Optional[str]:
+    """``{"gid": "12", "resource_type": "user"}`` or ``"12"`` -> ``"12"``; anything else -> None."""
+    if isinstance(ref, dict):
+        gid = ref.get("gid")
+        return str(gid) if gid is not None else None
+    if isinstance(ref, (str, int)) and ref != "":
+        return str(ref)
+    return None
+
+
+def gids_of(refs: Any) -> list[str]:
+    if not isinstance(refs, list):
+        return []
+    return [g for g in (gid_of(r) for r in refs) if g is not None]
+
+
+def pick(obj: dict, *fields: str) -> dict:
+    return {f: obj.get(f) for f in fields}
+
+
+def workspace_row(w: dict) -> dict:
+    domains = w.get("email_domains")
+    return {
+        "gid": w["gid"], "name": w.get("name"), "is_organization": w.get("is_organization"),
+        "email_domains": ",".join(domains) if isinstance(domains, list) else domains,
+    }
+
+
+def user_row(u: dict) -> dict:
+    return pick(u, "gid", "name", "email")
+
+
+def team_row(t: dict) -> dict:
+    row = pick(t, "gid", "name", "description", "visibility", "permalink_url")
+    row["organization_gid"] = gid_of(t.get("organization"))
+    return row
+
+
+def team_membership_row(m: dict) -> dict:
+    row = pick(m, "gid", "is_guest", "is_admin", "is_limited_access")
+    row["team_gid"] = gid_of(m.get("team"))
+    row["user_gid"] = gid_of(m.get("user"))
+    return row
+
+
+def project_row(p: dict) -> dict:
+    row = pick(p, "gid", "name", "archived", "color", "created_at", "modified_at", "due_on", "start_on", "notes",
+               "privacy_setting", "completed", "completed_at", "default_view", "permalink_url")
+    row["workspace_gid"] = gid_of(p.get("workspace"))
+    row["team_gid"] = gid_of(p.get("team"))
+    row["owner_gid"] = gid_of(p.get("owner"))
+    return row
+
+
+def section_row(s: dict, project_gid: str) -> dict:
+    return {"gid": s["gid"], "name": s.get("name"), "project_gid": gid_of(s.get("project")) or project_gid,
+            "created_at": s.get("created_at")}
+
+
+def tag_row(t: dict, workspace_gid: str) -> dict:
+    row = pick(t, "gid", "name", "color", "notes", "created_at", "permalink_url")
+    row["workspace_gid"] = gid_of(t.get("workspace")) or workspace_gid
+    return row
+
+
+def custom_field_rows(cf: dict, workspace_gid: str) -> tuple[dict, list[dict]]:
+    row = pick(cf, "gid", "name", "description", "precision", "is_global_to_workspace")
+    row["resource_subtype"] = cf.get("resource_subtype") or cf.get("type")
+    row["workspace_gid"] = workspace_gid
+    options = [
+        {"custom_field_gid": cf["gid"], "gid": o["gid"], "name": o.get("name"), "color": o.get("color"),
+         "enabled": o.get("enabled")}
+        for o in cf.get("enum_options") or [] if isinstance(o, dict) and o.get("gid")
+    ]
+    return row, options
+
+
+def _names(values: Any) -> Optional[str]:
+    if not isinstance(values, list):
+        return None
+    return ",".join(str(v.get("name")) for v in values if isinstance(v, dict))
+
+
+def custom_field_value_row(task_gid: str, cf: dict) -> dict:
+    enum_value = cf.get("enum_value") if isinstance(cf.get("enum_value"), dict) else None
+    multi = cf.get("multi_enum_values")
+    date_value = cf.get("date_value") if isinstance(cf.get("date_value"), dict) else None
+    people = cf.get("people_value")
+    return {
+        "task_gid": task_gid,
+        "custom_field_gid": cf["gid"],
+        "custom_field_name": cf.get("name"),
+        "resource_subtype": cf.get("resource_subtype") or cf.get("type"),
+        "text_value": cf.get("text_value"),
+        "number_value": cf.get("number_value"),
+        "enum_value_gid": gid_of(enum_value),
+        "enum_value_name": enum_value.get("name") if enum_value else None,
+        "multi_enum_value_gids": ",".join(gids_of(multi)) if isinstance(multi, list) else None,
+        "multi_enum_value_names": _names(multi),
+        "date_value": (date_value.get("date") or (date_value.get("date_time") or "")[:10] or None) if date_value else None,
+        "people_value_gids": ",".join(gids_of(people)) if isinstance(people, list) else None,
+        "display_value": cf.get("display_value"),
+    }
+
+
+def task_rows(task: dict) -> dict[str, list[dict]]:
+    """One task -> rows per table: ``tasks`` plus every bridge table.
+
+    Each bridge gets a tombstone row for the task (hard-deleted on load) so that, with the
+    task gid as merge key, a task whose last tag was removed still has its old rows replaced.
+    """
+    gid = str(task["gid"])
+    row = pick(task, "gid", "name", "resource_subtype", "completed", "completed_at", "created_at", "modified_at",
+               "due_on", "due_at", "start_on", "start_at", "notes", "html_notes", "num_subtasks", "num_likes",
+               "permalink_url")
+    row["gid"] = gid
+    row["workspace_gid"] = gid_of(task.get("workspace"))
+    row["parent_gid"] = gid_of(task.get("parent"))
+    row["assignee_gid"] = gid_of(task.get("assignee"))
+    row["completed_by_gid"] = gid_of(task.get("completed_by"))
+    row["is_deleted"] = False
+    row["deleted_detected_at"] = None
+
+    memberships = []
+    seen_projects = set()
+    for m in task.get("memberships") or []:
+        project_gid = gid_of(m.get("project")) if isinstance(m, dict) else None
+        if project_gid and project_gid not in seen_projects:
+            seen_projects.add(project_gid)
+            memberships.append({"task_gid": gid, "project_gid": project_gid,
+                                "section_gid": gid_of(m.get("section"))})
+    rows = {
+        "tasks": [row],
+        "task_memberships": memberships,
+        "task_tags": [{"task_gid": gid, "tag_gid": g} for g in dict.fromkeys(gids_of(task.get("tags")))],
+        "task_followers": [{"task_gid": gid, "user_gid": g} for g in dict.fromkeys(gids_of(task.get("followers")))],
+        "task_dependencies": [{"task_gid": gid, "depends_on_gid": g}
+                              for g in dict.fromkeys(gids_of(task.get("dependencies")))],
+        "task_custom_field_values": [custom_field_value_row(gid, cf) for cf in task.get("custom_fields") or []
+                                     if isinstance(cf, dict) and cf.get("gid")],
+    }
+    for table, (parent_key, child_key) in BRIDGES.items():
+        rows[table].append({parent_key: gid, child_key: "", TOMBSTONE: True})
+    return rows
+
+
+def _date_part(dates: Any, key: str) -> Optional[str]:
+    return dates.get(key) if isinstance(dates, dict) else None
+
+
+def story_row(story: dict, task_gid: str) -> dict:
+    row = pick(story, "gid", "created_at", "resource_subtype", "type", "text", "is_pinned", "old_text_value",
+               "new_text_value", "old_number_value", "new_number_value", "old_name", "new_name")
+    row["task_gid"] = gid_of(story.get("target")) or task_gid
+    row["created_by_gid"] = gid_of(story.get("created_by"))
+    row["old_section_gid"] = gid_of(story.get("old_section"))
+    row["new_section_gid"] = gid_of(story.get("new_section"))
+    row["assignee_gid"] = gid_of(story.get("assignee"))
+    row["old_due_on"] = _date_part(story.get("old_dates"), "due_on")
+    row["new_due_on"] = _date_part(story.get("new_dates"), "due_on")
+    row["old_due_at"] = _date_part(story.get("old_dates"), "due_at")
+    row["new_due_at"] = _date_part(story.get("new_dates"), "due_at")
+    row["custom_field_gid"] = gid_of(story.get("custom_field"))
+    row["old_enum_value_gid"] = gid_of(story.get("old_enum_value"))
+    row["new_enum_value_gid"] = gid_of(story.get("new_enum_value"))
+    row["old_date_value"] = _date_part(story.get("old_date_value"), "due_on") or _date_part(
+        story.get("old_date_value"), "date")
+    row["new_date_value"] = _date_part(story.get("new_date_value"), "due_on") or _date_part(
+        story.get("new_date_value"), "date")
+    return row
+
+
+def parse_ts(value: Optional[str]) -> Optional[datetime]:
+    if not value:
+        return None
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def format_ts(value: datetime) -> str:
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def cursor_with_lookback(cursor: Optional[str], lookback_seconds: int) -> Optional[str]:
+    parsed = parse_ts(cursor)
+    return format_ts(parsed - timedelta(seconds=lookback_seconds)) if parsed else None
+
+
+def max_ts(current: Optional[str], candidate: Optional[str]) -> Optional[str]:
+    if not candidate:
+        return current
+    if not current:
+        return candidate
+    return candidate if parse_ts(candidate) > parse_ts(current) else current
+
+
+def split_rows(rows_by_table: Iterator[dict[str, list[dict]]]) -> dict[str, list[dict]]:
+    merged: dict[str, list[dict]] = {}
+    for rows in rows_by_table:
+        for table, table_rows in rows.items():
+            merged.setdefault(table, []).extend(table_rows)
+    return merged

@@ -1,0 +1,25 @@
+"""Shared fixtures: a simulator served over real HTTP, and a sync into a real DuckDB file."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+# dlt must not read the developer's own .dlt/ or ~/.dlt while tests run.
+os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path, monkeypatch):
+    """Each test gets its own dlt working state and no leftover Asana env vars."""
+    monkeypatch.setenv("ASANA_SYNC_HOME", str(tmp_path / "asana-sync-home"))
+    for key in list(os.environ):
+        if key.startswith("SOURCES__ASANA__"):
+            monkeypatch.delenv(key, raising=False)
+    monkeypatch.chdir(tmp_path)

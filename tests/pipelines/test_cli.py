@@ -1,0 +1,120 @@
+"""The CLI as cron runs it: a real process, env vars only, clear one-line errors and exit codes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+from asana_sim import AsanaSimulator, SimConfig, serve_in_thread
+
+CLI = [sys.executable, "-m", "pipelines.cli"]
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_cli(args, cwd, env_extra=None, timeout=300):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SOURCES__")}
+    env.update({"PYTHONPATH": str(ROOT), **(env_extra or {})})
+    return subprocess.run(CLI + args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def assert_clean_failure(proc, code, needle):
+    assert proc.returncode == code, (proc.returncode, proc.stdout, proc.stderr)
+    assert "Traceback" not in proc.stderr + proc.stdout
+    error_lines = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
+    assert len(error_lines) == 1, proc.stderr
+    assert needle.lower() in error_lines[0].lower(), error_lines[0]
+
+
+@pytest.fixture(scope="module")
+def served():
+    sim = AsanaSimulator(SimConfig.small(seed=3))
+    with serve_in_thread(sim, port=0) as base_url:
+        yield sim, base_url
+
+
+def env_for(base_url, token="sim-token"):
+    return {"SOURCES__ASANA__ACCESS_TOKEN": token, "SOURCES__ASANA__BASE_URL": base_url,
+            "SOURCES__ASANA__REQUESTS_PER_MINUTE": "100000"}
+
+
+def test_run_from_any_directory_writes_asana_duckdb_there(served, tmp_path):
+    sim, base_url = served
+    workdir = tmp_path / "elsewhere"
+    workdir.mkdir()
+    proc = run_cli(["run", "--no-models"], workdir, env_for(base_url))
+    assert proc.returncode == 0, proc.stderr
+    con = duckdb.connect(str(workdir / "asana.duckdb"), read_only=True)
+    assert con.sql("select count(*) from asana_raw.tasks").fetchone()[0] == len(sim.store.tasks)
+    status = run_cli(["status"], workdir)
+    assert status.returncode == 0, status.stderr
+    assert "tasks" in status.stdout
+
+
+def test_wrong_token_is_one_line_exit_3_and_the_token_is_not_printed(served, tmp_path):
+    _, base_url = served
+    proc = run_cli(["run", "--no-models"], tmp_path, env_for(base_url, token="not-a-real-token-123"))
+    assert_clean_failure(proc, 3, "token")
+    assert "not-a-real-token-123" not in proc.stderr + proc.stdout
+
+
+def test_missing_token_is_a_config_error(served, tmp_path):
+    _, base_url = served
+    proc = run_cli(["run", "--no-models"], tmp_path, {"SOURCES__ASANA__BASE_URL": base_url})
+    assert_clean_failure(proc, 2, "access token")
+
+
+def test_unknown_workspace_is_a_config_error(served, tmp_path):
+    _, base_url = served
+    proc = run_cli(["run", "--no-models", "--workspace", "999999"], tmp_path, env_for(base_url))
+    assert_clean_failure(proc, 2, "999999")
+
+
+def test_malformed_config_file_is_a_config_error(served, tmp_path):
+    _, base_url = served
+    (tmp_path / ".dlt").mkdir()
+    (tmp_path / ".dlt" / "config.toml").write_text("[sources.asana\nbase_url = 'x'\n")
+    proc = run_cli(["run", "--no-models"], tmp_path, env_for(base_url))
+    assert_clean_failure(proc, 2, "config")
+
+
+def test_unknown_resource_is_a_config_error(served, tmp_path):
+    _, base_url = served
+    proc = run_cli(["run", "--no-models", "--resource", "taks"], tmp_path, env_for(base_url))
+    assert_clean_failure(proc, 2, "taks")
+
+
+def test_second_concurrent_run_refuses(served, tmp_path):
+    from filelock import FileLock
+
+    from pipelines.pipeline import Destination, working_dir
+
+    _, base_url = served
+    home = tmp_path / "home"
+    os.environ["ASANA_SYNC_HOME"] = str(home)
+    try:
+        lock_dir = working_dir(Destination.parse("duckdb", str(tmp_path / "asana.duckdb")))
+    finally:
+        del os.environ["ASANA_SYNC_HOME"]
+    lock_dir.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(lock_dir / "run.lock")):
+        proc = run_cli(["run", "--no-models"], tmp_path, {**env_for(base_url), "ASANA_SYNC_HOME": str(home)})
+    assert_clean_failure(proc, 4, "another asana-sync run")
+
+
+def test_every_command_help_ends_with_an_example():
+    from click.testing import CliRunner
+
+    from pipelines.cli import main
+
+    runner = CliRunner()
+    commands = [[]] + [[name] for name in main.commands]
+    for args in commands:
+        result = runner.invoke(main, args + ["--help"])
+        assert result.exit_code == 0, (args, result.output)
+        assert "Example" in result.output, args
+
+
