@@ -9,6 +9,7 @@ before the task's last story or attachment.
 from __future__ import annotations
 
 import random
+import unicodedata
 
 from .config import SimConfig
 from .store import Store, date_of, iso_ms
@@ -81,7 +82,8 @@ class Generator:
                 ws.append(self.org["gid"])
             if i == 0 or i % 5 == 0 or i % 10 == 9:
                 ws.append(self.plain["gid"])
-            email_local = f"{first}.{last}".lower().replace("'", "").replace(" ", "")
+            email_local = unicodedata.normalize("NFKD", f"{first}.{last}".lower()).encode("ascii", "ignore").decode()
+            email_local = email_local.replace("'", "").replace(" ", "")
             u = {"gid": s.new_gid(), "name": name, "email": f"{email_local}{i}@example.com", "workspaces": ws}
             s.add_user(u)
             if self.org["gid"] in ws:

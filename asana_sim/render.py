@@ -62,6 +62,7 @@ class Renderer:
     def __init__(self, store: Store):
         self.s = store
         s = store
+        self._cf_memo: dict[tuple, dict] = {}
         self.fields: dict[str, dict[str, Callable[[dict], Any]]] = {
             "workspace": {
                 "name": lambda o: o["name"], "is_organization": lambda o: o["is_organization"],
@@ -95,7 +96,7 @@ class Renderer:
                 "public": lambda o: o["privacy_setting"] == "public_to_workspace",
                 "privacy_setting": lambda o: o["privacy_setting"],
                 "completed": lambda o: o["completed"], "completed_at": lambda o: o["completed_at"],
-                "completed_by": lambda o: None, "owner": lambda o: _u(o["owner"]),
+                "owner": lambda o: _u(o["owner"]),
                 "team": lambda o: Ref("team", o["team"]) if o["team"] else None,
                 "workspace": lambda o: Ref("workspace", o["workspace"]),
                 "permalink_url": lambda o: o["permalink_url"], "icon": lambda o: "list",
@@ -124,18 +125,17 @@ class Renderer:
                 "is_formula_field": lambda o: False,
                 "is_value_read_only": lambda o: False,
                 "format": lambda o: "custom" if o["resource_subtype"] == "number" else "none",
-                "created_by": lambda o: None,
             },
             "custom_field_setting": {
-                "project": lambda o: Ref("project", o["project"]),
-                "parent": lambda o: Ref("project", o["project"]),
+                "project": lambda o: o["project"],
+                "parent": lambda o: o["parent"],
                 "is_important": lambda o: o["is_important"],
                 "custom_field": lambda o: o["custom_field"],
             },
             "task": {
                 "name": lambda o: o["name"], "resource_subtype": lambda o: o["resource_subtype"],
-                "approval_status": lambda o: "pending" if o["resource_subtype"] == "approval" else None,
-                "assignee_status": lambda o: "inbox" if o["assignee"] else None,
+                "approval_status": lambda o: "pending" if o["resource_subtype"] == "approval" else _ABSENT,
+                "assignee_status": lambda o: "inbox" if o["assignee"] else _ABSENT,
                 "completed": lambda o: o["completed"], "completed_at": lambda o: o["completed_at"],
                 "completed_by": lambda o: _u(o["completed_by"]),
                 "created_at": lambda o: o["created_at"], "modified_at": lambda o: o["modified_at"],
@@ -152,7 +152,6 @@ class Renderer:
                      "section": Ref("section", m["section"]) if m["section"] else None} for m in o["memberships"]],
                 "num_subtasks": lambda o: s.num_subtasks(o["gid"]),
                 "assignee": lambda o: _u(o["assignee"]),
-                "assignee_section": lambda o: None,
                 "custom_fields": lambda o: [self._cf_value_obj(c, v) for c, v in o["custom_field_values"].items()
                                             if c in s.custom_fields],
                 "followers": lambda o: [Ref("user", u) for u in o["followers"]],
@@ -215,8 +214,8 @@ class Renderer:
             "old_number_value": cond("old_number_value"), "new_number_value": cond("new_number_value"),
             "old_enum_value": cond("old_enum_value", self._enum_opt),
             "new_enum_value": cond("new_enum_value", self._enum_opt),
-            "old_date_value": cond("old_date_value", lambda d: {"date": d, "date_time": None} if d else None),
-            "new_date_value": cond("new_date_value", lambda d: {"date": d, "date_time": None} if d else None),
+            "old_date_value": cond("old_date_value", lambda d: {"date": d} if d else None),
+            "new_date_value": cond("new_date_value", lambda d: {"date": d} if d else None),
         }
 
     def _opt(self, x: dict) -> dict:
@@ -234,13 +233,23 @@ class Renderer:
 
     def _cfs(self, project: str, cf: str) -> dict:
         return {"gid": self.s.cfs_gid.get((project, cf), cf), "resource_type": "custom_field_setting",
-                "project": project, "custom_field": Ref("custom_field", cf), "is_important": False}
+                "project": Ref("project", project), "parent": Ref("project", project),
+                "custom_field": Ref("custom_field", cf), "is_important": False}
 
     def cfs_record(self, gid: str) -> dict:
         project, cf = self.s.custom_field_setting(gid)
         return self._cfs(project, cf)
 
     def _cf_value_obj(self, cf: str, v: Any) -> dict:
+        # Custom field definitions never change through the API, so a (field, value) pair always
+        # renders the same; the memo keeps broad opt_fields listings fast.
+        key = (cf, tuple(v) if isinstance(v, list) else v)
+        hit = self._cf_memo.get(key)
+        if hit is None:
+            hit = self._cf_memo[key] = self._cf_value_obj_uncached(cf, v)
+        return hit
+
+    def _cf_value_obj_uncached(self, cf: str, v: Any) -> dict:
         c = self.s.custom_fields[cf]
         sub = c["resource_subtype"]
         o = {"gid": cf, "resource_type": "custom_field", "name": c["name"], "type": sub, "resource_subtype": sub,
@@ -265,7 +274,7 @@ class Renderer:
             o["multi_enum_values"] = [self._opt(x) for x in sel]
             disp = ", ".join(x["name"] for x in sel) if sel else None
         elif sub == "date":
-            o["date_value"] = {"date": v, "date_time": None} if v else None
+            o["date_value"] = {"date": v} if v else None
             disp = v
         elif sub == "people":
             o["people_value"] = [Ref("user", u) for u in (v or ()) if u in self.s.users]
@@ -278,11 +287,11 @@ class Renderer:
         """`tree` is a parsed opt_fields tree; None means the default (compact, or full if `full`)."""
         if tree is None:
             if not full:
-                cached = self.s.compact_cache.get(rec["gid"]) if kind == "task" else None
+                cached = self.s.compact_cache.get(rec["gid"])
                 if cached is not None:
                     return cached
                 out = self._render_fields(kind, rec, self.compact.get(kind, ("name",)), None)
-                if kind == "task":
+                if kind != "custom_field_setting":
                     self.s.compact_cache[rec["gid"]] = out
                 return out
             return self._render_fields(kind, rec, self.full.get(kind, ("name",)), None)

@@ -93,26 +93,26 @@ def _tour(path: Path, sim, console: Console) -> None:
     con = duckdb.connect(str(path), read_only=True)
     try:
         table = Table("table", "rows", title="asana_raw")
-        for (name,) in con.sql("select table_name from information_schema.tables where table_schema = 'asana_raw' "
+        for (name,) in con.execute("select table_name from information_schema.tables where table_schema = 'asana_raw' "
                                "and table_name not like '\\_dlt%' escape '\\' order by 1").fetchall():
-            table.add_row(name, str(con.sql(f'select count(*) from asana_raw."{name}"').fetchone()[0]))
+            table.add_row(name, str(con.execute(f'select count(*) from asana_raw."{name}"').fetchone()[0]))
         console.print(table)
-        live = con.sql("select count(*) from asana_raw.tasks where not coalesce(is_deleted, false)").fetchone()[0]
+        live = con.execute("select count(*) from asana_raw.tasks where not coalesce(is_deleted, false)").fetchone()[0]
         truth = len(sim.store.tasks)
         mark = "[green]matches[/green]" if live == truth else "[red]differs from[/red]"
         console.print(f"tasks in the warehouse: {live}, {mark} the simulator's {truth}")
-        has_models = con.sql("select count(*) from information_schema.tables where table_schema = 'asana'"
+        has_models = con.execute("select count(*) from information_schema.tables where table_schema = 'asana'"
                              ).fetchone()[0] > 0
         for title, model_sql, raw_sql in EXAMPLE_QUERIES:
             sql = model_sql if has_models else raw_sql
             if sql is None:
                 sql = model_sql
             try:
-                rows = con.sql(sql).fetchall()
+                rows = con.execute(sql).fetchall()
             except Exception:  # noqa: BLE001 - fall back to raw tables when a model is missing
                 if not raw_sql:
                     continue
-                sql, rows = raw_sql, con.sql(raw_sql).fetchall()
+                sql, rows = raw_sql, con.execute(raw_sql).fetchall()
             console.print(f"\n[bold]{title}[/bold]\n[dim]{sql}[/dim]")
             for row in rows:
                 console.print("  " + " | ".join(str(v) for v in row), highlight=False)

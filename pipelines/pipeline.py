@@ -191,6 +191,41 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0][:300]
 
 
+class WarehouseView:
+    """What the destination already holds, read before a sync (see ``SyncContext``)."""
+
+    def __init__(self, pipeline: dlt.Pipeline) -> None:
+        self.pipeline = pipeline
+
+    def _rows(self, sql: str, *args: Any) -> tuple[list[str], list[tuple]]:
+        try:
+            with self.pipeline.sql_client() as client:
+                table = client.make_qualified_table_name("tasks")
+                with client.execute_query(sql.format(tasks=table), *args) as cursor:
+                    names = [d[0] for d in cursor.description]
+                    return names, cursor.fetchall()
+        except Exception:  # noqa: BLE001 - no table yet (first run) means nothing is known
+            return [], []
+
+    def task_fingerprints(self) -> dict[str, tuple]:
+        _, rows = self._rows("select gid, workspace_gid, sync_fingerprint from {tasks} "
+                             "where not coalesce(is_deleted, false)")
+        return {gid: (workspace, fp) for gid, workspace, fp in rows}
+
+    def parent_gids(self) -> set[str]:
+        _, rows = self._rows("select gid from {tasks} where num_subtasks > 0 and not coalesce(is_deleted, false)")
+        return {r[0] for r in rows}
+
+    def task_rows(self, gids: list[str]) -> list[dict]:
+        result = []
+        for start in range(0, len(gids), 500):
+            chunk = gids[start:start + 500]
+            placeholders = ", ".join(["%s"] * len(chunk))
+            names, rows = self._rows(f"select * from {{tasks}} where gid in ({placeholders})", *chunk)
+            result.extend(dict(zip(names, r)) for r in rows)
+        return result
+
+
 def run_lock(destination: Destination) -> FileLock:
     path = working_dir(destination)
     path.mkdir(parents=True, exist_ok=True)
@@ -221,6 +256,8 @@ def run_sync(
         try:
             pipeline = make_pipeline(destination)
             options = dict(source_options or {})
+            if not full_refresh:
+                options.setdefault("warehouse", WarehouseView(pipeline))
             if workspaces:
                 options["workspaces"] = list(workspaces)
             source = asana_source(**options)
@@ -233,10 +270,10 @@ def run_sync(
             ctx = sync_module.LAST_CONTEXT
             if on_progress:
                 on_progress("extract", {"stats": ctx.client.stats})
-            pipeline.extract(source, refresh="drop_sources" if full_refresh else None)
+            pipeline.extract(source, refresh="drop_sources" if full_refresh else None, loader_file_format="parquet")
             if on_progress:
                 on_progress("normalize", {"stats": ctx.client.stats})
-            pipeline.normalize(loader_file_format="parquet")
+            pipeline.normalize(workers=int(os.environ.get("NORMALIZE__WORKERS", "1")))
             if on_progress:
                 on_progress("load", {"stats": ctx.client.stats})
             pipeline.load()

@@ -28,7 +28,7 @@ def warehouse(path: Path) -> duckdb.DuckDBPyConnection:
 
 
 def rows(con, sql: str) -> list[tuple]:
-    return con.sql(sql).fetchall()
+    return con.execute(sql).fetchall()
 
 
 def expected_tasks(store) -> dict[str, dict]:

@@ -18,6 +18,7 @@ from .helpers import (
     project_row,
     section_row,
     story_row,
+    story_tombstone,
     tag_row,
     team_membership_row,
     team_row,
@@ -26,7 +27,7 @@ from .helpers import (
 )
 from .settings import (
     BRIDGES,
-    COLUMNS,
+    columns,
     CUSTOM_FIELD_FIELDS,
     DEFAULT_BASE_URL,
     DEFAULT_LOOKBACK_SECONDS,
@@ -53,7 +54,7 @@ def _bridge_hints(table: str) -> dict:
         "write_disposition": {"disposition": "merge", "strategy": "delete-insert"},
         "primary_key": (parent_key, child_key),
         "merge_key": parent_key,
-        "columns": {**COLUMNS[table], TOMBSTONE: {"data_type": "bool", "hard_delete": True}},
+        "columns": {**columns(table), TOMBSTONE: {"data_type": "bool", "hard_delete": True}},
     }
 
 
@@ -66,6 +67,8 @@ def asana_source(
     max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
     lookback_seconds: int = DEFAULT_LOOKBACK_SECONDS,
     page_size: int = PAGE_SIZE,
+    reconcile: str = "auto",
+    warehouse: Any = None,
     http_transport: Any = None,
 ) -> Any:
     """Every object the token can read, as normalized tables.
@@ -78,6 +81,11 @@ def asana_source(
         max_concurrency: requests in flight at once (Asana allows 50 GETs per token).
         lookback_seconds: how far before each cursor incremental reads start again.
         page_size: items per page, 1..100 (Asana's maximum is the sensible default).
+        reconcile: ``always`` lists every task each run (catching deletions, moves, tag and
+            follower changes and subtask-only changes, none of which bump ``modified_at``);
+            ``never`` uses ``modified_since`` only; ``auto`` reconciles every run below 50,000
+            tasks and once a day above.
+        warehouse: what the destination holds already (see ``SyncContext``); the pipeline passes it.
         http_transport: an ``httpx`` transport, for in-process tests against the simulator.
     """
     client = AsanaClient(
@@ -88,7 +96,8 @@ def asana_source(
         transport=http_transport,
         page_size=page_size,
     )
-    ctx = SyncContext(client, workspaces=workspaces, lookback_seconds=lookback_seconds)
+    ctx = SyncContext(client, workspaces=workspaces, lookback_seconds=lookback_seconds, reconcile=reconcile,
+                      warehouse=warehouse)
     # The pipeline reads request counts and gaps from here after the run.
     sync_module.LAST_CONTEXT = ctx
     task_resource = tasks(ctx)
@@ -106,12 +115,12 @@ def asana_source(
     )
 
 
-@dlt.resource(name="workspaces", write_disposition=MERGE, primary_key="gid", columns=COLUMNS["workspaces"])
+@dlt.resource(name="workspaces", write_disposition=MERGE, primary_key="gid", columns=columns("workspaces"))
 def workspaces_resource(ctx: Any) -> Iterator[list[dict]]:
     yield [workspace_row(w) for w in ctx.workspaces()]
 
 
-@dlt.resource(write_disposition=MERGE, primary_key="gid", columns=COLUMNS["users"])
+@dlt.resource(write_disposition=MERGE, primary_key="gid", columns=columns("users"))
 def users(ctx: Any) -> Iterator[Any]:
     for workspace in ctx.workspaces():
         for page in ctx.client.paginate("/users", {"workspace": workspace["gid"], "opt_fields": USER_FIELDS}):
@@ -119,16 +128,15 @@ def users(ctx: Any) -> Iterator[Any]:
             yield dlt.mark.with_hints(
                 [{"workspace_gid": workspace["gid"], "user_gid": u["gid"]} for u in page],
                 dlt.mark.make_hints(table_name="workspace_users", write_disposition=MERGE,
-                                    primary_key=("workspace_gid", "user_gid"), columns=COLUMNS["workspace_users"]),
-            )
+                                    primary_key=("workspace_gid", "user_gid"), columns=columns("workspace_users")), create_table_variant=True)
 
 
-@dlt.resource(write_disposition=MERGE, primary_key="gid", columns=COLUMNS["teams"])
+@dlt.resource(write_disposition=MERGE, primary_key="gid", columns=columns("teams"))
 def teams(ctx: Any) -> Iterator[list[dict]]:
     yield [team_row(t) for t in ctx.teams()]
 
 
-@dlt.resource(write_disposition=MERGE, primary_key="gid", columns=COLUMNS["team_memberships"])
+@dlt.resource(write_disposition=MERGE, primary_key="gid", columns=columns("team_memberships"))
 def team_memberships(ctx: Any) -> Iterator[list[dict]]:
     def fetch(team: dict) -> list[dict]:
         return ctx.client.get_all(f"/teams/{team['gid']}/team_memberships", {"opt_fields": TEAM_MEMBERSHIP_FIELDS})
@@ -137,25 +145,25 @@ def team_memberships(ctx: Any) -> Iterator[list[dict]]:
         yield [team_membership_row(m) for m in members]
 
 
-@dlt.resource(write_disposition=MERGE, primary_key="gid", columns=COLUMNS["projects"])
+@dlt.resource(write_disposition=MERGE, primary_key="gid", columns=columns("projects"))
 def projects(ctx: Any) -> Iterator[list[dict]]:
     yield [project_row(p) for p in ctx.projects()]
 
 
-@dlt.resource(write_disposition=MERGE, primary_key="gid", columns=COLUMNS["sections"])
+@dlt.resource(write_disposition=MERGE, primary_key="gid", columns=columns("sections"))
 def sections(ctx: Any) -> Iterator[list[dict]]:
     for project_gid, project_sections in ctx.client.map(ctx.sections_of, [p["gid"] for p in ctx.projects()]):
         yield [section_row(s, project_gid) for s in project_sections]
 
 
-@dlt.resource(write_disposition=MERGE, primary_key="gid", columns=COLUMNS["tags"])
+@dlt.resource(write_disposition=MERGE, primary_key="gid", columns=columns("tags"))
 def tags(ctx: Any) -> Iterator[list[dict]]:
     for workspace in ctx.workspaces():
         for page in ctx.client.paginate("/tags", {"workspace": workspace["gid"], "opt_fields": TAG_FIELDS}):
             yield [tag_row(t, workspace["gid"]) for t in page]
 
 
-@dlt.resource(write_disposition=MERGE, primary_key="gid", columns=COLUMNS["custom_fields"])
+@dlt.resource(write_disposition=MERGE, primary_key="gid", columns=columns("custom_fields"))
 def custom_fields(ctx: Any) -> Iterator[Any]:
     for workspace in ctx.workspaces():
         path = f"/workspaces/{workspace['gid']}/custom_fields"
@@ -171,11 +179,10 @@ def custom_fields(ctx: Any) -> Iterator[Any]:
                     options,
                     dlt.mark.make_hints(table_name="custom_field_enum_options", write_disposition=MERGE,
                                         primary_key=("custom_field_gid", "gid"),
-                                        columns=COLUMNS["custom_field_enum_options"]),
-                )
+                                        columns=columns("custom_field_enum_options")), create_table_variant=True)
 
 
-@dlt.resource(write_disposition=MERGE, primary_key="gid", columns=COLUMNS["tasks"])
+@dlt.resource(write_disposition=MERGE, primary_key="gid", columns=columns("tasks"))
 def tasks(ctx: Any) -> Iterator[Any]:
     """Changed tasks (and their subtasks) per project, plus assigned tasks in no project.
 
@@ -191,20 +198,27 @@ def tasks(ctx: Any) -> Iterator[Any]:
             if table == "tasks":
                 yield rows
             else:
-                yield dlt.mark.with_hints(rows, dlt.mark.make_hints(**_bridge_hints(table)))
+                yield dlt.mark.with_hints(rows, dlt.mark.make_hints(**_bridge_hints(table)), create_table_variant=True)
     # Gaps are found while listing tasks, so this resource is the one that records them.
     if ctx.gaps:
         yield dlt.mark.with_hints(list(ctx.gaps), dlt.mark.make_hints(
-            table_name="sync_gaps", write_disposition="append", columns=COLUMNS["sync_gaps"]))
+            table_name="sync_gaps", write_disposition="append", columns=columns("sync_gaps")), create_table_variant=True)
 
 
-@dlt.transformer(write_disposition=MERGE, primary_key="gid", columns=COLUMNS["stories"])
+@dlt.transformer(
+    write_disposition={"disposition": "merge", "strategy": "delete-insert"},
+    primary_key="gid",
+    merge_key="task_gid",
+    columns={**columns("stories"), TOMBSTONE: {"data_type": "bool", "hard_delete": True}},
+)
 def stories(items: Any, ctx: Any) -> Iterator[list[dict]]:
-    """Stories of every task the ``tasks`` resource yielded in this run (that is, tasks that changed)."""
+    """Stories of the tasks that changed in this run, replacing each such task's stories."""
     if not isinstance(items, list):
         items = [items]
     # The tasks resource also yields bridge rows; only task rows (they carry parent_gid) lead to stories.
-    task_gids = [row["gid"] for row in items if isinstance(row, dict) and "parent_gid" in row and "gid" in row]
+    task_gids = [row["gid"] for row in items if isinstance(row, dict) and "parent_gid" in row
+                 and row.get("gid") in ctx.changed_gids and not row.get("is_deleted")]
     for task_gid, task_stories in ctx.client.map(ctx.stories_of, task_gids):
-        if task_stories:
-            yield [story_row(s, task_gid) for s in task_stories]
+        if task_stories is None:
+            continue
+        yield [story_tombstone(task_gid)] + [story_row(s, task_gid) for s in task_stories]

@@ -26,6 +26,10 @@ import orjson
 
 from .settings import DEFAULT_BASE_URL, PAGE_SIZE
 
+# A listing whose token expires is restarted from its first page; a token lives ~15 minutes, so
+# more than a few restarts in a row means the listing cannot finish and the run should say so.
+MAX_LISTING_RESTARTS = 10
+
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -340,7 +344,7 @@ class AsanaClient:
             try:
                 page = self.request_json(path, paginator.update_request(base))
             except ExpiredOffsetError:
-                if paginator.offset is None or restarts >= 5:
+                if paginator.offset is None or restarts >= MAX_LISTING_RESTARTS:
                     raise
                 restarts += 1
                 with self._stats_lock:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timedelta, timezone
 from typing import Any, Iterator, Optional
 
@@ -149,9 +150,38 @@ def task_rows(task: dict) -> dict[str, list[dict]]:
         "task_custom_field_values": [custom_field_value_row(gid, cf) for cf in task.get("custom_fields") or []
                                      if isinstance(cf, dict) and cf.get("gid")],
     }
+    row["sync_fingerprint"] = fingerprint(row, rows)
     for table, (parent_key, child_key) in BRIDGES.items():
         rows[table].append({parent_key: gid, child_key: "", TOMBSTONE: True})
     return rows
+
+
+def fingerprint(task_row: dict, rows: dict[str, list[dict]]) -> str:
+    """Changes to a task that Asana does not reflect in ``modified_at`` (moves, tags, followers)
+    still change this, so a reconciling run knows which tasks need their stories re-read."""
+    parts = [str(task_row.get("modified_at")), str(task_row.get("parent_gid")), str(task_row.get("num_subtasks"))]
+    for table in ("task_memberships", "task_tags", "task_followers", "task_dependencies"):
+        parts.append("|".join(sorted(",".join(str(v) for v in r.values()) for r in rows[table])))
+    return hashlib.sha1("\n".join(parts).encode()).hexdigest()[:20]
+
+
+def deleted_task_rows(last_known: list[dict], detected_at: str) -> dict[str, list[dict]]:
+    """Tasks Asana answers 404 for: kept with their last known values, marked deleted, and
+    removed from every bridge table."""
+    rows: dict[str, list[dict]] = {"tasks": []}
+    for known in last_known:
+        row = {k: v for k, v in known.items() if not k.startswith("_dlt")}
+        row["is_deleted"] = True
+        row["deleted_detected_at"] = detected_at
+        rows["tasks"].append(row)
+        for table, (parent_key, child_key) in BRIDGES.items():
+            rows.setdefault(table, []).append({parent_key: row["gid"], child_key: "", TOMBSTONE: True})
+    return rows
+
+
+def story_tombstone(task_gid: str) -> dict:
+    """Stories are replaced per task: this row (hard-deleted on load) clears a task's old stories."""
+    return {"gid": f"tombstone:{task_gid}", "task_gid": task_gid, TOMBSTONE: True}
 
 
 def _date_part(dates: Any, key: str) -> Optional[str]:

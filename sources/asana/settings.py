@@ -96,7 +96,7 @@ COLUMNS = {
               "assignee_gid": TEXT, "completed": BOOL, "completed_at": TS, "completed_by_gid": TEXT,
               "created_at": TS, "modified_at": TS, "due_on": DATE, "due_at": TS, "start_on": DATE,
               "start_at": TS, "notes": TEXT, "html_notes": TEXT, "num_subtasks": BIGINT, "num_likes": BIGINT,
-              "permalink_url": TEXT, "is_deleted": BOOL, "deleted_detected_at": TS},
+              "permalink_url": TEXT, "is_deleted": BOOL, "deleted_detected_at": TS, "sync_fingerprint": TEXT},
     "task_memberships": {"task_gid": TEXT, "project_gid": TEXT, "section_gid": TEXT},
     "task_tags": {"task_gid": TEXT, "tag_gid": TEXT},
     "task_followers": {"task_gid": TEXT, "user_gid": TEXT},
@@ -127,6 +127,11 @@ BRIDGES = {
 }
 
 COLUMNS["sync_gaps"] = {"run_started_at": TS, "endpoint": TEXT, "parameters": TEXT, "reason": TEXT}
+
+
+def columns(table: str) -> dict:
+    """A fresh copy of a table's column hints: dlt annotates the dicts it is given in place."""
+    return {name: dict(hint) for name, hint in COLUMNS[table].items()}
 
 RESOURCES = {
     "workspaces": "workspaces the token can see (filtered by --workspace)",

@@ -12,12 +12,18 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Iterator, Optional, Sequence
 
 from .client import AsanaClient, AsanaError, NotFoundError, PremiumRequiredError, TruncatedResultError
-from .helpers import cursor_with_lookback, format_ts, max_ts, parse_ts, task_rows
+from .helpers import cursor_with_lookback, deleted_task_rows, format_ts, max_ts, parse_ts, task_rows
 from .settings import PROJECT_FIELDS, SECTION_FIELDS, STORY_FIELDS, TASK_FIELDS, TEAM_FIELDS, WORKSPACE_FIELDS
 
 
 # The context of the most recent source instance; the pipeline reads run statistics from it.
 LAST_CONTEXT: "Optional[SyncContext]" = None
+
+# Listing every task each run is cheap while a workspace is small; above this many tasks a full
+# reconciliation (which also catches tag, follower and move changes that never bump modified_at,
+# subtask-only changes and deletions) runs once per interval and other runs use modified_since.
+RECONCILE_EVERY_RUN_BELOW = 50_000
+RECONCILE_INTERVAL_HOURS = 24
 
 
 class UnknownWorkspaceError(AsanaError):
@@ -25,11 +31,24 @@ class UnknownWorkspaceError(AsanaError):
 
 
 class SyncContext:
-    """Listings shared by several resources, fetched once per run and cached."""
+    """Listings shared by several resources, fetched once per run and cached.
+
+    ``warehouse`` (optional) is what the destination already holds, so the sync can tell changed
+    tasks from unchanged ones and notice deletions: an object with ``task_fingerprints() ->
+    {gid: fingerprint}``, ``parent_gids() -> set`` and ``task_rows(gids) -> [row dicts]``.
+    """
 
     def __init__(self, client: AsanaClient, workspaces: Optional[Sequence[str]] = None,
-                 lookback_seconds: int = 300) -> None:
+                 lookback_seconds: int = 300, reconcile: str = "auto", warehouse: Any = None) -> None:
+        if reconcile not in ("auto", "always", "never"):
+            raise ValueError(f"reconcile must be auto, always or never, not {reconcile!r}")
         self.client = client
+        self.reconcile = reconcile
+        self.reconciled = False
+        self.warehouse = warehouse
+        self.changed_gids: set[str] = set()
+        self._warehouse_fingerprints: Optional[dict] = None
+        self._warehouse_parents: Optional[set] = None
         self.wanted = [str(w).strip() for w in (workspaces or []) if str(w).strip()]
         self.lookback_seconds = lookback_seconds
         self.run_started_at = format_ts(datetime.now(timezone.utc))
@@ -38,6 +57,23 @@ class SyncContext:
         self._workspaces: Optional[list[dict]] = None
         self._teams: Optional[list[dict]] = None
         self._projects: Optional[list[dict]] = None
+
+    @property
+    def warehouse_fingerprints(self) -> dict:
+        """Live tasks the warehouse holds in the selected workspaces: {gid: fingerprint}."""
+        if self._warehouse_fingerprints is None:
+            known = self.warehouse.task_fingerprints() if self.warehouse is not None else {}
+            wanted = {w["gid"] for w in self.workspaces()}
+            self._warehouse_fingerprints = {gid: fp for gid, (workspace, fp) in known.items()
+                                            if workspace in wanted or workspace is None}
+        return self._warehouse_fingerprints
+
+    @property
+    def warehouse_parents(self) -> set:
+        if self._warehouse_parents is None:
+            parents = self.warehouse.parent_gids() if self.warehouse is not None else set()
+            self._warehouse_parents = parents & set(self.warehouse_fingerprints)
+        return self._warehouse_parents
 
     # --- shared listings -------------------------------------------------------------------------
 
@@ -98,12 +134,12 @@ class SyncContext:
         except NotFoundError:
             return project_gid, []
 
-    def stories_of(self, task_gid: str) -> tuple[str, list[dict]]:
+    def stories_of(self, task_gid: str) -> tuple[str, Optional[list[dict]]]:
         try:
             return task_gid, self.client.get_all(f"/tasks/{task_gid}/stories", {"opt_fields": STORY_FIELDS})
         except NotFoundError:
-            # Deleted between listing and now: nothing to read, reconciliation marks it later.
-            return task_gid, []
+            # Deleted between listing and now: keep what we have; the next reconciliation marks it.
+            return task_gid, None
 
     def record_gap(self, endpoint: str, parameters: dict, reason: str) -> None:
         with self._lock:
@@ -200,31 +236,41 @@ class SyncContext:
             return task_gid, None
 
     def changed_tasks(self, state: dict) -> Iterator[dict[str, list[dict]]]:
-        """Yield row batches (``{table: rows}``) for every task that changed since the last run."""
+        """Yield row batches (``{table: rows}``) for the tasks of this run.
+
+        A reconciling run lists every task (cheap: the same pages as ``modified_since`` would
+        need on a busy day), compares each task's fingerprint with the warehouse, re-reads the
+        subtasks of every known parent, and confirms vanished tasks with a GET (404 = deleted).
+        Other runs list only tasks modified since the per-project cursor.
+        """
         project_cursors: dict = state.setdefault("project_cursors", {})
         assignee_cursors: dict = state.setdefault("assignee_cursors", {})
-        parents: dict = state.setdefault("subtask_parents", {})
-        subtask_cursor: Optional[str] = state.get("subtask_cursor")
+        reconciling = self.should_reconcile(state)
+        self.reconciled = reconciling
+        seen: set[str] = set()
         crawled_parents: set[str] = set()
         pending_parents: list[str] = []
 
-        def handle(tasks: list[dict], is_subtask_list: bool = False) -> dict[str, list[dict]]:
-            nonlocal subtask_cursor
+        def handle(tasks: list[dict]) -> dict[str, list[dict]]:
             batch: dict[str, list[dict]] = {}
             for task in tasks:
-                for table, rows in task_rows(task).items():
-                    batch.setdefault(table, []).extend(rows)
-                if (task.get("num_subtasks") or 0) > 0:
-                    parents[task["gid"]] = 1
-                    if task["gid"] not in crawled_parents:
-                        pending_parents.append(task["gid"])
-                        crawled_parents.add(task["gid"])
-                if is_subtask_list:
-                    subtask_cursor = max_ts(subtask_cursor, task.get("modified_at"))
+                if task["gid"] in seen:
+                    continue
+                seen.add(task["gid"])
+                rows = task_rows(task)
+                fingerprint = rows["tasks"][0]["sync_fingerprint"]
+                if self.warehouse_fingerprints.get(task["gid"]) != fingerprint:
+                    self.changed_gids.add(task["gid"])
+                for table, table_rows in rows.items():
+                    batch.setdefault(table, []).extend(table_rows)
+                if (task.get("num_subtasks") or 0) > 0 and task["gid"] not in crawled_parents:
+                    crawled_parents.add(task["gid"])
+                    pending_parents.append(task["gid"])
             return batch
 
         def fetch_project(project: dict) -> tuple[str, list[dict]]:
-            since = cursor_with_lookback(project_cursors.get(project["gid"]), self.lookback_seconds)
+            since = None if reconciling else cursor_with_lookback(project_cursors.get(project["gid"]),
+                                                                  self.lookback_seconds)
             return project["gid"], self.project_tasks(project["gid"], since)
 
         for project_gid, project_tasks in self.client.map(fetch_project, self.projects()):
@@ -237,7 +283,8 @@ class SyncContext:
             workspace_gid, user_gid = key
             cursor_key = f"{workspace_gid}:{user_gid}"
             params = {"assignee": user_gid, "workspace": workspace_gid}
-            since = cursor_with_lookback(assignee_cursors.get(cursor_key), self.lookback_seconds)
+            since = None if reconciling else cursor_with_lookback(assignee_cursors.get(cursor_key),
+                                                                  self.lookback_seconds)
             if since:
                 params["modified_since"] = since
             try:
@@ -253,25 +300,55 @@ class SyncContext:
             if orphans:
                 yield handle(orphans)
 
-        # Subtasks: parents found in this run are crawled in full; parents known from earlier runs
-        # are re-read because a subtask's change never bumps its parent, and only their subtasks
-        # that changed since the subtask cursor are kept.
-        known_before = {gid for gid in parents if gid not in crawled_parents}
-        since_subtasks = cursor_with_lookback(subtask_cursor, self.lookback_seconds)
-        pending_parents.extend(sorted(known_before))
-        crawled_parents.update(known_before)
+        # Subtasks never appear in project lists and their changes never bump the parent, so a
+        # reconciling run re-reads the subtasks of every parent the warehouse knows.
+        if reconciling:
+            for gid in sorted(self.warehouse_parents - crawled_parents):
+                crawled_parents.add(gid)
+                pending_parents.append(gid)
         while pending_parents:
             wave, pending_parents[:] = list(pending_parents), []
             for parent_gid, subtasks in self.client.map(self.subtasks_of, wave):
-                if not subtasks:
-                    parents.pop(parent_gid, None)
-                    continue
-                if parent_gid in known_before:
-                    subtasks = [t for t in subtasks if _changed(t, since_subtasks) or t["gid"] not in parents
-                                and (t.get("num_subtasks") or 0) > 0]
                 if subtasks:
-                    yield handle(subtasks, is_subtask_list=True)
-        state["subtask_cursor"] = subtask_cursor
+                    yield handle(subtasks)
+
+        if reconciling:
+            yield from self._confirm_vanished(seen)
+            state["last_reconciled_at"] = self.run_started_at
+
+    def should_reconcile(self, state: dict) -> bool:
+        if self.reconcile == "always" or not self.warehouse_fingerprints:
+            return True
+        if self.reconcile == "never":
+            return False
+        if len(self.warehouse_fingerprints) < RECONCILE_EVERY_RUN_BELOW:
+            return True
+        last = parse_ts(state.get("last_reconciled_at"))
+        return last is None or datetime.now(timezone.utc) - last >= timedelta(hours=RECONCILE_INTERVAL_HOURS)
+
+    def _confirm_vanished(self, seen: set[str]) -> Iterator[dict[str, list[dict]]]:
+        """Known tasks that no listing returned: deleted (404), or alive somewhere we do not list."""
+        vanished = sorted(set(self.warehouse_fingerprints) - seen)
+        if not vanished:
+            return
+        deleted: list[str] = []
+
+        def probe(gid: str) -> tuple[str, Optional[dict]]:
+            try:
+                return gid, self.client.get(f"/tasks/{gid}", {"opt_fields": TASK_FIELDS})
+            except NotFoundError:
+                return gid, None
+
+        alive = []
+        for gid, task in self.client.map(probe, vanished):
+            if task is None:
+                deleted.append(gid)
+            else:
+                alive.append(task)
+        if alive:
+            yield handle_alive(self, alive)
+        if deleted and self.warehouse is not None:
+            yield deleted_task_rows(self.warehouse.task_rows(deleted), self.run_started_at)
 
     def _workspace_users(self) -> list[tuple[str, str]]:
         pairs = []
@@ -281,11 +358,15 @@ class SyncContext:
         return pairs
 
 
-def _changed(task: dict, since: Optional[str]) -> bool:
-    modified_at = parse_ts(task.get("modified_at"))
-    return since is None or modified_at is None or modified_at >= parse_ts(since)
-
-
 def _minus_ms(value: Optional[str]) -> Optional[str]:
     parsed = parse_ts(value)
     return format_ts(parsed - timedelta(milliseconds=1)) if parsed else None
+
+
+def handle_alive(ctx: SyncContext, tasks: list[dict]) -> dict[str, list[dict]]:
+    batch: dict[str, list[dict]] = {}
+    for task in tasks:
+        ctx.changed_gids.add(task["gid"])
+        for table, rows in task_rows(task).items():
+            batch.setdefault(table, []).extend(rows)
+    return batch

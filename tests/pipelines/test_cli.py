@@ -48,7 +48,8 @@ def test_run_from_any_directory_writes_asana_duckdb_there(served, tmp_path):
     proc = run_cli(["run", "--no-models"], workdir, env_for(base_url))
     assert proc.returncode == 0, proc.stderr
     con = duckdb.connect(str(workdir / "asana.duckdb"), read_only=True)
-    assert con.sql("select count(*) from asana_raw.tasks").fetchone()[0] == len(sim.store.tasks)
+    assert con.execute("select count(*) from asana_raw.tasks").fetchone()[0] == len(sim.store.tasks)
+    con.close()
     status = run_cli(["status"], workdir)
     assert status.returncode == 0, status.stderr
     assert "tasks" in status.stdout

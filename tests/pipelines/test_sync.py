@@ -72,8 +72,8 @@ def test_faults_do_not_change_the_result(tmp_path):
 
 def test_expired_pagination_token_mid_listing_loses_nothing(tmp_path):
     # Small pages make every listing use offsets; slow answers let tokens expire between pages.
-    sim = AsanaSimulator(SimConfig.small(seed=9, page_token_ttl_s=0.15, fault_rate=0.3, fault_kinds=("slow",),
-                                         slow_s=0.2))
+    sim = AsanaSimulator(SimConfig.small(seed=9, page_token_ttl_s=0.25, fault_rate=0.1, fault_kinds=("slow",),
+                                         slow_s=0.3))
     with serve_in_thread(sim, port=0) as base_url:
         result = sync(sim, base_url, tmp_path, page_size=10, max_concurrency=8)
     assert compare(sim.store, tmp_path / "asana.duckdb") == []
@@ -93,7 +93,7 @@ def test_tables_have_natural_keys_without_dlt_ids(sim, tmp_path):
     with serve_in_thread(sim, port=0) as base_url:
         sync(sim, base_url, tmp_path)
     con = warehouse(tmp_path / "asana.duckdb")
-    dupes = con.sql("select task_gid, project_gid, count(*) from asana_raw.task_memberships group by 1, 2 "
+    dupes = con.execute("select task_gid, project_gid, count(*) from asana_raw.task_memberships group by 1, 2 "
                     "having count(*) > 1").fetchall()
     assert dupes == []
-    assert con.sql("select count(*) from asana_raw.task_tags where tag_gid = ''").fetchone()[0] == 0
+    assert con.execute("select count(*) from asana_raw.task_tags where tag_gid = ''").fetchone()[0] == 0

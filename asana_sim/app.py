@@ -1,0 +1,808 @@
+"""The simulator's HTTP behaviour: routing, auth, pagination, errors, rate limits and faults.
+
+Everything goes through one synchronous core, `AsanaSimulator.handle()`, shared by the ASGI and WSGI
+adapters so both transports behave identically.
+"""
+from __future__ import annotations
+
+import asyncio
+import base64
+import bisect
+import collections
+import concurrent.futures
+import hashlib
+import hmac
+import math
+import random
+import threading
+import time
+from datetime import datetime, timezone
+from typing import Any, Callable
+from urllib.parse import parse_qs, quote, urlencode
+
+import httpx
+import orjson
+
+from .config import SimConfig
+from .generator import generate
+from .render import Renderer, parse_opt_fields
+from .store import BadInput, NotFound, Store, iso_ms
+
+HELP = "For more information on API status codes and how to handle them, read the docs on errors: https://developers.asana.com/docs/errors"
+MSG_TOO_LARGE = "The result is too large. You should use pagination (may require specifying a workspace)!"
+MSG_TRUNCATED = ("The result set was truncated because it is too large. Split the query along the object "
+                 "hierarchy (workspace, team, project, section).")
+MSG_TASKS_FILTER = "Must specify exactly one of project, tag, section, user task list, or assignee + workspace"
+MSG_RATE = "You've made too many requests and hit a rate limit. Please retry after the given amount of time."
+MSG_SYNC = ("Sync token invalid or too old. If you are attempting to keep resources in sync, you must fetch the "
+            "full dataset for this query now and use the new sync token for the next sync.")
+_PHRASE_ADJ = ["sad", "happy", "brave", "sleepy", "fuzzy", "quiet", "shiny", "grumpy", "jolly", "wobbly"]
+_PHRASE_NOUN = ["squid", "otters", "pandas", "llamas", "koalas", "ferrets", "walruses", "geckos", "ducks"]
+_PHRASE_VERB = ["snuggle", "dance", "sing", "juggle", "wander", "giggle", "hop", "nap", "sneeze"]
+_PHRASE_ADV = ["softly", "loudly", "happily", "slowly", "boldly", "gently", "wildly", "quietly"]
+_NON_QUERY = frozenset(("offset", "limit", "opt_fields", "opt_pretty", "opt_expand"))
+
+
+class ConnectionDropped(httpx.RemoteProtocolError):
+    """Raised for the "drop" fault: the transport sees a connection closed without a response."""
+
+    def __init__(self) -> None:
+        super().__init__("Server disconnected without sending a response.")
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message: str, headers: dict | None = None, extra: dict | None = None):
+        super().__init__(message)
+        self.status, self.message, self.headers, self.extra = status, message, headers or {}, extra
+
+
+class Stats:
+    """Request counters: total, per status code (0 = dropped connection) and per route template."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.reset()
+
+    def reset(self) -> None:
+        self.requests = 0
+        self.by_status: dict[int, int] = collections.Counter()
+        self.by_path_kind: dict[str, int] = collections.Counter()
+
+    def record(self, kind: str, status: int) -> None:
+        with self._lock:
+            self.requests += 1
+            self.by_status[status] += 1
+            self.by_path_kind[kind] += 1
+
+
+class Ctx:
+    __slots__ = ("q", "body", "actor", "base", "path", "token")
+
+    def __init__(self, q, body, actor, base, path, token):
+        self.q, self.body, self.actor, self.base, self.path, self.token = q, body, actor, base, path, token
+
+
+def _norm_time(value: str, param: str) -> str:
+    try:
+        v = value.strip()
+        if len(v) == 10:
+            dt = datetime.fromisoformat(v).replace(tzinfo=timezone.utc)
+        else:
+            dt = datetime.fromisoformat(v.replace("Z", "+00:00"))
+            if dt.tzinfo is None:
+                dt = dt.replace(tzinfo=timezone.utc)
+        return iso_ms(int(dt.timestamp() * 1000))
+    except ValueError:
+        raise ApiError(400, f"{param}: Invalid date/time value: {value}") from None
+
+
+class AsanaSimulator:
+    """An Asana REST API server over generated data. See docs/CONTRACTS.md section 1."""
+
+    def __init__(self, config: SimConfig | None = None, store: Store | None = None):
+        self.config = config or SimConfig.small()
+        self.store = store or generate(self.config)
+        self.renderer = Renderer(self.store)
+        self.stats = Stats()
+        self._secret = hashlib.sha256(f"asana-sim-{self.config.seed}-{random.random()}".encode()).digest()
+        self._token_generation = 0
+        self._fault_rng = random.Random(self.config.fault_seed)
+        self._phrase_rng = random.Random(self.config.fault_seed + 1)
+        self._rl_lock = threading.Lock()
+        self._windows: dict[str, collections.deque] = {}
+        self._inflight: dict[str, int] = collections.Counter()
+        self._executor: concurrent.futures.ThreadPoolExecutor | None = None
+        self._routes: dict[tuple[str, int], list[tuple[tuple, Callable, str]]] = {}
+        self._register_routes()
+
+    # ------------------------------------------------------------------ public helpers
+    def expire_page_tokens(self) -> None:
+        """Make every offset token issued so far answer `offset: Your pagination token has expired.`."""
+        self._token_generation += 1
+
+    @property
+    def token(self) -> str:
+        return self.config.tokens[0]
+
+    # ------------------------------------------------------------------ core handler
+    def handle(self, method: str, path: str, query: dict, headers: dict, body: bytes | None):
+        """One request -> (status, headers, body bytes). Raises ConnectionDropped for the drop fault."""
+        method = method.upper()
+        h = {k.lower(): v for k, v in headers.items()} if headers else {}
+        q = {k: (v[-1] if isinstance(v, list) else v) for k, v in (query or {}).items()}
+        kind = "unknown"
+        counted_inflight = None
+        try:
+            auth = h.get("authorization", "")
+            token = auth[7:].strip() if auth[:7].lower() == "bearer " else None
+            if token is None or token not in self.config.tokens:
+                raise ApiError(401, "Not Authorized")
+            self._rate_limit(token)
+            if method == "GET":
+                with self._rl_lock:
+                    self._inflight[token] += 1
+                    counted_inflight = token
+                    if self._inflight[token] > self.config.max_concurrent_gets:
+                        raise ApiError(429, MSG_RATE, {"Retry-After": "1"})
+                self._maybe_fault()
+            route, params, kind = self._match(method, path)
+            body_obj = None
+            if body:
+                try:
+                    body_obj = orjson.loads(body)
+                except orjson.JSONDecodeError:
+                    raise ApiError(400, "Could not parse request data, invalid JSON") from None
+            ctx = Ctx(q, body_obj, self.store.me, self._base(h), path, token)
+            if method == "GET":
+                status, payload = route(ctx, *params)
+            else:
+                with self.store.lock:
+                    status, payload = route(ctx, *params)
+            opts = orjson.OPT_INDENT_2 if q.get("opt_pretty") in ("true", "1", "") and "opt_pretty" in q else 0
+            out = (status, [("content-type", "application/json; charset=UTF-8")], orjson.dumps(payload, option=opts))
+        except ApiError as e:
+            out = self._error(e)
+        except NotFound as e:
+            out = self._error(ApiError(404, str(e)))
+        except BadInput as e:
+            out = self._error(ApiError(400, str(e)))
+        except _Html as e:
+            out = (e.status, [("content-type", "text/html")], e.body)
+        except ConnectionDropped:
+            # No status ever reaches the client; dropped connections are counted under status 0.
+            self.stats.record(kind, 0)
+            raise
+        finally:
+            if counted_inflight is not None:
+                with self._rl_lock:
+                    self._inflight[counted_inflight] -= 1
+        self.stats.record(kind, out[0])
+        return out
+
+    def _error(self, e: ApiError):
+        err: dict[str, Any] = {"message": e.message, "help": HELP}
+        if e.status >= 500:
+            err["phrase"] = self._phrase()
+        payload: dict[str, Any] = {"errors": [err]}
+        if e.extra:
+            payload.update(e.extra)
+        hdrs = [("content-type", "application/json; charset=UTF-8")] + list(e.headers.items())
+        return e.status, hdrs, orjson.dumps(payload)
+
+    def _phrase(self) -> str:
+        r = self._phrase_rng
+        return f"{r.randint(2, 30)} {r.choice(_PHRASE_ADJ)} {r.choice(_PHRASE_NOUN)} {r.choice(_PHRASE_VERB)} {r.choice(_PHRASE_ADV)}"
+
+    def _base(self, h: dict) -> str:
+        host = h.get("host")
+        return f"http://{host}/api/1.0" if host else "https://app.asana.com/api/1.0"
+
+    def _rate_limit(self, token: str) -> None:
+        rpm = self.config.rate_limit_rpm
+        if not rpm:
+            return
+        now = time.monotonic()
+        with self._rl_lock:
+            w = self._windows.setdefault(token, collections.deque())
+            while w and w[0] <= now - 60.0:
+                w.popleft()
+            w.append(now)  # rejected requests count too
+            if len(w) > rpm:
+                retry = max(1, math.ceil(w[len(w) - rpm - 1] + 60.0 - now))
+                raise ApiError(429, MSG_RATE, {"Retry-After": str(retry)})
+
+    def _maybe_fault(self) -> None:
+        cfg = self.config
+        if not cfg.fault_rate or not cfg.fault_kinds:
+            return
+        with self._rl_lock:
+            if self._fault_rng.random() >= cfg.fault_rate:
+                return
+            kind = self._fault_rng.choice(cfg.fault_kinds)
+            html = self._fault_rng.random() < 0.5
+        if kind == "500":
+            raise ApiError(500, "Server Error")
+        if kind in ("502", "503", "504"):
+            status = int(kind)
+            if html:
+                raise _Html(status, f"<html><head><title>{status}</title></head><body><h1>{status} "
+                                    f"{'Bad Gateway' if status == 502 else 'Service Unavailable' if status == 503 else 'Gateway Timeout'}"
+                                    "</h1></body></html>".encode())
+            raise ApiError(status, {502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}[status])
+        if kind == "drop":
+            raise ConnectionDropped()
+        if kind == "slow":
+            time.sleep(cfg.slow_s)
+            return
+        if kind == "429":
+            raise ApiError(429, MSG_RATE, {"Retry-After": "1"})
+
+    # ------------------------------------------------------------------ routing
+    def _route(self, method: str, template: str, fn: Callable) -> None:
+        parts = tuple(template.strip("/").split("/"))
+        self._routes.setdefault((method, len(parts)), []).append((parts, fn, f"{method} {template}"))
+
+    def _match(self, method: str, path: str):
+        if path.startswith("/api/1.0"):
+            path = path[8:]
+        parts = path.strip("/").split("/")
+        for tmpl, fn, kind in self._routes.get((method, len(parts)), ()):
+            params = []
+            for t, p in zip(tmpl, parts):
+                if t[0] == "{":
+                    if not p:
+                        break
+                    params.append(p)
+                elif t != p:
+                    break
+            else:
+                return fn, params, kind
+        raise ApiError(404, f"No matching route for request: {method} /api/1.0/{'/'.join(parts)}")
+
+    def _register_routes(self) -> None:
+        R = self._route
+        s = self.store
+        R("GET", "/users/me", lambda c: self._one(c, "user", c.actor))
+        R("GET", "/users/{gid}", lambda c, g: self._one(c, "user", c.actor if g == "me" else g))
+        R("GET", "/users", self._get_users)
+        R("GET", "/workspaces", lambda c: self._list(c, "workspace", s.ix_workspaces))
+        R("GET", "/workspaces/{gid}", lambda c, g: self._one(c, "workspace", g))
+        R("GET", "/workspaces/{gid}/users", self._ws_users)
+        R("GET", "/teams/{gid}/users", self._team_users)
+        R("GET", "/workspaces/{gid}/teams", lambda c, g: self._list(c, "team", self._ix(s.ix_ws_teams, "workspace", g)))
+        R("GET", "/users/{gid}/teams", self._user_teams)
+        R("GET", "/teams/{gid}", lambda c, g: self._one(c, "team", g))
+        R("GET", "/teams/{gid}/team_memberships",
+          lambda c, g: self._list(c, "team_membership", self._ix(s.ix_team_memberships, "team", g)))
+        R("GET", "/users/{gid}/team_memberships", self._user_team_memberships)
+        R("GET", "/team_memberships", self._team_memberships)
+        R("GET", "/team_memberships/{gid}", lambda c, g: self._one(c, "team_membership", g))
+        R("GET", "/projects", self._projects)
+        R("GET", "/teams/{gid}/projects", lambda c, g: self._projects_in(c, self._ix(s.ix_team_projects, "team", g)))
+        R("GET", "/workspaces/{gid}/projects",
+          lambda c, g: self._projects_in(c, self._ix(s.ix_ws_projects, "workspace", g)))
+        R("GET", "/projects/{gid}", lambda c, g: self._one(c, "project", g))
+        R("GET", "/projects/{gid}/sections",
+          lambda c, g: self._list(c, "section", self._ix(s.ix_project_sections, "project", g)))
+        R("GET", "/sections/{gid}", lambda c, g: self._one(c, "section", g))
+        R("GET", "/projects/{gid}/custom_field_settings", self._cf_settings)
+        R("GET", "/tasks", self._get_tasks)
+        R("GET", "/projects/{gid}/tasks", lambda c, g: self._tasks_in(c, self._ix(s.ix_project_tasks, "project", g)))
+        R("GET", "/sections/{gid}/tasks", lambda c, g: self._tasks_in(c, self._ix(s.ix_section_tasks, "section", g)))
+        R("GET", "/tags/{gid}/tasks", lambda c, g: self._tasks_in(c, self._ix(s.ix_tag_tasks, "tag", g)))
+        R("GET", "/tasks/{gid}", lambda c, g: self._one(c, "task", g))
+        R("GET", "/tasks/{gid}/subtasks", lambda c, g: self._tasks_in(c, self._ix(s.ix_subtasks, "task", g)))
+        R("GET", "/tasks/{gid}/stories", lambda c, g: self._list(c, "story", self._ix(s.ix_task_stories, "task", g)))
+        R("GET", "/stories/{gid}", lambda c, g: self._one(c, "story", g))
+        R("GET", "/tasks/{gid}/dependencies", self._dependencies)
+        R("GET", "/tasks/{gid}/dependents", self._dependents)
+        R("GET", "/tasks/{gid}/tags", lambda c, g: self._list(c, "tag", self._seq_of(s.get("task", g)["tags"])))
+        R("GET", "/tasks/{gid}/projects",
+          lambda c, g: self._list(c, "project", self._seq_of(s.projects_of(s.get("task", g)["gid"]))))
+        R("GET", "/tags", self._get_tags)
+        R("GET", "/workspaces/{gid}/tags", lambda c, g: self._list(c, "tag", self._ix(s.ix_ws_tags, "workspace", g)))
+        R("GET", "/tags/{gid}", lambda c, g: self._one(c, "tag", g))
+        R("GET", "/workspaces/{gid}/custom_fields",
+          lambda c, g: self._list(c, "custom_field", self._ix(s.ix_ws_custom_fields, "workspace", g)))
+        R("GET", "/custom_fields/{gid}", lambda c, g: self._one(c, "custom_field", g))
+        R("GET", "/attachments", self._get_attachments)
+        R("GET", "/attachments/{gid}", lambda c, g: self._one(c, "attachment", g))
+        R("GET", "/workspaces/{gid}/tasks/search", self._search)
+        R("GET", "/events", self._events)
+        # writes
+        R("POST", "/tasks", self._create_task)
+        R("PUT", "/tasks/{gid}", self._update_task)
+        R("DELETE", "/tasks/{gid}", lambda c, g: self._done(s.delete_task(g, c.actor)))
+        R("POST", "/tasks/{gid}/stories", self._create_story)
+        R("DELETE", "/stories/{gid}", lambda c, g: self._done(s.delete_story(g, c.actor)))
+        R("POST", "/tasks/{gid}/addTag", lambda c, g: self._done(s.add_tag_to_task(g, self._req(c, "tag"), c.actor)))
+        R("POST", "/tasks/{gid}/removeTag",
+          lambda c, g: self._done(s.remove_tag_from_task(g, self._req(c, "tag"), c.actor)))
+        R("POST", "/tasks/{gid}/addProject", lambda c, g: self._done(
+            s.add_task_to_project(g, self._req(c, "project"), self._data(c).get("section"), c.actor)))
+        R("POST", "/tasks/{gid}/removeProject",
+          lambda c, g: self._done(s.remove_task_from_project(g, self._req(c, "project"), c.actor)))
+        R("POST", "/sections/{gid}/addTask", self._section_add_task)
+        R("POST", "/tasks/{gid}/setParent", self._set_parent)
+        R("POST", "/tasks/{gid}/addFollowers", lambda c, g: self._followers(c, g, True))
+        R("POST", "/tasks/{gid}/removeFollowers", lambda c, g: self._followers(c, g, False))
+        R("POST", "/tasks/{gid}/subtasks", self._create_subtask)
+        R("DELETE", "/projects/{gid}", lambda c, g: self._done(s.delete_project(g, c.actor)))
+        R("POST", "/projects/{gid}/sections", self._create_section)
+        R("DELETE", "/sections/{gid}", lambda c, g: self._done(s.delete_section(g)))
+        R("DELETE", "/tags/{gid}", lambda c, g: self._done(s.delete_tag(g, c.actor)))
+
+    # ------------------------------------------------------------------ read handlers
+    def _ix(self, index: dict, kind: str, gid: str):
+        seq = index.get(gid)
+        if seq is None:
+            self.store.get(kind, gid)  # raises 404 for unknown parents
+            from .store import Seq
+            return Seq()
+        if kind in ("task", "project", "section", "tag", "team", "workspace") and \
+                gid not in getattr(self.store, _PL[kind]):
+            raise NotFound(kind, gid)
+        return seq
+
+    @staticmethod
+    def _seq_of(gids):
+        from .store import Seq
+        return Seq.of(gids)
+
+    def _tree(self, c: Ctx):
+        of = c.q.get("opt_fields")
+        return parse_opt_fields(of) if of else None
+
+    def _one(self, c: Ctx, kind: str, gid: str):
+        rec = self.store.get(kind, gid)
+        return 200, {"data": self.renderer.render(kind, rec, self._tree(c), full=True)}
+
+    def _limit(self, c: Ctx):
+        raw = c.q.get("limit")
+        if raw is None:
+            return None
+        try:
+            n = int(raw)
+        except ValueError:
+            raise ApiError(400, f"limit: Not a valid integer: {raw}") from None
+        if not 1 <= n <= 100:
+            raise ApiError(400, f"limit: Must be between 1 and 100 inclusive, got {n}")
+        return n
+
+    def _fingerprint(self, c: Ctx) -> str:
+        items = sorted((k, v) for k, v in c.q.items() if k not in _NON_QUERY)
+        return hashlib.blake2s(repr((c.path.rstrip("/"), items)).encode(), digest_size=8).hexdigest()
+
+    def _sign(self, payload: bytes) -> str:
+        return base64.urlsafe_b64encode(hmac.new(self._secret, payload, hashlib.sha256).digest()[:16]).decode().rstrip("=")
+
+    def _issue(self, c: Ctx, key: int, served: int) -> str:
+        p = orjson.dumps({"k": key, "n": served, "f": self._fingerprint(c), "t": int(time.time()),
+                          "g": self._token_generation})
+        b = base64.urlsafe_b64encode(p).decode().rstrip("=")
+        return f"{b}.{self._sign(p)}"
+
+    def _decode(self, c: Ctx, token: str) -> tuple[int, int]:
+        try:
+            b, sig = token.split(".", 1)
+            p = base64.urlsafe_b64decode(b + "=" * (-len(b) % 4))
+            ok = hmac.compare_digest(sig, self._sign(p))
+            d = orjson.loads(p) if ok else None
+        except Exception:
+            d = None
+        if not d or d.get("f") != self._fingerprint(c):
+            raise ApiError(400, "offset: Invalid offset token. It may have been issued for a different query.")
+        if d["g"] != self._token_generation or time.time() - d["t"] > self.config.page_token_ttl_s:
+            raise ApiError(400, "offset: Your pagination token has expired.")
+        return d["k"], d["n"]
+
+    def _list(self, c: Ctx, kind: str, seq, pred: Callable[[dict], bool] | None = None,
+              records: dict | None = None):
+        """Page through `seq` (optionally filtered by `pred` over records)."""
+        limit = self._limit(c)
+        offset = c.q.get("offset")
+        last_key, served = self._decode(c, offset) if offset else (None, 0)
+        recs = records if records is not None else getattr(self.store, _PL[kind]) if kind in _PL else None
+        keys, gids = seq.keys, seq.gids
+        start = bisect.bisect_right(keys, last_key) if last_key is not None else 0
+        if limit is None:
+            if pred is None:
+                page = gids[start:]
+            else:
+                page = [g for g in gids[start:] if pred(recs[g])]
+            if len(page) > self.config.unpaginated_cap:
+                raise ApiError(400, MSG_TOO_LARGE)
+            more = False
+            end_key = None
+        elif pred is None:
+            page = gids[start:start + limit]
+            more = start + limit < len(gids)
+            end_key = keys[start + len(page) - 1] if page else None
+        else:
+            page, end_key, more = [], None, False
+            n = len(gids)
+            i = start
+            while i < n:
+                g = gids[i]
+                if pred(recs[g]):
+                    if len(page) == limit:
+                        more = True
+                        break
+                    page.append(g)
+                    end_key = keys[i]
+                i += 1
+        if served + len(page) > self.config.truncation_cap:
+            raise ApiError(400, MSG_TRUNCATED)
+        render = self.renderer.render
+        tree = self._tree(c)
+        if kind == "custom_field_setting":
+            data = [render(kind, self.renderer.cfs_record(g), tree) for g in page]
+        else:
+            data = [render(kind, recs[g], tree) for g in page]
+        out: dict[str, Any] = {"data": data}
+        if limit is not None:
+            out["next_page"] = self._next_page(c, end_key, served + len(page)) if more else None
+        return 200, out
+
+    def _next_page(self, c: Ctx, key: int, served: int) -> dict:
+        tok = self._issue(c, key, served)
+        q = [(k, v) for k, v in c.q.items() if k != "offset"] + [("offset", tok)]
+        path = c.path[8:] if c.path.startswith("/api/1.0") else c.path
+        rel = f"{path}?{urlencode(q, quote_via=quote)}"
+        return {"offset": tok, "path": rel, "uri": c.base + rel}
+
+    def _get_users(self, c: Ctx):
+        ws = c.q.get("workspace")
+        if not ws:
+            raise ApiError(400, "workspace: Missing input")
+        if c.q.get("team"):
+            return self._team_users(c, c.q["team"])
+        return self._list(c, "user", self._ix(self.store.ix_ws_users, "workspace", ws))
+
+    def _name_sorted_users(self, c: Ctx, scope: str, gids_fn):
+        order = self.store.users_by_name(scope, gids_fn)[: self.config.users_list_cap]
+        offset = c.q.get("offset")
+        start = 0
+        if offset:
+            start, _ = self._decode(c, offset)
+        tree = self._tree(c)
+        users = self.store.users
+        return 200, {"data": [self.renderer.render("user", users[g], tree) for g in order[start:]]}
+
+    def _ws_users(self, c: Ctx, g: str):
+        self.store.get("workspace", g)
+        return self._name_sorted_users(c, f"ws:{g}", lambda: list(self.store.ix_ws_users.get(g, ())))
+
+    def _team_users(self, c: Ctx, g: str):
+        self.store.get("team", g)
+        return self._name_sorted_users(c, f"team:{g}", lambda: self.store.team_users(g))
+
+    def _user_teams(self, c: Ctx, g: str):
+        s = self.store
+        u = s.get("user", c.actor if g == "me" else g)
+        ws = c.q.get("workspace") or c.q.get("organization")
+        if not ws:
+            raise ApiError(400, "workspace: Missing input")
+        teams = [s.team_memberships[m]["team"] for m in s.ix_user_team_memberships.get(u["gid"], ())]
+        return self._list(c, "team", self._seq_of([t for t in teams if s.teams[t]["organization"] == ws]))
+
+    def _user_team_memberships(self, c: Ctx, g: str):
+        u = self.store.get("user", c.actor if g == "me" else g)
+        return self._list(c, "team_membership", self._ix(self.store.ix_user_team_memberships, "user", u["gid"]))
+
+    def _team_memberships(self, c: Ctx):
+        s = self.store
+        team, user, ws = c.q.get("team"), c.q.get("user"), c.q.get("workspace")
+        if team:
+            return self._list(c, "team_membership", self._ix(s.ix_team_memberships, "team", team))
+        if user and ws:
+            u = s.get("user", c.actor if user == "me" else user)
+            s.get("workspace", ws)
+            return self._list(c, "team_membership", s.ix_user_team_memberships.get(u["gid"]) or self._seq_of([]),
+                              pred=lambda m: s.teams[m["team"]]["organization"] == ws)
+        raise ApiError(400, "Must specify either team or user and workspace")
+
+    def _archived_pred(self, c: Ctx):
+        a = c.q.get("archived")
+        if a is None:
+            return None
+        want = a.lower() == "true"
+        return lambda p: p["archived"] == want
+
+    def _projects(self, c: Ctx):
+        s = self.store
+        team, ws = c.q.get("team"), c.q.get("workspace")
+        if team:
+            seq = self._ix(s.ix_team_projects, "team", team)
+        elif ws:
+            seq = self._ix(s.ix_ws_projects, "workspace", ws)
+        else:
+            raise ApiError(400, "workspace: Missing input")
+        return self._projects_in(c, seq)
+
+    def _projects_in(self, c: Ctx, seq):
+        return self._list(c, "project", seq, self._archived_pred(c))
+
+    def _cf_settings(self, c: Ctx, g: str):
+        p = self.store.get("project", g)
+        gids = [self.store.cfs_gid[(g, cf)] for cf in p["custom_field_settings"]]
+        return self._list(c, "custom_field_setting", self._seq_of(gids), records={})
+
+    def _task_pred(self, c: Ctx):
+        cs, ms = c.q.get("completed_since"), c.q.get("modified_since")
+        preds = []
+        if cs:
+            if cs == "now":
+                preds.append(lambda t: not t["completed"])
+            else:
+                since = _norm_time(cs, "completed_since")
+                preds.append(lambda t: not t["completed"] or (t["completed_at"] or "") >= since)
+        if ms:
+            since_m = _norm_time(ms, "modified_since")
+            preds.append(lambda t: t["modified_at"] >= since_m)
+        if not preds:
+            return None
+        if len(preds) == 1:
+            return preds[0]
+        a, b = preds
+        return lambda t: a(t) and b(t)
+
+    def _tasks_in(self, c: Ctx, seq):
+        return self._list(c, "task", seq, self._task_pred(c))
+
+    def _get_tasks(self, c: Ctx):
+        s, q = self.store, c.q
+        assignee, ws = q.get("assignee"), q.get("workspace")
+        chosen = [k for k in ("project", "tag", "section", "user_task_list") if q.get(k)]
+        if assignee and ws:
+            chosen.append("assignee")
+        elif assignee or ws:
+            chosen.append("bad")
+        if len(chosen) != 1 or chosen[0] == "bad":
+            raise ApiError(400, MSG_TASKS_FILTER)
+        k = chosen[0]
+        if k == "project":
+            seq = self._ix(s.ix_project_tasks, "project", q["project"])
+        elif k == "section":
+            seq = self._ix(s.ix_section_tasks, "section", q["section"])
+        elif k == "tag":
+            seq = self._ix(s.ix_tag_tasks, "tag", q["tag"])
+        elif k == "user_task_list":
+            raise NotFound("user_task_list", q["user_task_list"])
+        else:
+            user = s.get("user", c.actor if assignee == "me" else assignee)
+            s.get("workspace", ws)
+            seq = s.ix_assignee_tasks.get(f"{user['gid']}/{ws}") or self._seq_of([])
+        return self._tasks_in(c, seq)
+
+    def _dependencies(self, c: Ctx, g: str):
+        t = self.store.get("task", g)
+        return self._list(c, "task", self._seq_of([d for d in t["dependencies"] if d in self.store.tasks]))
+
+    def _dependents(self, c: Ctx, g: str):
+        self.store.get("task", g)
+        return self._list(c, "task", self._seq_of(self.store.dependents_of(g)))
+
+    def _get_tags(self, c: Ctx):
+        ws = c.q.get("workspace")
+        if not ws:
+            raise ApiError(400, "workspace: Missing input")
+        return self._list(c, "tag", self._ix(self.store.ix_ws_tags, "workspace", ws))
+
+    def _get_attachments(self, c: Ctx):
+        parent = c.q.get("parent")
+        if not parent:
+            raise ApiError(400, "parent: Missing input")
+        return self._list(c, "attachment", self._ix(self.store.ix_task_attachments, "task", parent))
+
+    def _search(self, c: Ctx, g: str):
+        s, q = self.store, c.q
+        s.get("workspace", g)
+        if not self.config.premium:
+            raise ApiError(402, "Search is only available to premium users.", extra={"premium": False})
+        limit = self._limit(c) or 100
+        preds = []
+        for param, field, op in (("created_at.after", "created_at", ">"), ("created_at.before", "created_at", "<"),
+                                 ("modified_at.after", "modified_at", ">"), ("modified_at.before", "modified_at", "<"),
+                                 ("completed_at.after", "completed_at", ">"),
+                                 ("completed_at.before", "completed_at", "<")):
+            if q.get(param):
+                v = _norm_time(q[param], param)
+                if op == ">":
+                    preds.append(lambda t, f=field, v=v: t[f] is not None and t[f] > v)
+                else:
+                    preds.append(lambda t, f=field, v=v: t[f] is not None and t[f] < v)
+        if q.get("projects.any"):
+            ps = set(q["projects.any"].split(","))
+            preds.append(lambda t: any(m["project"] in ps for m in t["memberships"]))
+        if q.get("sections.any"):
+            ss = set(q["sections.any"].split(","))
+            preds.append(lambda t: any(m["section"] in ss for m in t["memberships"]))
+        if q.get("is_subtask") in ("true", "false"):
+            want = q["is_subtask"] == "true"
+            preds.append(lambda t: (t["parent"] is not None) == want)
+        if q.get("completed") in ("true", "false"):
+            want_c = q["completed"] == "true"
+            preds.append(lambda t: t["completed"] == want_c)
+        if q.get("assignee.any"):
+            us = set(q["assignee.any"].split(","))
+            preds.append(lambda t: t["assignee"] in us)
+        sort_by = q.get("sort_by", "modified_at")
+        if sort_by not in ("created_at", "modified_at", "completed_at", "due_date", "likes"):
+            raise ApiError(400, f"sort_by: Invalid value: {sort_by}")
+        field = {"due_date": "due_on", "likes": "num_likes"}.get(sort_by, sort_by)
+        asc = q.get("sort_ascending", "false") == "true"
+        tasks = s.tasks
+        hits = [tasks[x] for x in s.ix_ws_tasks.get(g, ()) if all(p(tasks[x]) for p in preds)]
+        hits.sort(key=lambda t: (t[field] is None, t[field] or "", t["gid"]) if field != "num_likes"
+                  else (False, t[field], t["gid"]), reverse=not asc)
+        tree = self._tree(c)
+        return 200, {"data": [self.renderer.render("task", t, tree) for t in hits[:limit]]}
+
+    # ------------------------------------------------------------------ events
+    def _sync_token(self, resource: str, key: int) -> str:
+        p = orjson.dumps({"r": resource, "k": key, "t": int(time.time())})
+        return base64.urlsafe_b64encode(p).decode().rstrip("=") + "." + self._sign(p)
+
+    def _events(self, c: Ctx):
+        s = self.store
+        resource = c.q.get("resource")
+        if not resource:
+            raise ApiError(400, "resource: Missing input")
+        if resource not in s.tasks and resource not in s.projects:
+            raise NotFound("resource", resource)
+        evs = s.events.get(resource, [])
+        head = evs[-1][0] if evs else 0
+        head = max(head, self._event_head())
+        token = c.q.get("sync")
+        d = None
+        if token:
+            try:
+                b, sig = token.split(".", 1)
+                p = base64.urlsafe_b64decode(b + "=" * (-len(b) % 4))
+                if hmac.compare_digest(sig, self._sign(p)):
+                    d = orjson.loads(p)
+            except Exception:
+                d = None
+            if d and (d.get("r") != resource or time.time() - d["t"] > self.config.sync_token_ttl_s):
+                d = None
+        if not d:
+            raise ApiError(412, MSG_SYNC, extra={"sync": self._sync_token(resource, head)})
+        start = bisect.bisect_right(evs, d["k"], key=lambda e: e[0])
+        batch = evs[start:start + 100]
+        has_more = start + 100 < len(evs)
+        new_key = batch[-1][0] if batch else d["k"]
+        return 200, {"data": [e for _, e in batch], "sync": self._sync_token(resource, new_key), "has_more": has_more}
+
+    def _event_head(self) -> int:
+        # A fresh sync token starts "now": every event recorded later gets a larger key.
+        return self.store.next_key()
+
+    # ------------------------------------------------------------------ writes
+    @staticmethod
+    def _data(c: Ctx) -> dict:
+        d = (c.body or {}).get("data") if isinstance(c.body, dict) else None
+        if not isinstance(d, dict):
+            d = {}
+        return d
+
+    def _req(self, c: Ctx, name: str) -> str:
+        v = self._data(c).get(name)
+        if not v:
+            raise ApiError(400, f"{name}: Missing input")
+        return v
+
+    @staticmethod
+    def _done(_=None):
+        return 200, {"data": {}}
+
+    def _task_out(self, c: Ctx, t: dict, status: int = 200):
+        return status, {"data": self.renderer.render("task", t, self._tree(c), full=True)}
+
+    def _create_task(self, c: Ctx):
+        d = self._data(c)
+        if not d.get("workspace") and not d.get("projects") and not d.get("parent"):
+            raise ApiError(400, "workspace: Missing input")
+        return self._task_out(c, self.store.create_task(d, c.actor), 201)
+
+    def _create_subtask(self, c: Ctx, g: str):
+        d = dict(self._data(c))
+        d["parent"] = g
+        return self._task_out(c, self.store.create_task(d, c.actor), 201)
+
+    def _update_task(self, c: Ctx, g: str):
+        return self._task_out(c, self.store.update_task(g, self._data(c), c.actor))
+
+    def _create_story(self, c: Ctx, g: str):
+        d = self._data(c)
+        if not d.get("text") and not d.get("html_text"):
+            raise ApiError(400, "text: Missing input")
+        st = self.store.add_comment(g, d.get("text") or "", c.actor, d.get("html_text"))
+        return 201, {"data": self.renderer.render("story", st, self._tree(c), full=True)}
+
+    def _section_add_task(self, c: Ctx, g: str):
+        sec = self.store.get("section", g)
+        self.store.add_task_to_project(self._req(c, "task"), sec["project"], g, c.actor)
+        return self._done()
+
+    def _set_parent(self, c: Ctx, g: str):
+        d = self._data(c)
+        if "parent" not in d:
+            raise ApiError(400, "parent: Missing input")
+        self.store.set_parent(g, d["parent"], c.actor)
+        return self._task_out(c, self.store.tasks[g])
+
+    def _followers(self, c: Ctx, g: str, add: bool):
+        users = self._req(c, "followers")
+        if isinstance(users, str):
+            users = users.split(",")
+        users = [c.actor if u == "me" else u for u in users]
+        return self._task_out(c, self.store.set_followers(g, users, add, c.actor))
+
+    def _create_section(self, c: Ctx, g: str):
+        sec = self.store.create_section(g, self._req(c, "name"))
+        return 201, {"data": self.renderer.render("section", sec, self._tree(c), full=True)}
+
+    # ------------------------------------------------------------------ transports
+    async def asgi_app(self, scope, receive, send):
+        """ASGI entry point (uvicorn, httpx.ASGITransport)."""
+        if scope["type"] == "lifespan":
+            while True:
+                msg = await receive()
+                if msg["type"] == "lifespan.startup":
+                    await send({"type": "lifespan.startup.complete"})
+                elif msg["type"] == "lifespan.shutdown":
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+        if scope["type"] != "http":
+            return
+        body = b""
+        while True:
+            msg = await receive()
+            body += msg.get("body", b"")
+            if not msg.get("more_body"):
+                break
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        query = parse_qs(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+        if self._executor is None:
+            self._executor = concurrent.futures.ThreadPoolExecutor(
+                max_workers=max(8, self.config.max_concurrent_gets + 16), thread_name_prefix="asana-sim")
+        loop = asyncio.get_running_loop()
+        try:
+            status, hdrs, out = await loop.run_in_executor(
+                self._executor, self.handle, scope["method"], scope["path"], query, headers, body)
+        except ConnectionDropped:
+            # Promise a body, then fail: servers close the socket and clients see a broken response.
+            await send({"type": "http.response.start", "status": 200,
+                        "headers": [(b"content-length", b"1000"), (b"content-type", b"application/json")]})
+            raise
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [(k.encode(), v.encode()) for k, v in hdrs] +
+                               [(b"content-length", str(len(out)).encode())]})
+        await send({"type": "http.response.body", "body": out})
+
+    def wsgi_app(self, environ, start_response):
+        """WSGI entry point (httpx.WSGITransport). The drop fault propagates as ConnectionDropped."""
+        path = environ.get("PATH_INFO", "/").encode("latin-1").decode("utf-8", "replace")
+        query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+        headers = {k[5:].replace("_", "-").lower(): v for k, v in environ.items() if k.startswith("HTTP_")}
+        n = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(n) if n else b""
+        status, hdrs, out = self.handle(environ["REQUEST_METHOD"], path, query, headers, body)
+        start_response(f"{status} {_REASONS.get(status, 'Status')}", hdrs + [("content-length", str(len(out)))])
+        return [out]
+
+
+class _Html(Exception):
+    def __init__(self, status: int, body: bytes):
+        self.status, self.body = status, body
+
+
+_PL = {
+    "workspace": "workspaces", "user": "users", "team": "teams", "team_membership": "team_memberships",
+    "project": "projects", "section": "sections", "tag": "tags", "custom_field": "custom_fields",
+    "task": "tasks", "story": "stories", "attachment": "attachments",
+}
+_REASONS = {200: "OK", 201: "Created", 400: "Bad Request", 401: "Unauthorized", 402: "Payment Required",
+            403: "Forbidden", 404: "Not Found", 412: "Precondition Failed", 429: "Too Many Requests",
+            500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}

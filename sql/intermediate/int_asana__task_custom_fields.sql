@@ -1,0 +1,21 @@
+-- Custom field values of each task as one text summary "Field: value; Field: value" (fields in gid order).
+-- grain: task_gid
+with values_ as (
+    select * from stg_asana__task_custom_field_value
+),
+
+fields as (
+    select * from stg_asana__custom_field
+)
+
+select
+    values_.task_gid,
+    count(values_.display_value) as number_of_custom_fields_set,
+    string_agg(coalesce(fields.custom_field_name, values_.custom_field_name, values_.custom_field_gid)
+        || ': ' || values_.display_value, '; '
+        order by length(values_.custom_field_gid), values_.custom_field_gid) as custom_fields
+from values_
+left join fields
+    on values_.custom_field_gid = fields.custom_field_gid
+where values_.display_value is not null
+group by values_.task_gid

@@ -1,0 +1,108 @@
+-- One row per workspace and UTC day, from the workspace's first task to today. Counts at end of day:
+-- a task is open on day d if created on/before d and not completed on/before d (a task created and completed
+-- the same day is created 1, completed 1, open 0). Assigned = has an assignee now. Computed from running sums.
+-- Tasks marked complete without completed_at are never open and never counted as completed.
+-- grain: workspace_gid, date_day
+with tasks as (
+    select * from int_asana__task
+),
+
+spine as (
+    select * from int_asana__date_spine
+),
+
+task_days as (
+    select
+        workspace_gid,
+        created_date,
+        coalesce(completed_date, case when is_completed then created_date end) as closed_date,
+        completed_date,
+        assignee_user_gid is not null as is_assigned,
+        date_diff('day', cast('1970-01-01' as date), created_date) as created_day_number
+    from tasks
+),
+
+workspaces as (
+    select workspace_gid, min(created_date) as first_day
+    from task_days
+    group by workspace_gid
+),
+
+created as (
+    select
+        workspace_gid,
+        created_date as date_day,
+        count(*) as tasks_created,
+        count(*) filter (where is_assigned) as assigned_created,
+        sum(created_day_number) as created_day_sum,
+        sum(created_day_number) filter (where is_assigned) as assigned_created_day_sum
+    from task_days
+    group by workspace_gid, created_date
+),
+
+closed as (
+    select
+        workspace_gid,
+        closed_date as date_day,
+        count(*) filter (where completed_date is not null) as tasks_completed,
+        count(*) as tasks_closed,
+        count(*) filter (where is_assigned) as assigned_closed,
+        sum(created_day_number) as closed_day_sum,
+        sum(created_day_number) filter (where is_assigned) as assigned_closed_day_sum
+    from task_days
+    where closed_date is not null
+    group by workspace_gid, closed_date
+),
+
+daily as (
+    select
+        workspaces.workspace_gid,
+        spine.date_day,
+        date_diff('day', cast('1970-01-01' as date), spine.date_day) as day_number,
+        coalesce(created.tasks_created, 0) as tasks_created,
+        coalesce(closed.tasks_completed, 0) as tasks_completed,
+        coalesce(created.tasks_created, 0) - coalesce(closed.tasks_closed, 0) as open_delta,
+        coalesce(created.assigned_created, 0) - coalesce(closed.assigned_closed, 0) as assigned_open_delta,
+        coalesce(created.created_day_sum, 0) - coalesce(closed.closed_day_sum, 0) as day_sum_delta,
+        coalesce(created.assigned_created_day_sum, 0) - coalesce(closed.assigned_closed_day_sum, 0)
+            as assigned_day_sum_delta
+    from workspaces
+    inner join spine
+        on spine.date_day >= workspaces.first_day
+    left join created
+        on workspaces.workspace_gid = created.workspace_gid and spine.date_day = created.date_day
+    left join closed
+        on workspaces.workspace_gid = closed.workspace_gid and spine.date_day = closed.date_day
+),
+
+running as (
+    select
+        workspace_gid,
+        date_day,
+        day_number,
+        tasks_created,
+        tasks_completed,
+        sum(open_delta) over w as open_tasks,
+        sum(assigned_open_delta) over w as open_assigned_tasks,
+        sum(day_sum_delta) over w as open_day_sum,
+        sum(assigned_day_sum_delta) over w as open_assigned_day_sum
+    from daily
+    window w as (partition by workspace_gid order by date_day rows between unbounded preceding and current row)
+)
+
+select
+    workspace_gid,
+    date_day,
+    cast(open_tasks as bigint) as number_of_tasks_open,
+    cast(open_assigned_tasks as bigint) as number_of_tasks_open_assigned,
+    cast(tasks_created as bigint) as number_of_tasks_created,
+    cast(tasks_completed as bigint) as number_of_tasks_completed,
+    case
+        when open_tasks > 0 then cast(day_number * open_tasks - open_day_sum as double) / cast(open_tasks as double)
+    end as avg_days_open,
+    case
+        when open_assigned_tasks > 0
+            then cast(day_number * open_assigned_tasks - open_assigned_day_sum as double)
+                / cast(open_assigned_tasks as double)
+    end as avg_days_open_assigned
+from running

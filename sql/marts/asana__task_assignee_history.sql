@@ -1,0 +1,56 @@
+-- Every (un)assignment of a (non-deleted) task from assigned/unassigned stories, as validity intervals:
+-- valid_to is the next change (null = still current).
+-- grain: story_gid
+-- references: task_gid -> asana__task.task_gid
+with stories as (
+    select * from stg_asana__story
+),
+
+tasks as (
+    select * from int_asana__task
+),
+
+users as (
+    select * from stg_asana__user
+),
+
+events as (
+    select
+        stories.story_gid,
+        stories.task_gid,
+        case when stories.story_subtype = 'assigned' then 'assigned' else 'unassigned' end as event_type,
+        case when stories.story_subtype = 'assigned' then stories.assignee_user_gid end as assignee_user_gid,
+        stories.created_at as changed_at,
+        stories.created_by_user_gid as changed_by_user_gid
+    from stories
+    inner join tasks
+        on stories.task_gid = tasks.task_gid
+    where stories.story_subtype in ('assigned', 'unassigned')
+),
+
+ordered as (
+    select
+        events.*,
+        lag(assignee_user_gid) over (partition by task_gid order by changed_at, story_gid)
+            as previous_assignee_user_gid,
+        lead(changed_at) over (partition by task_gid order by changed_at, story_gid) as valid_to
+    from events
+)
+
+select
+    ordered.story_gid,
+    ordered.task_gid,
+    ordered.event_type,
+    ordered.assignee_user_gid,
+    assignees.user_name as assignee_name,
+    ordered.previous_assignee_user_gid,
+    ordered.changed_at as valid_from,
+    ordered.valid_to,
+    ordered.valid_to is null as is_current,
+    ordered.changed_by_user_gid,
+    changers.user_name as changed_by_name
+from ordered
+left join users as assignees
+    on ordered.assignee_user_gid = assignees.user_gid
+left join users as changers
+    on ordered.changed_by_user_gid = changers.user_gid

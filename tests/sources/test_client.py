@@ -1,0 +1,104 @@
+"""The HTTP client against the simulator in-process (httpx's WSGI transport): fast, real HTTP semantics."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from asana_sim import AsanaSimulator, SimConfig
+
+from sources.asana.client import (
+    AsanaClient,
+    AuthError,
+    MalformedResponseError,
+    NotFoundError,
+    OffsetPaginator,
+    RateLimiter,
+    RetryPolicy,
+    TransientError,
+    TruncatedResultError,
+)
+
+
+@pytest.fixture(scope="module")
+def sim():
+    return AsanaSimulator(SimConfig.small(seed=21))
+
+
+def client_for(sim, **kwargs):
+    transport = httpx.WSGITransport(app=sim.wsgi_app)
+    return AsanaClient("sim-token", base_url="http://sim/api/1.0", transport=transport,
+                       requests_per_minute=1_000_000, **kwargs)
+
+
+def test_paginates_every_task_of_a_project_exactly_once(sim):
+    project = next(iter(sim.store.projects))
+    client = client_for(sim, page_size=7)
+    gids = [t["gid"] for page in client.paginate("/tasks", {"project": project}) for t in page]
+    assert gids == sim.store.tasks_in_project(project)
+    assert len(gids) == len(set(gids))
+
+
+def test_bad_token_is_an_auth_error_without_the_token_in_it(sim):
+    transport = httpx.WSGITransport(app=sim.wsgi_app)
+    client = AsanaClient("secret-wrong-token", base_url="http://sim/api/1.0", transport=transport)
+    with pytest.raises(AuthError) as info:
+        client.get("/users/me")
+    assert "secret-wrong-token" not in str(info.value)
+
+
+def test_unknown_object_is_not_found(sim):
+    with pytest.raises(NotFoundError):
+        client_for(sim).get("/tasks/1")
+
+
+def test_truncated_listing_raises_truncated_error():
+    sim = AsanaSimulator(SimConfig.small(seed=2, truncation_cap=10))
+    project = max(sim.store.projects, key=lambda p: len(sim.store.tasks_in_project(p)))
+    with pytest.raises(TruncatedResultError):
+        client_for(sim, page_size=5).get_all("/tasks", {"project": project})
+
+
+def test_server_errors_are_retried_then_succeed():
+    sim = AsanaSimulator(SimConfig.small(seed=2, fault_rate=0.3, fault_seed=1, fault_kinds=("500", "502", "503")))
+    client = client_for(sim, retry=RetryPolicy(base_delay=0.001, max_delay=0.01))
+    project = next(iter(sim.store.projects))
+    gids = [t["gid"] for t in client.get_all("/tasks", {"project": project})]
+    assert gids == sim.store.tasks_in_project(project)
+    assert client.stats.retries > 0
+
+
+def test_retries_give_up_with_a_transient_error():
+    sim = AsanaSimulator(SimConfig.small(seed=2, fault_rate=1.0, fault_kinds=("503",)))
+    client = client_for(sim, retry=RetryPolicy(max_attempts=3, base_delay=0.001, max_delay=0.01))
+    with pytest.raises(TransientError):
+        client.get("/workspaces")
+    assert client.stats.requests == 3
+
+
+def test_malformed_success_body_is_an_error_not_data():
+    # An upstream that answers 200 with something that is not Asana's envelope (a captive portal,
+    # a broken proxy): the client must refuse it rather than load garbage.
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, text="<html>hello</html>"))
+    client = AsanaClient("t", base_url="http://x/api/1.0", transport=transport,
+                         retry=RetryPolicy(base_delay=0.001, max_delay=0.01))
+    with pytest.raises(MalformedResponseError):
+        client.get("/workspaces")
+
+
+def test_paginator_follows_next_page_offset():
+    paginator = OffsetPaginator(limit=50)
+    assert paginator.update_request({"project": "1"}) == {"project": "1", "limit": 50}
+    paginator.update_state({"data": [], "next_page": {"offset": "abc", "path": "/x", "uri": "u"}})
+    assert paginator.has_more and paginator.update_request({})["offset"] == "abc"
+    paginator.update_state({"data": [], "next_page": None})
+    assert not paginator.has_more
+
+
+def test_rate_limiter_pause_blocks_until_retry_after():
+    import time
+
+    limiter = RateLimiter(requests_per_minute=60_000)
+    limiter.pause(0.2)
+    started = time.monotonic()
+    limiter.acquire()
+    assert time.monotonic() - started >= 0.19
