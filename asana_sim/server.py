@@ -20,6 +20,9 @@ def serve_in_thread(sim: AsanaSimulator, port: int = 0, host: str = "127.0.0.1")
 
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    # Accepted sockets inherit this; without it uvicorn's separate header and body writes meet the
+    # client's delayed ACK and every request takes ~40 ms.
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.bind((host, port))
     port = sock.getsockname()[1]
     config = uvicorn.Config(sim.asgi_app, log_level="critical", access_log=False, lifespan="off", interface="asgi3",
@@ -38,6 +41,40 @@ def serve_in_thread(sim: AsanaSimulator, port: int = 0, host: str = "127.0.0.1")
         server.should_exit = True
         thread.join(timeout=10)
         sock.close()
+
+
+@contextlib.contextmanager
+def serve_in_process(sim: AsanaSimulator, port: int = 0, host: str = "127.0.0.1") -> Iterator[str]:
+    """Serve `sim` from a forked child process, so the server and its client each get a core.
+
+    The parent keeps its own copy of `sim` as ground truth for reads; writes must go through HTTP
+    (the child's store is the one that changes). Linux/macOS only (fork).
+    """
+    import multiprocessing
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    sock.bind((host, port))
+    sock.listen(128)
+    port = sock.getsockname()[1]
+    child = multiprocessing.get_context("fork").Process(target=_serve_socket, args=(sim, sock), daemon=True,
+                                                         name="asana-sim")
+    child.start()
+    try:
+        yield f"http://{host}:{port}/api/1.0"
+    finally:
+        child.terminate()
+        child.join(timeout=10)
+        sock.close()
+
+
+def _serve_socket(sim: AsanaSimulator, sock: socket.socket) -> None:
+    import uvicorn
+
+    config = uvicorn.Config(sim.asgi_app, log_level="critical", access_log=False, lifespan="off",
+                            interface="asgi3", timeout_keep_alive=30)
+    uvicorn.Server(config).run(sockets=[sock])
 
 
 def main(argv: list[str] | None = None) -> int:

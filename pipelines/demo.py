@@ -14,20 +14,20 @@ from rich.table import Table
 from .pipeline import Destination, SyncError, run_sync
 
 EXAMPLE_QUERIES = [
-    ("Open tasks per project (top 5)",
-     "select project_name, open_tasks, completed_tasks, avg_close_days from asana.asana__project "
-     "order by open_tasks desc limit 5",
-     "select p.name, count(*) from asana_raw.tasks t join asana_raw.task_memberships m on m.task_gid = t.gid "
-     "join asana_raw.projects p on p.gid = m.project_gid where not t.completed group by p.name "
-     "order by 2 desc limit 5"),
-    ("Busiest assignees by open tasks (top 5)",
-     "select user_name, open_tasks, overdue_tasks from asana.asana__user order by open_tasks desc limit 5",
-     "select u.name, count(*) from asana_raw.tasks t join asana_raw.users u on u.gid = t.assignee_gid "
-     "where not t.completed group by u.name order by 2 desc limit 5"),
-    ("Comments per month (last 6)",
-     "select strftime(created_at, '%Y-%m') as month, count(*) as comments from asana_raw.stories "
-     "where resource_subtype = 'comment_added' group by 1 order by 1 desc limit 6",
-     None),
+    ("Projects with the most open work",
+     "select project_name, number_of_open_tasks, number_of_tasks_completed, "
+     "round(avg_close_time_days, 1) as avg_close_days from asana.asana__project "
+     "order by number_of_open_tasks desc limit 5"),
+    ("Who is overloaded",
+     "select user_name, number_of_open_tasks, number_of_overdue_tasks from asana.asana__user "
+     "order by number_of_open_tasks desc limit 5"),
+    ("Weekly throughput (last 6 weeks, all workspaces)",
+     "select week_start, sum(number_of_tasks_created) as created, sum(number_of_tasks_completed) as completed, "
+     "sum(net_new_tasks) as net_new from asana.asana__throughput_weekly group by week_start "
+     "order by week_start desc limit 6"),
+    ("How late are overdue tasks",
+     "select aging_bucket, sum(number_of_overdue_tasks) as tasks from asana.asana__overdue_aging "
+     "group by aging_bucket order by min(min_days_late)"),
 ]
 
 
@@ -47,15 +47,16 @@ def _env(values: dict) -> Iterator[None]:
 
 def run_demo(size: str = "demo", seed: int = 1, duckdb_path: str = "demo.duckdb",
              console: Console | None = None) -> None:
-    from asana_sim import AsanaSimulator, SimConfig, serve_in_thread
+    from asana_sim import AsanaSimulator, SimConfig, serve_in_process
 
     console = console or Console()
     started = time.monotonic()
     config = SimConfig.demo(seed=seed) if size == "demo" else SimConfig.small(seed=seed)
-    # A little weather, so the demo shows retries at work: 1% of GETs fail the way Asana's do.
+    # A little weather, so the demo shows retries at work: 1% of GETs fail the way Asana's do
+    # under load (500 with a phrase, 502/503/504 with HTML bodies, dropped connections).
     config.fault_rate = 0.01
     config.fault_seed = seed
-    config.slow_s = 0.2
+    config.fault_kinds = ("500", "502", "503", "504", "drop")
     sim = AsanaSimulator(config)
     console.print(f"simulated organization: {len(sim.store.projects)} projects, {len(sim.store.tasks)} tasks, "
                   f"{len(sim.store.stories)} stories, {len(sim.store.users)} users "
@@ -66,7 +67,7 @@ def run_demo(size: str = "demo", seed: int = 1, duckdb_path: str = "demo.duckdb"
     destination = Destination.parse("duckdb", str(path))
     # The demo's warehouse is new every time, so its dlt working state must be too.
     home = path.parent / ".asana-sync-demo"
-    with serve_in_thread(sim, port=0) as base_url, _env({"ASANA_SYNC_HOME": str(home)}):
+    with serve_in_process(sim, port=0) as base_url, _env({"ASANA_SYNC_HOME": str(home)}):
         console.print(f"simulator listening on {base_url}", highlight=False)
         import shutil
 
@@ -101,19 +102,13 @@ def _tour(path: Path, sim, console: Console) -> None:
         truth = len(sim.store.tasks)
         mark = "[green]matches[/green]" if live == truth else "[red]differs from[/red]"
         console.print(f"tasks in the warehouse: {live}, {mark} the simulator's {truth}")
-        has_models = con.execute("select count(*) from information_schema.tables where table_schema = 'asana'"
-                             ).fetchone()[0] > 0
-        for title, model_sql, raw_sql in EXAMPLE_QUERIES:
-            sql = model_sql if has_models else raw_sql
-            if sql is None:
-                sql = model_sql
+        for title, sql in EXAMPLE_QUERIES:
+            console.print(f"\n[bold]{title}[/bold]\n[dim]{sql}[/dim]")
             try:
                 rows = con.execute(sql).fetchall()
-            except Exception:  # noqa: BLE001 - fall back to raw tables when a model is missing
-                if not raw_sql:
-                    continue
-                sql, rows = raw_sql, con.execute(raw_sql).fetchall()
-            console.print(f"\n[bold]{title}[/bold]\n[dim]{sql}[/dim]")
+            except Exception as error:  # noqa: BLE001 - a tour stop that fails should not end the tour
+                console.print(f"  [yellow]query failed:[/yellow] {str(error).splitlines()[0]}")
+                continue
             for row in rows:
                 console.print("  " + " | ".join(str(v) for v in row), highlight=False)
     finally:

@@ -45,6 +45,7 @@ from .sync import SyncContext, UnknownWorkspaceError
 __all__ = ["asana_source", "AsanaClient", "AsanaError", "SyncContext", "UnknownWorkspaceError"]
 
 MERGE = "merge"
+STORY_BATCH_ROWS = 5_000
 
 
 def _bridge_hints(table: str) -> dict:
@@ -218,7 +219,15 @@ def stories(items: Any, ctx: Any) -> Iterator[list[dict]]:
     # The tasks resource also yields bridge rows; only task rows (they carry parent_gid) lead to stories.
     task_gids = [row["gid"] for row in items if isinstance(row, dict) and "parent_gid" in row
                  and row.get("gid") in ctx.changed_gids and not row.get("is_deleted")]
+    # One yield per batch: dlt re-validates table hints on every yield, which costs more than the
+    # rows themselves when a yield holds one task's handful of stories.
+    rows: list[dict] = []
     for task_gid, task_stories in ctx.client.map(ctx.stories_of, task_gids):
-        if task_stories is None:
-            continue
-        yield [story_tombstone(task_gid)] + [story_row(s, task_gid) for s in task_stories]
+        if task_stories is not None:
+            rows.append(story_tombstone(task_gid))
+            rows.extend(story_row(s, task_gid) for s in task_stories)
+        if len(rows) >= STORY_BATCH_ROWS:
+            yield rows
+            rows = []
+    if rows:
+        yield rows

@@ -14,6 +14,7 @@ Errors raised to callers are ``AsanaError`` subclasses whose messages never cont
 from __future__ import annotations
 
 import random
+import socket
 import threading
 import time
 from collections import Counter
@@ -235,9 +236,13 @@ class AsanaClient:
             headers={"Authorization": f"Bearer {access_token.strip()}", "Accept": "application/json",
                      "User-Agent": "asana-sync/0.1"},
             timeout=timeout,
-            transport=transport,
-            limits=httpx.Limits(max_connections=self.max_concurrency + 2,
-                                max_keepalive_connections=self.max_concurrency + 2),
+            transport=transport or httpx.HTTPTransport(
+                retries=0,
+                # Small requests and answers: never wait for Nagle's algorithm.
+                socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)],
+                limits=httpx.Limits(max_connections=self.max_concurrency + 2,
+                                    max_keepalive_connections=self.max_concurrency + 2),
+            ),
         )
 
     def close(self) -> None:

@@ -273,10 +273,11 @@ class SyncContext:
                                                                   self.lookback_seconds)
             return project["gid"], self.project_tasks(project["gid"], since)
 
+        batch = RowBatch()
         for project_gid, project_tasks in self.client.map(fetch_project, self.projects()):
             for task in project_tasks:
                 project_cursors[project_gid] = max_ts(project_cursors.get(project_gid), task.get("modified_at"))
-            yield handle(project_tasks)
+            yield from batch.add(handle(project_tasks))
 
         # Tasks in no project are only reachable through their assignee's task list.
         def fetch_assigned(key: tuple[str, str]) -> tuple[str, list[dict]]:
@@ -298,7 +299,7 @@ class SyncContext:
                 assignee_cursors[cursor_key] = max_ts(assignee_cursors.get(cursor_key), task.get("modified_at"))
             orphans = [t for t in assigned if not t.get("memberships") and not t.get("parent")]
             if orphans:
-                yield handle(orphans)
+                yield from batch.add(handle(orphans))
 
         # Subtasks never appear in project lists and their changes never bump the parent, so a
         # reconciling run re-reads the subtasks of every parent the warehouse knows.
@@ -310,7 +311,8 @@ class SyncContext:
             wave, pending_parents[:] = list(pending_parents), []
             for parent_gid, subtasks in self.client.map(self.subtasks_of, wave):
                 if subtasks:
-                    yield handle(subtasks)
+                    yield from batch.add(handle(subtasks))
+        yield from batch.flush()
 
         if reconciling:
             yield from self._confirm_vanished(seen)
@@ -370,3 +372,26 @@ def handle_alive(ctx: SyncContext, tasks: list[dict]) -> dict[str, list[dict]]:
         for table, rows in task_rows(task).items():
             batch.setdefault(table, []).extend(rows)
     return batch
+
+
+class RowBatch:
+    """Collects ``{table: rows}`` batches and releases them in large chunks.
+
+    dlt re-validates a table's hints on every yield, which costs more than the rows themselves
+    when a yield holds one parent's three subtasks.
+    """
+
+    def __init__(self, max_tasks: int = 2_000) -> None:
+        self.max_tasks = max_tasks
+        self.rows: dict[str, list[dict]] = {}
+
+    def add(self, rows: dict[str, list[dict]]) -> Iterator[dict[str, list[dict]]]:
+        for table, table_rows in rows.items():
+            self.rows.setdefault(table, []).extend(table_rows)
+        if len(self.rows.get("tasks", ())) >= self.max_tasks:
+            yield from self.flush()
+
+    def flush(self) -> Iterator[dict[str, list[dict]]]:
+        if self.rows:
+            rows, self.rows = self.rows, {}
+            yield rows
