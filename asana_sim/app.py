@@ -26,6 +26,7 @@ import orjson
 from .config import SimConfig
 from .generator import generate
 from .render import Renderer, parse_opt_fields
+from .store import _PLURAL as _PL
 from .store import BadInput, NotFound, Store, iso_ms
 
 HELP = "For more information on API status codes and how to handle them, read the docs on errors: https://developers.asana.com/docs/errors"
@@ -798,11 +799,6 @@ class _Html(Exception):
         self.status, self.body = status, body
 
 
-_PL = {
-    "workspace": "workspaces", "user": "users", "team": "teams", "team_membership": "team_memberships",
-    "project": "projects", "section": "sections", "tag": "tags", "custom_field": "custom_fields",
-    "task": "tasks", "story": "stories", "attachment": "attachments",
-}
 _REASONS = {200: "OK", 201: "Created", 400: "Bad Request", 401: "Unauthorized", 402: "Payment Required",
             403: "Forbidden", 404: "Not Found", 412: "Precondition Failed", 429: "Too Many Requests",
             500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}

@@ -32,6 +32,15 @@ class SimConfig:
     plain_workspace_project_share: float = 0.1
     archived_share: float = 0.1
     multi_project_share: float = 0.05
+    # full-coverage objects, drawn from a separate random stream seeded from (seed, "coverage") and
+    # allocated after every object above, so they never shift existing gids or values
+    n_portfolios: int = 3                 # owned by users/me (one nested); plus one owned by someone else
+    n_goals: int = 6
+    time_tracking_share: float = 0.08     # share of project tasks with time tracking entries
+    n_webhooks: int = 3
+    # extra "big" projects for truncation tests: each tuple lists the task counts of its sections
+    # (bare top-level tasks: no subtasks, stories or attachments, distinct created_at)
+    big_projects: tuple = ()
     # anchor of generated timestamps (epoch seconds); None = start of the current UTC day
     now: float | None = None
     # API behaviour
@@ -51,6 +60,7 @@ class SimConfig:
     slow_s: float = 0.5
 
     def __post_init__(self) -> None:
+        self.big_projects = tuple(tuple(int(n) for n in p) for p in self.big_projects)
         unknown = set(self.fault_kinds) - set(ALL_FAULT_KINDS)
         if unknown:
             raise ValueError(f"unknown fault kinds: {sorted(unknown)}")
@@ -77,4 +87,18 @@ class SimConfig:
             n_tags=25,
             n_custom_fields=7,
         )
+        return dataclasses.replace(cfg, **overrides) if overrides else cfg
+
+    @classmethod
+    def truncation(cls, seed: int = 3, premium: bool = True, cap: int = 100, **overrides) -> "SimConfig":
+        """A small org plus two big projects for truncation tests, with `truncation_cap` = `cap` (100).
+
+        "Big project": 450 top-level tasks in 5 sections of 90 (each section under the cap, the project
+        4.5x over it). "Gap project": sections of 30 and 130 tasks (the second is over the cap on its own,
+        so only search, when `premium`, can list it completely).
+        """
+        s = cap / 100
+        cfg = cls(seed=seed, premium=premium, truncation_cap=cap, n_users=8, n_teams=1, n_projects=2,
+                  tasks_per_project=10, subtask_ratio=0.2, stories_per_task=1.0, n_tags=3,
+                  big_projects=(tuple([round(90 * s)] * 5), (round(30 * s), round(130 * s))))
         return dataclasses.replace(cfg, **overrides) if overrides else cfg

@@ -12,6 +12,7 @@ import random
 import unicodedata
 
 from .config import SimConfig
+from .coverage import generate_coverage
 from .store import Store, date_of, iso_ms
 
 DAY = 86_400_000
@@ -63,6 +64,8 @@ class Generator:
         self._tags()
         self._projects()
         self._tasks()
+        # Everything below uses its own random stream and later gids: existing objects never shift.
+        generate_coverage(self)
         s._last_write_ms = self.now
         return s
 

@@ -11,7 +11,7 @@ import re
 from functools import lru_cache
 from typing import Any, Callable
 
-from .store import Store
+from .store import _PLURAL, Store
 
 
 class Ref:
@@ -50,6 +50,10 @@ def parse_opt_fields(spec: str) -> dict:
 
 def _u(g):
     return Ref("user", g) if g else None
+
+
+def _r(kind, g):
+    return Ref(kind, g) if g else None
 
 
 def _fmt_number(v: float, precision: int) -> str:
@@ -100,6 +104,9 @@ class Renderer:
                 "team": lambda o: Ref("team", o["team"]) if o["team"] else None,
                 "workspace": lambda o: Ref("workspace", o["workspace"]),
                 "permalink_url": lambda o: o["permalink_url"], "icon": lambda o: "list",
+                "project_brief": lambda o: _r("project_brief", s.brief_of(o["gid"])),
+                "current_status_update": lambda o: _r("status_update", s.latest_status_update(o["gid"])),
+                "current_status": lambda o: _r("project_status", s.latest_project_status(o["gid"])),
             },
             "section": {
                 "name": lambda o: o["name"], "created_at": lambda o: o["created_at"],
@@ -127,7 +134,7 @@ class Renderer:
                 "format": lambda o: "custom" if o["resource_subtype"] == "number" else "none",
             },
             "custom_field_setting": {
-                "project": lambda o: o["project"],
+                "project": lambda o: o.get("project", _ABSENT),
                 "parent": lambda o: o["parent"],
                 "is_important": lambda o: o["is_important"],
                 "custom_field": lambda o: o["custom_field"],
@@ -171,6 +178,7 @@ class Renderer:
                 "view_url": lambda o: o["view_url"], "connected_to_app": lambda o: False,
             },
         }
+        self.fields.update(self._coverage_fields())
         self.compact = {
             "task": ("name", "resource_subtype"),
             "story": ("created_at", "created_by", "resource_subtype", "text", "type"),
@@ -181,6 +189,16 @@ class Renderer:
             "attachment": ("name", "resource_subtype"),
             "section": ("name",), "project": ("name",), "tag": ("name",), "user": ("name",),
             "workspace": ("name",), "team": ("name",),
+            "workspace_membership": ("user", "workspace"),
+            "project_membership": ("parent", "member", "access_level"),
+            "status_update": ("title", "resource_subtype"), "project_status": ("title",), "project_brief": (),
+            "project_template": ("name",), "portfolio": ("name",),
+            "portfolio_membership": ("portfolio", "user", "access_level"), "goal": ("name", "owner"),
+            "goal_relationship": ("resource_subtype", "supporting_resource", "contribution_weight"),
+            "time_period": ("end_on", "start_on", "period", "display_name"),
+            "time_tracking_entry": ("duration_minutes", "entered_on", "attributable_to", "created_by"),
+            "user_task_list": ("name", "owner", "workspace"),
+            "webhook": ("active", "resource", "target"),
         }
         self.full = {k: tuple(v) for k, v in self.fields.items()}
         self.full["project"] = tuple(f for f in self.full["project"] if f != "custom_fields")
@@ -231,10 +249,117 @@ class Renderer:
                     return self._opt(x)
         return {"gid": gid, "resource_type": "enum_option"}
 
-    def _cfs(self, project: str, cf: str) -> dict:
-        return {"gid": self.s.cfs_gid.get((project, cf), cf), "resource_type": "custom_field_setting",
-                "project": Ref("project", project), "parent": Ref("project", project),
-                "custom_field": Ref("custom_field", cf), "is_important": False}
+    def _cfs(self, parent: str, cf: str) -> dict:
+        g = self.s.cfs_gid.get((parent, cf), cf)
+        rec = self.s.custom_field_settings.get(g)
+        ptype = rec["parent_type"] if rec else "project"
+        out = {"gid": g, "resource_type": "custom_field_setting", "parent": Ref(ptype, parent),
+               "custom_field": Ref("custom_field", cf), "is_important": bool(rec and rec["is_important"])}
+        if ptype == "project":
+            out["project"] = Ref("project", parent)
+        return out
+
+    def _coverage_fields(self) -> dict:
+        s = self.s
+        likes = {"hearted": lambda o: False, "hearts": lambda o: [], "liked": lambda o: False,
+                 "likes": lambda o: [], "num_hearts": lambda o: 0, "num_likes": lambda o: 0}
+        return {
+            "workspace_membership": {
+                "user": lambda o: _u(o["user"]), "workspace": lambda o: Ref("workspace", o["workspace"]),
+                "user_task_list": lambda o: _r("user_task_list", s.user_task_list_of(o["user"], o["workspace"])),
+                "is_active": lambda o: o["is_active"], "is_admin": lambda o: o["is_admin"],
+                "is_guest": lambda o: o["is_guest"], "is_view_only": lambda o: o["is_view_only"],
+                "vacation_dates": lambda o: None, "created_at": lambda o: o["created_at"],
+            },
+            "project_membership": {
+                "parent": lambda o: Ref("project", o["project"]), "member": lambda o: _u(o["user"]),
+                "access_level": lambda o: o["access_level"], "user": lambda o: _u(o["user"]),
+                "project": lambda o: Ref("project", o["project"]), "write_access": lambda o: o["write_access"],
+            },
+            "status_update": {
+                "title": lambda o: o["title"], "resource_subtype": lambda o: o["resource_subtype"],
+                "text": lambda o: o["text"], "html_text": lambda o: o["html_text"],
+                "status_type": lambda o: o["status_type"], "author": lambda o: _u(o["author"]),
+                "created_at": lambda o: o["created_at"], "created_by": lambda o: _u(o["created_by"]),
+                "modified_at": lambda o: o["modified_at"], **likes,
+                "parent": lambda o: Ref(o["parent_type"], o["parent"]),
+            },
+            "project_status": {
+                "title": lambda o: o["title"], "text": lambda o: o["text"], "html_text": lambda o: o["html_text"],
+                "color": lambda o: o["color"], "author": lambda o: _u(o["author"]),
+                "created_at": lambda o: o["created_at"], "created_by": lambda o: _u(o["created_by"]),
+                "modified_at": lambda o: o["modified_at"],
+            },
+            "project_brief": {
+                "title": lambda o: o["title"], "html_text": lambda o: o["html_text"], "text": lambda o: o["text"],
+                "permalink_url": lambda o: o["permalink_url"], "project": lambda o: Ref("project", o["project"]),
+            },
+            "project_template": {
+                "name": lambda o: o["name"], "description": lambda o: o["description"],
+                "html_description": lambda o: o["html_description"], "public": lambda o: o["public"],
+                "owner": lambda o: _u(o["owner"]), "team": lambda o: Ref("team", o["team"]) if o["team"] else None,
+                "requested_dates": lambda o: [], "color": lambda o: o["color"], "requested_roles": lambda o: [],
+            },
+            "portfolio": {
+                "name": lambda o: o["name"], "archived": lambda o: o["archived"], "color": lambda o: o["color"],
+                "start_on": lambda o: o["start_on"], "due_on": lambda o: o["due_on"],
+                "default_access_level": lambda o: "editor",
+                "created_at": lambda o: o["created_at"], "created_by": lambda o: _u(o["created_by"]),
+                "custom_field_settings": lambda o: [self._cfs(o["gid"], c) for c in o["custom_field_settings"]],
+                "current_status_update": lambda o: _r("status_update", s.latest_status_update(o["gid"])),
+                "custom_fields": lambda o: [],
+                "members": lambda o: [Ref("user", u) for u in o["members"]], "owner": lambda o: _u(o["owner"]),
+                "workspace": lambda o: Ref("workspace", o["workspace"]),
+                "permalink_url": lambda o: o["permalink_url"], "public": lambda o: o["public"],
+                "privacy_setting": lambda o: "public_to_domain" if o["public"] else "members_only",
+            },
+            "portfolio_membership": {
+                "portfolio": lambda o: Ref("portfolio", o["portfolio"]), "user": lambda o: _u(o["user"]),
+                "access_level": lambda o: o["access_level"],
+            },
+            "goal": {
+                "name": lambda o: o["name"], "html_notes": lambda o: o["html_notes"], "notes": lambda o: o["notes"],
+                "due_on": lambda o: o["due_on"], "start_on": lambda o: o["start_on"],
+                "is_workspace_level": lambda o: o["is_workspace_level"], "num_likes": lambda o: o["num_likes"],
+                "likes": lambda o: [], "team": lambda o: Ref("team", o["team"]) if o["team"] else None,
+                "workspace": lambda o: Ref("workspace", o["workspace"]),
+                "followers": lambda o: [Ref("user", u) for u in o["followers"]],
+                "time_period": lambda o: _r("time_period", o["time_period"]),
+                "metric": lambda o: {"resource_type": "goal_metric", **o["metric"]} if o["metric"] else None,
+                "owner": lambda o: _u(o["owner"]),
+                "current_status_update": lambda o: _r("status_update", s.latest_status_update(o["gid"])),
+                "status": lambda o: o["status"], "privacy_setting": lambda o: o["privacy_setting"],
+            },
+            "goal_relationship": {
+                "resource_subtype": lambda o: o["resource_subtype"],
+                "supporting_resource": lambda o: Ref(o["supporting_resource_type"], o["supporting_resource"]),
+                "contribution_weight": lambda o: o["contribution_weight"],
+                "supported_goal": lambda o: Ref("goal", o["supported_goal"]),
+            },
+            "time_period": {
+                "end_on": lambda o: o["end_on"], "start_on": lambda o: o["start_on"], "period": lambda o: o["period"],
+                "display_name": lambda o: o["display_name"], "parent": lambda o: _r("time_period", o["parent"]),
+            },
+            "time_tracking_entry": {
+                "duration_minutes": lambda o: o["duration_minutes"], "entered_on": lambda o: o["entered_on"],
+                "attributable_to": lambda o: _r("project", o["attributable_to"]),
+                "created_by": lambda o: _u(o["created_by"]), "task": lambda o: Ref("task", o["task"]),
+                "created_at": lambda o: o["created_at"], "approval_status": lambda o: o["approval_status"],
+                "billable_status": lambda o: o["billable_status"], "description": lambda o: o["description"],
+            },
+            "user_task_list": {
+                "name": lambda o: o["name"], "owner": lambda o: _u(o["owner"]),
+                "workspace": lambda o: Ref("workspace", o["workspace"]),
+            },
+            "webhook": {
+                "active": lambda o: o["active"], "resource": lambda o: Ref(o["resource_type"], o["resource"]),
+                "target": lambda o: o["target"], "created_at": lambda o: o["created_at"],
+                "last_failure_at": lambda o: o["last_failure_at"],
+                "last_failure_content": lambda o: o["last_failure_content"],
+                "last_success_at": lambda o: o["last_success_at"], "delivery_retry_count": lambda o: 0,
+                "filters": lambda o: [dict(f) for f in o["filters"]],
+            },
+        }
 
     def cfs_record(self, gid: str) -> dict:
         project, cf = self.s.custom_field_setting(gid)
@@ -346,8 +471,3 @@ class Renderer:
 
 
 _ABSENT = object()
-_PLURAL = {
-    "workspace": "workspaces", "user": "users", "team": "teams", "team_membership": "team_memberships",
-    "project": "projects", "section": "sections", "tag": "tags", "custom_field": "custom_fields",
-    "task": "tasks", "story": "stories", "attachment": "attachments",
-}

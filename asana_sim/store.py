@@ -120,6 +120,23 @@ class Store:
         self.tasks: dict[str, dict] = {}
         self.stories: dict[str, dict] = {}
         self.attachments: dict[str, dict] = {}
+        # full-coverage kinds (docs/CONTRACTS.md section 1, second table)
+        self.custom_field_settings: dict[str, dict] = {}
+        self.workspace_memberships: dict[str, dict] = {}
+        self.project_memberships: dict[str, dict] = {}
+        self.status_updates: dict[str, dict] = {}
+        self.project_statuses: dict[str, dict] = {}
+        self.project_briefs: dict[str, dict] = {}
+        self.project_templates: dict[str, dict] = {}
+        self.portfolios: dict[str, dict] = {}
+        self.portfolio_memberships: dict[str, dict] = {}
+        self.goals: dict[str, dict] = {}
+        self.goal_relationships: dict[str, dict] = {}
+        self.time_periods: dict[str, dict] = {}
+        self.time_tracking_entries: dict[str, dict] = {}
+        self.user_task_lists: dict[str, dict] = {}
+        self.webhooks: dict[str, dict] = {}
+        self.order: dict[str, int] = {}             # gid -> listing key of the kinds above
         self.me: str | None = None
         self.lock = threading.RLock()
         self._gid = itertools.count(GID_BASE + 1)
@@ -197,11 +214,58 @@ class Store:
         for cf in p["custom_field_settings"]:
             self._register_cfs(p["gid"], cf)
 
-    def _register_cfs(self, project: str, cf: str) -> None:
+    def _register_cfs(self, project: str, cf: str, parent_type: str = "project") -> None:
         if (project, cf) not in self.cfs_gid:
             g = self.new_gid()
             self.cfs_gid[(project, cf)] = g
             self.cfs_by_gid[g] = (project, cf)
+            self.custom_field_settings[g] = {"gid": g, "parent": project, "parent_type": parent_type,
+                                             "custom_field": cf, "is_important": False}
+
+    def add(self, kind: str, rec: dict) -> dict:
+        """Register a record of one of the full-coverage kinds (listing order = registration order)."""
+        getattr(self, _PLURAL[kind])[rec["gid"]] = rec
+        self.order[rec["gid"]] = self.next_key()
+        return rec
+
+    def select(self, kind: str, pred: Callable[[dict], bool] | None = None) -> "Seq":
+        """An ordered listing (stable keys, so page tokens survive removals) of records matching `pred`."""
+        recs = getattr(self, _PLURAL[kind])
+        s = Seq()
+        for key, g in sorted((self.order[g], g) for g, r in recs.items() if pred is None or pred(r)):
+            s.append(g, key)
+        return s
+
+    def remove(self, kind: str, gid: str) -> None:
+        getattr(self, _PLURAL[kind]).pop(gid, None)
+        self.order.pop(gid, None)
+
+    def kind_of(self, gid: str) -> str | None:
+        for kind in ("project", "portfolio", "goal", "task", "user", "workspace", "team", "tag", "section"):
+            if gid in getattr(self, _PLURAL[kind]):
+                return kind
+        return None
+
+    def user_task_list_of(self, user: str, workspace: str) -> str | None:
+        return next((u["gid"] for u in self.user_task_lists.values()
+                     if u["owner"] == user and u["workspace"] == workspace), None)
+
+    def brief_of(self, project: str) -> str | None:
+        return next((b["gid"] for b in self.project_briefs.values() if b["project"] == project), None)
+
+    def latest_status_update(self, parent: str) -> str | None:
+        best = None
+        for u in self.status_updates.values():
+            if u["parent"] == parent and (best is None or (u["created_at"], u["gid"]) > (best["created_at"], best["gid"])):
+                best = u
+        return best["gid"] if best else None
+
+    def latest_project_status(self, project: str) -> str | None:
+        best = None
+        for u in self.project_statuses.values():
+            if u["project"] == project and (best is None or (u["created_at"], u["gid"]) > (best["created_at"], best["gid"])):
+                best = u
+        return best["gid"] if best else None
 
     def add_section(self, s: dict) -> None:
         self.sections[s["gid"]] = s
@@ -742,6 +806,12 @@ _PLURAL = {
     "workspace": "workspaces", "user": "users", "team": "teams", "team_membership": "team_memberships",
     "project": "projects", "section": "sections", "tag": "tags", "custom_field": "custom_fields",
     "task": "tasks", "story": "stories", "attachment": "attachments",
+    "custom_field_setting": "custom_field_settings", "workspace_membership": "workspace_memberships",
+    "project_membership": "project_memberships", "status_update": "status_updates",
+    "project_status": "project_statuses", "project_brief": "project_briefs", "project_template": "project_templates",
+    "portfolio": "portfolios", "portfolio_membership": "portfolio_memberships", "goal": "goals",
+    "goal_relationship": "goal_relationships", "time_period": "time_periods",
+    "time_tracking_entry": "time_tracking_entries", "user_task_list": "user_task_lists", "webhook": "webhooks",
 }
 
 

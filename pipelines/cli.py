@@ -94,6 +94,8 @@ def print_result(result: SyncResult, destination: Destination) -> None:
     else:
         for name, count in result.rows.items():
             out.print(f"  {name}: {count}", highlight=False)
+    for path, reason in sorted(result.unavailable.items()):
+        err.print(f"note: {path} is not available to this token ({reason}); skipped", highlight=False)
     for gap in result.gaps:
         err.print(f"[yellow]warning:[/yellow] could not read {gap['endpoint']} {gap['parameters']}: {gap['reason']}",
                   highlight=False)

@@ -70,7 +70,7 @@ SUPPORTED_DIALECTS = ("duckdb", "postgres")
 
 _T, _B, _TS, _D, _I, _F = "text", "boolean", "timestamptz", "date", "bigint", "double"
 
-#: Raw tables of the contract (docs/CONTRACTS.md section 2) with their column types.
+#: Raw tables of the contract (docs/CONTRACTS.md sections 2 and 3) with their column types.
 #: Used to validate references at load time and to stand in (as an empty relation) for a raw table
 #: that the destination does not have yet (dlt creates a table only once it saw a row).
 RAW_TABLES: dict[str, dict[str, str]] = {
@@ -84,10 +84,11 @@ RAW_TABLES: dict[str, dict[str, str]] = {
     "projects": {"gid": _T, "name": _T, "workspace_gid": _T, "team_gid": _T, "owner_gid": _T,
                  "archived": _B, "color": _T, "created_at": _TS, "modified_at": _TS, "due_on": _D,
                  "start_on": _D, "notes": _T, "privacy_setting": _T, "completed": _B, "completed_at": _TS,
-                 "default_view": _T, "permalink_url": _T},
-    "sections": {"gid": _T, "name": _T, "project_gid": _T, "created_at": _TS},
+                 "default_view": _T, "permalink_url": _T, "is_deleted": _B, "deleted_detected_at": _TS},
+    "sections": {"gid": _T, "name": _T, "project_gid": _T, "created_at": _TS, "is_deleted": _B,
+                 "deleted_detected_at": _TS},
     "tags": {"gid": _T, "name": _T, "workspace_gid": _T, "color": _T, "notes": _T, "created_at": _TS,
-             "permalink_url": _T},
+             "permalink_url": _T, "is_deleted": _B, "deleted_detected_at": _TS},
     "custom_fields": {"gid": _T, "name": _T, "workspace_gid": _T, "resource_subtype": _T,
                       "description": _T, "precision": _I, "is_global_to_workspace": _B},
     "custom_field_enum_options": {"custom_field_gid": _T, "gid": _T, "name": _T, "color": _T,
@@ -117,6 +118,34 @@ RAW_TABLES: dict[str, dict[str, str]] = {
     },
     "attachments": {"gid": _T, "task_gid": _T, "name": _T, "resource_subtype": _T, "created_at": _TS,
                     "size": _I, "host": _T, "view_url": _T, "permanent_url": _T},
+    # ---- section 3 (full coverage); project_statuses, project_briefs, project_templates, webhooks and
+    # sync_gaps are not modelled (no staging model reads them)
+    "workspace_memberships": {"gid": _T, "workspace_gid": _T, "user_gid": _T, "is_active": _B, "is_admin": _B,
+                              "is_guest": _B, "is_view_only": _B, "created_at": _TS},
+    "project_memberships": {"gid": _T, "project_gid": _T, "user_gid": _T, "access_level": _T,
+                            "write_access": _T},
+    "status_updates": {"gid": _T, "parent_gid": _T, "parent_type": _T, "resource_subtype": _T,
+                       "status_type": _T, "title": _T, "text": _T, "created_at": _TS, "modified_at": _TS,
+                       "created_by_gid": _T, "author_gid": _T},
+    "portfolios": {"gid": _T, "name": _T, "workspace_gid": _T, "owner_gid": _T, "color": _T, "created_at": _TS,
+                   "start_on": _D, "due_on": _D, "public": _B, "permalink_url": _T, "is_deleted": _B,
+                   "deleted_detected_at": _TS},
+    "portfolio_items": {"portfolio_gid": _T, "item_gid": _T, "item_type": _T},
+    "portfolio_memberships": {"gid": _T, "portfolio_gid": _T, "user_gid": _T, "access_level": _T},
+    "goals": {"gid": _T, "name": _T, "notes": _T, "workspace_gid": _T, "team_gid": _T, "owner_gid": _T,
+              "time_period_gid": _T, "start_on": _D, "due_on": _D, "status": _T, "is_workspace_level": _B,
+              "metric_unit": _T, "metric_current_value": _F, "metric_target_value": _F,
+              "metric_initial_value": _F, "metric_progress": _F, "created_at": _TS},
+    "goal_relationships": {"gid": _T, "supported_goal_gid": _T, "supporting_resource_gid": _T,
+                           "supporting_resource_type": _T, "resource_subtype": _T, "contribution_weight": _F},
+    "time_periods": {"gid": _T, "workspace_gid": _T, "display_name": _T, "period": _T, "start_on": _D,
+                     "end_on": _D, "parent_gid": _T},
+    "time_tracking_entries": {"gid": _T, "task_gid": _T, "created_by_gid": _T, "attributable_to_gid": _T,
+                              "duration_minutes": _I, "entered_on": _D, "created_at": _TS},
+    "user_task_lists": {"gid": _T, "name": _T, "owner_gid": _T, "workspace_gid": _T},
+    "custom_field_settings": {"gid": _T, "parent_gid": _T, "parent_type": _T, "custom_field_gid": _T,
+                              "is_important": _B},
+    "task_dependents": {"task_gid": _T, "dependent_gid": _T},
 }
 
 _HEADER_KEYS = {"grain", "references", "not_null", "materialized", "description"}

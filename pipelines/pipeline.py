@@ -25,7 +25,7 @@ DEFAULT_DUCKDB_FILE = "asana.duckdb"
 # parquet with these settings 10 s and 0.5 GB. setdefault keeps every one overridable the dlt way.
 DLT_DEFAULTS = {
     "RUNTIME__LOG_LEVEL": "WARNING",
-    "NORMALIZE__WORKERS": "2",
+    "NORMALIZE__WORKERS": "1",
     "DATA_WRITER__DISABLE_COMPRESSION": "true",
     "DATA_WRITER__BUFFER_MAX_ITEMS": "5000",
     "DATA_WRITER__FILE_MAX_ITEMS": "20000",
@@ -115,6 +115,7 @@ class SyncResult:
     rows: dict[str, int]
     gaps: list[dict]
     client_stats: dict = field(default_factory=dict)
+    unavailable: dict = field(default_factory=dict)
     models: list = field(default_factory=list)
 
     @property
@@ -212,6 +213,22 @@ class WarehouseView:
                              "where not coalesce(is_deleted, false)")
         return {gid: (workspace, fp) for gid, workspace, fp in rows}
 
+    def live_rows(self, table: str) -> list[dict]:
+        """Rows of a raw table not marked deleted (empty when the table does not exist yet)."""
+        try:
+            with self.pipeline.sql_client() as client:
+                qualified = client.make_qualified_table_name(table)
+                with client.execute_query(f"select * from {qualified} where not coalesce(is_deleted, false)") as cur:
+                    names = [d[0] for d in cur.description]
+                    return [dict(zip(names, r)) for r in cur.fetchall()]
+        except Exception:  # noqa: BLE001 - no table yet
+            return []
+
+    def project_workspaces(self) -> dict[str, str]:
+        if not hasattr(self, "_project_workspaces"):
+            self._project_workspaces = {r["gid"]: r["workspace_gid"] for r in self.live_rows("projects")}
+        return self._project_workspaces
+
     def parent_gids(self) -> set[str]:
         _, rows = self._rows("select gid from {tasks} where num_subtasks > 0 and not coalesce(is_deleted, false)")
         return {r[0] for r in rows}
@@ -287,6 +304,7 @@ def run_sync(
             rows=rows,
             gaps=list(ctx.gaps),
             client_stats=ctx.client.stats.as_dict(),
+            unavailable=dict(ctx.unavailable),
         )
         _record_run(pipeline, result)
         ctx.client.close()
@@ -302,6 +320,12 @@ def _rows_loaded(pipeline: dlt.Pipeline) -> dict[str, int]:
 
 
 def _record_run(pipeline: dlt.Pipeline, result: SyncResult) -> None:
+    """One row per run in ``sync_runs``, and what could not be read in ``sync_gaps``."""
+    from sources.asana.settings import columns
+
+    if result.gaps:
+        pipeline.run(result.gaps, table_name="sync_gaps", write_disposition="append", loader_file_format="parquet",
+                     columns=columns("sync_gaps"))
     row = {
         "started_at": result.started_at,
         "seconds": round(result.seconds, 3),

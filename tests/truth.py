@@ -118,7 +118,8 @@ def compare(store, path: Path) -> list[str]:
             ("workspaces", "workspaces", ("name", "is_organization")),
         ):
             expected = {(gid, *(obj.get(c) for c in cols)) for gid, obj in getattr(store, attr).items()}
-            actual = set(rows(con, f"select gid, {', '.join(cols)} from asana_raw.{table}"))
+            live = " where not coalesce(is_deleted, false)" if table in ("projects", "sections", "tags") else ""
+            actual = set(rows(con, f"select gid, {', '.join(cols)} from asana_raw.{table}{live}"))
             problems += diff_sets(expected, actual, table)
         return problems
     finally:

@@ -14,7 +14,10 @@ import dlt
 
 from .client import AsanaClient, AsanaError
 from .helpers import (
+    copy_row,
     custom_field_rows,
+    deleted_rows,
+    replace_tombstone,
     project_row,
     section_row,
     story_row,
@@ -34,10 +37,13 @@ from .settings import (
     DEFAULT_MAX_CONCURRENCY,
     DEFAULT_REQUESTS_PER_MINUTE,
     PAGE_SIZE,
+    PROJECT_FIELDS,
+    SECTION_FIELDS,
     TAG_FIELDS,
     TEAM_MEMBERSHIP_FIELDS,
     TOMBSTONE,
     USER_FIELDS,
+    opt_fields,
 )
 from . import sync as sync_module
 from .sync import SyncContext, UnknownWorkspaceError
@@ -46,6 +52,17 @@ __all__ = ["asana_source", "AsanaClient", "AsanaError", "SyncContext", "UnknownW
 
 MERGE = "merge"
 STORY_BATCH_ROWS = 5_000
+
+
+def replace_hints(table: str, parent_key: str, primary_key: Any = "gid") -> dict:
+    """Rows replaced per parent: each parent's rows are deleted, then its current ones inserted."""
+    return {
+        "table_name": table,
+        "write_disposition": {"disposition": "merge", "strategy": "delete-insert"},
+        "primary_key": primary_key,
+        "merge_key": parent_key,
+        "columns": {**columns(table), TOMBSTONE: {"data_type": "bool", "hard_delete": True}},
+    }
 
 
 def _bridge_hints(table: str) -> dict:
@@ -113,6 +130,19 @@ def asana_source(
         custom_fields(ctx),
         task_resource,
         task_resource | stories(ctx),
+        workspace_memberships(ctx),
+        project_memberships(ctx),
+        status_updates(ctx),
+        project_statuses(ctx),
+        project_briefs(ctx),
+        project_templates(ctx),
+        portfolios(ctx),
+        goals(ctx),
+        time_periods(ctx),
+        time_tracking_entries(ctx),
+        user_task_lists(ctx),
+        webhooks(ctx),
+        custom_field_settings(ctx),
     )
 
 
@@ -148,20 +178,34 @@ def team_memberships(ctx: Any) -> Iterator[list[dict]]:
 
 @dlt.resource(write_disposition=MERGE, primary_key="gid", columns=columns("projects"))
 def projects(ctx: Any) -> Iterator[list[dict]]:
-    yield [project_row(p) for p in ctx.projects()]
+    """Projects; those the warehouse knows but Asana now answers 404 for are marked deleted."""
+    listed = ctx.projects()
+    yield [project_row(p) for p in listed]
+    deleted, alive = ctx.vanished("projects", {p["gid"] for p in listed}, "/projects/{gid}", PROJECT_FIELDS)
+    yield deleted_rows(deleted, ctx.run_started_at) + [project_row(p) for p in alive]
 
 
 @dlt.resource(write_disposition=MERGE, primary_key="gid", columns=columns("sections"))
 def sections(ctx: Any) -> Iterator[list[dict]]:
+    listed: set[str] = set()
+    rows = []
     for project_gid, project_sections in ctx.client.map(ctx.sections_of, [p["gid"] for p in ctx.projects()]):
-        yield [section_row(s, project_gid) for s in project_sections]
+        rows.extend(section_row(s, project_gid) for s in project_sections)
+        listed.update(s["gid"] for s in project_sections)
+    yield rows
+    deleted, alive = ctx.vanished("sections", listed, "/sections/{gid}", SECTION_FIELDS)
+    yield deleted_rows(deleted, ctx.run_started_at) + [section_row(s, "") for s in alive]
 
 
 @dlt.resource(write_disposition=MERGE, primary_key="gid", columns=columns("tags"))
 def tags(ctx: Any) -> Iterator[list[dict]]:
+    listed: set[str] = set()
     for workspace in ctx.workspaces():
         for page in ctx.client.paginate("/tags", {"workspace": workspace["gid"], "opt_fields": TAG_FIELDS}):
+            listed.update(t["gid"] for t in page)
             yield [tag_row(t, workspace["gid"]) for t in page]
+    deleted, alive = ctx.vanished("tags", listed, "/tags/{gid}", TAG_FIELDS)
+    yield deleted_rows(deleted, ctx.run_started_at) + [tag_row(t, "") for t in alive]
 
 
 @dlt.resource(write_disposition=MERGE, primary_key="gid", columns=columns("custom_fields"))
@@ -188,8 +232,9 @@ def tasks(ctx: Any) -> Iterator[Any]:
     """Changed tasks (and their subtasks) per project, plus assigned tasks in no project.
 
     State (``dlt.current.resource_state()``), kept in the destination with the data:
-    ``{"project_cursors": {"<project gid>": "<max modified_at seen>"}, "assignee_cursors": {...},
-    "subtask_parents": {"<task gid>": 1}, "subtask_cursor": "<max modified_at of a subtask>"}``.
+    ``{"project_cursors": {"<project gid>": "<max modified_at seen>"},
+    "assignee_cursors": {"<workspace gid>:<user gid>": "<max modified_at seen>"},
+    "event_syncs": {"<project gid>": "<events sync token>"}, "last_reconciled_at": "<time>"}``.
     """
     state = dlt.current.resource_state()
     for batch in ctx.changed_tasks(state):
@@ -200,10 +245,6 @@ def tasks(ctx: Any) -> Iterator[Any]:
                 yield rows
             else:
                 yield dlt.mark.with_hints(rows, dlt.mark.make_hints(**_bridge_hints(table)), create_table_variant=True)
-    # Gaps are found while listing tasks, so this resource is the one that records them.
-    if ctx.gaps:
-        yield dlt.mark.with_hints(list(ctx.gaps), dlt.mark.make_hints(
-            table_name="sync_gaps", write_disposition="append", columns=columns("sync_gaps")), create_table_variant=True)
 
 
 @dlt.transformer(
@@ -213,7 +254,8 @@ def tasks(ctx: Any) -> Iterator[Any]:
     columns={**columns("stories"), TOMBSTONE: {"data_type": "bool", "hard_delete": True}},
 )
 def stories(items: Any, ctx: Any) -> Iterator[list[dict]]:
-    """Stories of the tasks that changed in this run, replacing each such task's stories."""
+    """Stories of the tasks that changed in this run, replacing each such task's stories; and the
+    attachments (metadata) of those with an ``attachment_added`` story."""
     if not isinstance(items, list):
         items = [items]
     # The tasks resource also yields bridge rows; only task rows (they carry parent_gid) lead to stories.
@@ -222,12 +264,192 @@ def stories(items: Any, ctx: Any) -> Iterator[list[dict]]:
     # One yield per batch: dlt re-validates table hints on every yield, which costs more than the
     # rows themselves when a yield holds one task's handful of stories.
     rows: list[dict] = []
-    for task_gid, task_stories in ctx.client.map(ctx.stories_of, task_gids):
+    attachments: list[dict] = []
+    for task_gid, task_stories, task_attachments in ctx.client.map(ctx.stories_and_attachments_of, task_gids):
         if task_stories is not None:
             rows.append(story_tombstone(task_gid))
             rows.extend(story_row(s, task_gid) for s in task_stories)
+        if task_attachments is not None:
+            attachments.append(replace_tombstone("attachments", "task_gid", task_gid))
+            attachments.extend(copy_row("attachments", a, task_gid=task_gid) for a in task_attachments)
         if len(rows) >= STORY_BATCH_ROWS:
             yield rows
             rows = []
     if rows:
         yield rows
+    if attachments:
+        yield dlt.mark.with_hints(attachments, dlt.mark.make_hints(**replace_hints("attachments", "task_gid")),
+                                  create_table_variant=True)
+
+
+# --- everything else the token can read ---------------------------------------------------------
+# Each list below is re-read every run and replaced per parent (tombstone + delete-insert on the
+# parent key), so whatever Asana no longer lists is gone from the warehouse too.
+
+
+def _replaced(ctx: Any, table: str, parent_key: str, parents: list, fetch: Any) -> Iterator[Any]:
+    """Fetch each parent's list concurrently; yield its rows after a tombstone that clears the old."""
+    rows: list[dict] = []
+    for parent_gid, items in ctx.client.map(fetch, parents):
+        if items is None:
+            continue
+        rows.append(replace_tombstone(table, parent_key, parent_gid))
+        rows.extend(copy_row(table, item, **{parent_key: parent_gid}) for item in items)
+        if len(rows) >= STORY_BATCH_ROWS:
+            yield rows
+            rows = []
+    if rows:
+        yield rows
+
+
+def _lister(ctx: Any, table: str, path: str, **params: Any) -> Any:
+    def fetch(parent_gid: str) -> tuple[str, Optional[list[dict]]]:
+        query = {k: v.format(gid=parent_gid) for k, v in params.items()}
+        return parent_gid, ctx.optional_list(path.format(gid=parent_gid), {**query, "opt_fields": opt_fields(table)})
+
+    return fetch
+
+
+def _workspace_gids(ctx: Any) -> list[str]:
+    return [w["gid"] for w in ctx.workspaces()]
+
+
+def _project_gids(ctx: Any) -> list[str]:
+    return [p["gid"] for p in ctx.projects()]
+
+
+@dlt.resource(**replace_hints("workspace_memberships", "workspace_gid"))
+def workspace_memberships(ctx: Any) -> Iterator[Any]:
+    yield from _replaced(ctx, "workspace_memberships", "workspace_gid", _workspace_gids(ctx),
+                         _lister(ctx, "workspace_memberships", "/workspaces/{gid}/workspace_memberships"))
+
+
+@dlt.resource(**replace_hints("project_memberships", "project_gid"))
+def project_memberships(ctx: Any) -> Iterator[Any]:
+    yield from _replaced(ctx, "project_memberships", "project_gid", _project_gids(ctx),
+                         _lister(ctx, "project_memberships", "/projects/{gid}/project_memberships"))
+
+
+@dlt.resource(**replace_hints("project_statuses", "project_gid"))
+def project_statuses(ctx: Any) -> Iterator[Any]:
+    """Asana's legacy status objects (superseded by status updates, still readable)."""
+    yield from _replaced(ctx, "project_statuses", "project_gid", _project_gids(ctx),
+                         _lister(ctx, "project_statuses", "/projects/{gid}/project_statuses"))
+
+
+@dlt.resource(**replace_hints("status_updates", "parent_gid"))
+def status_updates(ctx: Any) -> Iterator[Any]:
+    parents = _project_gids(ctx) + [p["gid"] for p in ctx.portfolios()] + [g["gid"] for g in ctx.goals()]
+    yield from _replaced(ctx, "status_updates", "parent_gid", parents,
+                         _lister(ctx, "status_updates", "/status_updates", parent="{gid}"))
+
+
+@dlt.resource(write_disposition=MERGE, primary_key="gid", columns=columns("project_briefs"))
+def project_briefs(ctx: Any) -> Iterator[Any]:
+    briefs = [(p["gid"], p["project_brief"]["gid"]) for p in ctx.projects()
+              if isinstance(p.get("project_brief"), dict) and p["project_brief"].get("gid")]
+
+    def fetch(pair: tuple[str, str]) -> Optional[dict]:
+        project_gid, brief_gid = pair
+        brief = ctx.optional_get(f"/project_briefs/{brief_gid}", {"opt_fields": opt_fields("project_briefs")})
+        return copy_row("project_briefs", brief, project_gid=project_gid) if brief else None
+
+    rows = [row for row in ctx.client.map(fetch, briefs) if row]
+    if rows:
+        yield rows
+
+
+@dlt.resource(**replace_hints("project_templates", "workspace_gid"))
+def project_templates(ctx: Any) -> Iterator[Any]:
+    yield from _replaced(ctx, "project_templates", "workspace_gid", _workspace_gids(ctx),
+                         _lister(ctx, "project_templates", "/project_templates", workspace="{gid}"))
+
+
+@dlt.resource(write_disposition=MERGE, primary_key="gid", columns=columns("portfolios"))
+def portfolios(ctx: Any) -> Iterator[Any]:
+    """Portfolios the token's user owns and those nested in them, with items and memberships."""
+    listed = ctx.portfolios()
+    yield [copy_row("portfolios", p) for p in listed]
+    gids = [p["gid"] for p in listed]
+
+    def items_of(portfolio_gid: str) -> tuple[str, Optional[list[dict]]]:
+        return portfolio_gid, ctx.optional_list(f"/portfolios/{portfolio_gid}/items",
+                                                {"opt_fields": "gid,resource_type"})
+
+    items: list[dict] = []
+    for portfolio_gid, portfolio_items in ctx.client.map(items_of, gids):
+        if portfolio_items is None:
+            continue
+        items.append({"portfolio_gid": portfolio_gid, "item_gid": "", TOMBSTONE: True})
+        items.extend({"portfolio_gid": portfolio_gid, "item_gid": i["gid"], "item_type": i.get("resource_type")}
+                     for i in portfolio_items)
+    if items:
+        yield dlt.mark.with_hints(items, dlt.mark.make_hints(
+            **replace_hints("portfolio_items", "portfolio_gid", ("portfolio_gid", "item_gid"))),
+            create_table_variant=True)
+    for rows in _replaced(ctx, "portfolio_memberships", "portfolio_gid", gids,
+                          _lister(ctx, "portfolio_memberships", "/portfolios/{gid}/portfolio_memberships")):
+        yield dlt.mark.with_hints(rows, dlt.mark.make_hints(**replace_hints("portfolio_memberships", "portfolio_gid")),
+                                  create_table_variant=True)
+    deleted, alive = ctx.vanished("portfolios", set(gids), "/portfolios/{gid}", opt_fields("portfolios"))
+    yield deleted_rows(deleted, ctx.run_started_at) + [copy_row("portfolios", p) for p in alive]
+
+
+@dlt.resource(**replace_hints("goals", "workspace_gid"))
+def goals(ctx: Any) -> Iterator[Any]:
+    """Goals per workspace, and what supports each (goal_relationships)."""
+    by_workspace: dict[str, list[dict]] = {}
+    for goal in ctx.goals():
+        by_workspace.setdefault(goal["_workspace_gid"], []).append(goal)
+    rows = []
+    for workspace_gid in ctx.goal_workspaces:
+        rows.append(replace_tombstone("goals", "workspace_gid", workspace_gid))
+        rows.extend(copy_row("goals", g, workspace_gid=workspace_gid) for g in by_workspace.get(workspace_gid, []))
+    if rows:
+        yield rows
+    for rows in _replaced(ctx, "goal_relationships", "supported_goal_gid", [g["gid"] for g in ctx.goals()],
+                          _lister(ctx, "goal_relationships", "/goal_relationships", supported_goal="{gid}")):
+        yield dlt.mark.with_hints(rows, dlt.mark.make_hints(
+            **replace_hints("goal_relationships", "supported_goal_gid")), create_table_variant=True)
+
+
+@dlt.resource(**replace_hints("time_periods", "workspace_gid"))
+def time_periods(ctx: Any) -> Iterator[Any]:
+    yield from _replaced(ctx, "time_periods", "workspace_gid", _workspace_gids(ctx),
+                         _lister(ctx, "time_periods", "/time_periods", workspace="{gid}"))
+
+
+@dlt.resource(**replace_hints("time_tracking_entries", "workspace_gid"))
+def time_tracking_entries(ctx: Any) -> Iterator[Any]:
+    yield from _replaced(ctx, "time_tracking_entries", "workspace_gid", _workspace_gids(ctx),
+                         _lister(ctx, "time_tracking_entries", "/time_tracking_entries", workspace="{gid}"))
+
+
+@dlt.resource(write_disposition=MERGE, primary_key="gid", columns=columns("user_task_lists"))
+def user_task_lists(ctx: Any) -> Iterator[Any]:
+    pairs = [(w["gid"], u) for w in ctx.workspaces() for u in ctx.workspace_user_gids(w["gid"])]
+
+    def fetch(pair: tuple[str, str]) -> Optional[dict]:
+        workspace_gid, user_gid = pair
+        found = ctx.optional_get(f"/users/{user_gid}/user_task_list",
+                                 {"workspace": workspace_gid, "opt_fields": opt_fields("user_task_lists")})
+        return copy_row("user_task_lists", found, workspace_gid=workspace_gid, owner_gid=user_gid) if found else None
+
+    rows = [row for row in ctx.client.map(fetch, pairs) if row]
+    if rows:
+        yield rows
+
+
+@dlt.resource(**replace_hints("webhooks", "workspace_gid"))
+def webhooks(ctx: Any) -> Iterator[Any]:
+    yield from _replaced(ctx, "webhooks", "workspace_gid", _workspace_gids(ctx),
+                         _lister(ctx, "webhooks", "/webhooks", workspace="{gid}"))
+
+
+@dlt.resource(**replace_hints("custom_field_settings", "parent_gid"))
+def custom_field_settings(ctx: Any) -> Iterator[Any]:
+    """Custom fields attached to each project and portfolio."""
+    yield from _replaced(ctx, "custom_field_settings", "parent_gid", _project_gids(ctx),
+                         _lister(ctx, "custom_field_settings", "/projects/{gid}/custom_field_settings"))
+    yield from _replaced(ctx, "custom_field_settings", "parent_gid", [p["gid"] for p in ctx.portfolios()],
+                         _lister(ctx, "custom_field_settings", "/portfolios/{gid}/custom_field_settings"))

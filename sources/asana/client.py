@@ -78,6 +78,14 @@ class ExpiredOffsetError(AsanaError):
     """400 for an expired or unknown pagination token."""
 
 
+class SyncTokenError(AsanaError):
+    """412 from the Events API: no or an expired sync token; ``sync`` is a fresh one to start from."""
+
+    def __init__(self, message: str, status: Optional[int], path: str, sync: Optional[str]) -> None:
+        super().__init__(message, status, path)
+        self.sync = sync
+
+
 class MalformedResponseError(AsanaError):
     """A 2xx answer whose body is not the JSON envelope Asana documents."""
 
@@ -321,6 +329,9 @@ class AsanaClient:
             return ForbiddenError(message, status, path)
         if status == 404:
             return NotFoundError(message, status, path)
+        if status == 412:
+            sync = body.get("sync") if isinstance(body, dict) else None
+            return SyncTokenError(message, status, path, sync)
         if status == 400 and lowered.startswith("offset"):
             return ExpiredOffsetError(message, status, path)
         if status == 400 and "truncat" in lowered:

@@ -6,7 +6,7 @@ import hashlib
 from datetime import datetime, timedelta, timezone
 from typing import Any, Iterator, Optional
 
-from .settings import BRIDGES, TOMBSTONE
+from .settings import BRIDGES, COLUMNS, REFS, TOMBSTONE
 
 
 def gid_of(ref: Any) -> Optional[str]:
@@ -147,6 +147,8 @@ def task_rows(task: dict) -> dict[str, list[dict]]:
         "task_followers": [{"task_gid": gid, "user_gid": g} for g in dict.fromkeys(gids_of(task.get("followers")))],
         "task_dependencies": [{"task_gid": gid, "depends_on_gid": g}
                               for g in dict.fromkeys(gids_of(task.get("dependencies")))],
+        "task_dependents": [{"task_gid": gid, "dependent_gid": g}
+                            for g in dict.fromkeys(gids_of(task.get("dependents")))],
         "task_custom_field_values": [custom_field_value_row(gid, cf) for cf in task.get("custom_fields") or []
                                      if isinstance(cf, dict) and cf.get("gid")],
     }
@@ -163,6 +165,17 @@ def fingerprint(task_row: dict, rows: dict[str, list[dict]]) -> str:
     for table in ("task_memberships", "task_tags", "task_followers", "task_dependencies"):
         parts.append("|".join(sorted(",".join(str(v) for v in r.values()) for r in rows[table])))
     return hashlib.sha1("\n".join(parts).encode()).hexdigest()[:20]
+
+
+def deleted_rows(last_known: list[dict], detected_at: str) -> list[dict]:
+    """Objects Asana answers 404 for, kept with their last known values and marked deleted."""
+    rows = []
+    for known in last_known:
+        row = {k: v for k, v in known.items() if not k.startswith("_dlt") and k != TOMBSTONE}
+        row["is_deleted"] = True
+        row["deleted_detected_at"] = detected_at
+        rows.append(row)
+    return rows
 
 
 def deleted_task_rows(last_known: list[dict], detected_at: str) -> dict[str, list[dict]]:
@@ -239,3 +252,49 @@ def split_rows(rows_by_table: Iterator[dict[str, list[dict]]]) -> dict[str, list
         for table, table_rows in rows.items():
             merged.setdefault(table, []).extend(table_rows)
     return merged
+
+
+def _type_of(ref: Any) -> Optional[str]:
+    return ref.get("resource_type") if isinstance(ref, dict) else None
+
+
+def copy_row(table: str, obj: dict, **context: Any) -> dict:
+    """An API object -> a row of ``table``: same-named scalar fields, ``*_gid`` from references,
+    ``context`` (where the object was found) for what the object does not say itself."""
+    columns = COLUMNS[table]
+    row = {c: obj.get(c) for c in columns if c in obj and not isinstance(obj.get(c), (dict, list))}
+    for column, field in REFS.get(table, {}).items():
+        row[column] = gid_of(obj.get(field))
+    if table == "project_memberships":
+        row["user_gid"] = row.get("user_gid") or gid_of(obj.get("user"))
+        row["project_gid"] = row.get("project_gid") or gid_of(obj.get("project"))
+    elif table == "portfolio_memberships":
+        row["user_gid"] = row.get("user_gid") or gid_of(obj.get("user"))
+        row["portfolio_gid"] = row.get("portfolio_gid") or gid_of(obj.get("portfolio"))
+    elif table == "status_updates":
+        row["parent_type"] = _type_of(obj.get("parent"))
+    elif table == "goal_relationships":
+        row["supporting_resource_type"] = _type_of(obj.get("supporting_resource"))
+    elif table == "webhooks":
+        row["resource_type"] = _type_of(obj.get("resource"))
+    elif table == "custom_field_settings":
+        row["parent_gid"] = row.get("parent_gid") or gid_of(obj.get("project"))
+        row["parent_type"] = _type_of(obj.get("parent"))
+    elif table == "goals":
+        metric = obj.get("metric") if isinstance(obj.get("metric"), dict) else {}
+        row["metric_unit"] = metric.get("unit")
+        current, target, initial = (metric.get("current_number_value"), metric.get("target_number_value"),
+                                    metric.get("initial_number_value"))
+        row["metric_current_value"], row["metric_target_value"], row["metric_initial_value"] = current, target, initial
+        start = initial or 0
+        row["metric_progress"] = ((current - start) / (target - start)
+                                  if None not in (current, target) and target != start else None)
+    for column, value in context.items():
+        if row.get(column) is None:
+            row[column] = value
+    return row
+
+
+def replace_tombstone(table: str, parent_key: str, parent_gid: str) -> dict:
+    """A row that, hard-deleted on load, clears the rows of ``parent_gid`` before its new ones land."""
+    return {"gid": f"tombstone:{parent_gid}", parent_key: parent_gid, TOMBSTONE: True}

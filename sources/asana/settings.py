@@ -29,7 +29,7 @@ TEAM_MEMBERSHIP_FIELDS = join("gid", "team", "user", "is_guest", "is_admin", "is
 PROJECT_FIELDS = join(
     "gid", "name", "workspace", "team", "owner", "archived", "color", "created_at", "modified_at",
     "due_on", "start_on", "notes", "privacy_setting", "completed", "completed_at", "default_view",
-    "permalink_url",
+    "permalink_url", "project_brief",
 )
 
 SECTION_FIELDS = join("gid", "name", "project", "created_at")
@@ -46,7 +46,7 @@ TASK_FIELDS = join(
     "completed_by", "created_at", "modified_at", "due_on", "due_at", "start_on", "start_at", "notes",
     "html_notes", "num_subtasks", "num_likes", "permalink_url",
     "memberships.project", "memberships.section",
-    "tags", "followers", "dependencies",
+    "tags", "followers", "dependencies", "dependents",
     "custom_fields.gid", "custom_fields.name", "custom_fields.resource_subtype", "custom_fields.type",
     "custom_fields.display_value", "custom_fields.text_value", "custom_fields.number_value",
     "custom_fields.enum_value.gid", "custom_fields.enum_value.name",
@@ -84,10 +84,11 @@ COLUMNS = {
     "projects": {"gid": TEXT, "name": TEXT, "workspace_gid": TEXT, "team_gid": TEXT, "owner_gid": TEXT,
                  "archived": BOOL, "color": TEXT, "created_at": TS, "modified_at": TS, "due_on": DATE,
                  "start_on": DATE, "notes": TEXT, "privacy_setting": TEXT, "completed": BOOL, "completed_at": TS,
-                 "default_view": TEXT, "permalink_url": TEXT},
-    "sections": {"gid": TEXT, "name": TEXT, "project_gid": TEXT, "created_at": TS},
+                 "default_view": TEXT, "permalink_url": TEXT, "is_deleted": BOOL, "deleted_detected_at": TS},
+    "sections": {"gid": TEXT, "name": TEXT, "project_gid": TEXT, "created_at": TS, "is_deleted": BOOL,
+                 "deleted_detected_at": TS},
     "tags": {"gid": TEXT, "name": TEXT, "workspace_gid": TEXT, "color": TEXT, "notes": TEXT, "created_at": TS,
-             "permalink_url": TEXT},
+             "permalink_url": TEXT, "is_deleted": BOOL, "deleted_detected_at": TS},
     "custom_fields": {"gid": TEXT, "name": TEXT, "workspace_gid": TEXT, "resource_subtype": TEXT,
                       "description": TEXT, "precision": BIGINT, "is_global_to_workspace": BOOL},
     "custom_field_enum_options": {"custom_field_gid": TEXT, "gid": TEXT, "name": TEXT, "color": TEXT,
@@ -97,6 +98,7 @@ COLUMNS = {
               "created_at": TS, "modified_at": TS, "due_on": DATE, "due_at": TS, "start_on": DATE,
               "start_at": TS, "notes": TEXT, "html_notes": TEXT, "num_subtasks": BIGINT, "num_likes": BIGINT,
               "permalink_url": TEXT, "is_deleted": BOOL, "deleted_detected_at": TS, "sync_fingerprint": TEXT},
+    "task_dependents": {"task_gid": TEXT, "dependent_gid": TEXT},
     "task_memberships": {"task_gid": TEXT, "project_gid": TEXT, "section_gid": TEXT},
     "task_tags": {"task_gid": TEXT, "tag_gid": TEXT},
     "task_followers": {"task_gid": TEXT, "user_gid": TEXT},
@@ -124,9 +126,100 @@ BRIDGES = {
     "task_followers": ("task_gid", "user_gid"),
     "task_dependencies": ("task_gid", "depends_on_gid"),
     "task_custom_field_values": ("task_gid", "custom_field_gid"),
+    "task_dependents": ("task_gid", "dependent_gid"),
 }
 
 COLUMNS["sync_gaps"] = {"run_started_at": TS, "endpoint": TEXT, "parameters": TEXT, "reason": TEXT}
+
+# Objects that are copied field by field: their scalar columns have the API's names, and each
+# ``*_gid`` column below comes from the ``gid`` of a reference field.
+COLUMNS.update({
+    "workspace_memberships": {"gid": TEXT, "workspace_gid": TEXT, "user_gid": TEXT, "is_active": BOOL,
+                              "is_admin": BOOL, "is_guest": BOOL, "is_view_only": BOOL, "created_at": TS},
+    "project_memberships": {"gid": TEXT, "project_gid": TEXT, "user_gid": TEXT, "access_level": TEXT,
+                            "write_access": TEXT},
+    "status_updates": {"gid": TEXT, "parent_gid": TEXT, "parent_type": TEXT, "resource_subtype": TEXT,
+                       "status_type": TEXT, "title": TEXT, "text": TEXT, "created_at": TS, "modified_at": TS,
+                       "created_by_gid": TEXT, "author_gid": TEXT},
+    "project_statuses": {"gid": TEXT, "project_gid": TEXT, "title": TEXT, "text": TEXT, "color": TEXT,
+                         "created_at": TS, "created_by_gid": TEXT, "modified_at": TS},
+    "project_briefs": {"gid": TEXT, "project_gid": TEXT, "title": TEXT, "text": TEXT, "permalink_url": TEXT},
+    "project_templates": {"gid": TEXT, "name": TEXT, "description": TEXT, "owner_gid": TEXT, "team_gid": TEXT,
+                          "workspace_gid": TEXT, "public": BOOL, "color": TEXT},
+    "portfolios": {"gid": TEXT, "name": TEXT, "workspace_gid": TEXT, "owner_gid": TEXT, "color": TEXT,
+                   "created_at": TS, "start_on": DATE, "due_on": DATE, "public": BOOL, "permalink_url": TEXT,
+                   "is_deleted": BOOL, "deleted_detected_at": TS},
+    "portfolio_items": {"portfolio_gid": TEXT, "item_gid": TEXT, "item_type": TEXT},
+    "portfolio_memberships": {"gid": TEXT, "portfolio_gid": TEXT, "user_gid": TEXT, "access_level": TEXT},
+    "goals": {"gid": TEXT, "name": TEXT, "notes": TEXT, "workspace_gid": TEXT, "team_gid": TEXT, "owner_gid": TEXT,
+              "time_period_gid": TEXT, "start_on": DATE, "due_on": DATE, "status": TEXT,
+              "is_workspace_level": BOOL, "metric_unit": TEXT, "metric_current_value": DOUBLE,
+              "metric_target_value": DOUBLE, "metric_initial_value": DOUBLE, "metric_progress": DOUBLE},
+    "goal_relationships": {"gid": TEXT, "supported_goal_gid": TEXT, "supporting_resource_gid": TEXT,
+                           "supporting_resource_type": TEXT, "resource_subtype": TEXT,
+                           "contribution_weight": DOUBLE},
+    "time_periods": {"gid": TEXT, "workspace_gid": TEXT, "display_name": TEXT, "period": TEXT, "start_on": DATE,
+                     "end_on": DATE, "parent_gid": TEXT},
+    "time_tracking_entries": {"gid": TEXT, "workspace_gid": TEXT, "task_gid": TEXT, "created_by_gid": TEXT,
+                              "attributable_to_gid": TEXT, "duration_minutes": BIGINT, "entered_on": DATE,
+                              "created_at": TS},
+    "user_task_lists": {"gid": TEXT, "name": TEXT, "owner_gid": TEXT, "workspace_gid": TEXT},
+    "webhooks": {"gid": TEXT, "workspace_gid": TEXT, "resource_gid": TEXT, "resource_type": TEXT, "target": TEXT,
+                 "active": BOOL, "created_at": TS, "last_success_at": TS, "last_failure_at": TS,
+                 "last_failure_content": TEXT},
+    "attachments": {"gid": TEXT, "task_gid": TEXT, "name": TEXT, "resource_subtype": TEXT, "created_at": TS,
+                    "size": BIGINT, "host": TEXT, "view_url": TEXT, "permanent_url": TEXT},
+    "custom_field_settings": {"gid": TEXT, "parent_gid": TEXT, "parent_type": TEXT, "custom_field_gid": TEXT,
+                              "is_important": BOOL},
+})
+
+REFS = {
+    "workspace_memberships": {"workspace_gid": "workspace", "user_gid": "user"},
+    "project_memberships": {"project_gid": "parent", "user_gid": "member"},
+    "status_updates": {"parent_gid": "parent", "created_by_gid": "created_by", "author_gid": "author"},
+    "project_statuses": {"created_by_gid": "created_by"},
+    "project_briefs": {"project_gid": "project"},
+    "project_templates": {"owner_gid": "owner", "team_gid": "team"},
+    "portfolios": {"workspace_gid": "workspace", "owner_gid": "owner"},
+    "portfolio_memberships": {"portfolio_gid": "parent", "user_gid": "member"},
+    "goals": {"workspace_gid": "workspace", "team_gid": "team", "owner_gid": "owner", "time_period_gid": "time_period"},
+    "goal_relationships": {"supported_goal_gid": "supported_goal", "supporting_resource_gid": "supporting_resource"},
+    "time_periods": {"parent_gid": "parent"},
+    "time_tracking_entries": {"task_gid": "task", "created_by_gid": "created_by",
+                              "attributable_to_gid": "attributable_to"},
+    "user_task_lists": {"owner_gid": "owner", "workspace_gid": "workspace"},
+    "webhooks": {"resource_gid": "resource"},
+    "attachments": {"task_gid": "parent"},
+    "custom_field_settings": {"parent_gid": "parent", "custom_field_gid": "custom_field"},
+}
+
+# Fields asked for beyond the columns' own names.
+EXTRA_FIELDS = {
+    "project_memberships": ("user",),
+    "portfolio_memberships": ("user", "portfolio"),
+    "goals": ("metric.unit", "metric.current_number_value", "metric.target_number_value",
+              "metric.initial_number_value"),
+    "goal_relationships": ("supporting_resource.resource_type",),
+    "webhooks": ("resource.resource_type",),
+    "custom_field_settings": ("parent.resource_type", "project"),
+    "status_updates": ("parent.resource_type",),
+}
+
+
+def opt_fields(table: str) -> str:
+    """Every field a copied table stores: its own columns plus the references its gids come from."""
+    refs = REFS.get(table, {})
+    own = [c for c in COLUMNS[table] if c not in refs and c not in DERIVED_COLUMNS and c not in CONTEXT_COLUMNS
+           and not c.startswith("metric_")]
+    return join(*dict.fromkeys(own + list(refs.values()) + list(EXTRA_FIELDS.get(table, ()))))
+
+
+# Columns computed from a reference's resource_type.
+DERIVED_COLUMNS = {"parent_type", "supporting_resource_type", "resource_type", "item_type"}
+
+# Columns filled from where a row was found, not from the object itself.
+CONTEXT_COLUMNS = {"workspace_gid", "project_gid", "parent_gid", "portfolio_gid", "is_deleted",
+                   "deleted_detected_at", "resource_subtype_context"}
 
 
 def columns(table: str) -> dict:
@@ -144,5 +237,18 @@ RESOURCES = {
     "custom_fields": "custom fields per workspace, plus custom_field_enum_options",
     "tasks": "tasks and subtasks changed since the last run, plus memberships, tags, followers, "
              "dependencies and custom field values",
-    "stories": "comments and system stories of the tasks that changed",
+    "stories": "comments and system stories of the tasks that changed, plus their attachments (metadata)",
+    "workspace_memberships": "users' memberships of each workspace",
+    "project_memberships": "who is a member of each project",
+    "status_updates": "status updates of projects, portfolios and goals",
+    "project_statuses": "legacy project statuses",
+    "project_briefs": "project briefs",
+    "project_templates": "project templates per workspace",
+    "portfolios": "portfolios the token's user owns (and nested ones), plus portfolio_items and memberships",
+    "goals": "goals per workspace, plus goal_relationships",
+    "time_periods": "time periods per workspace",
+    "time_tracking_entries": "time tracking entries per workspace",
+    "user_task_lists": "each user's My Tasks list per workspace",
+    "webhooks": "webhooks per workspace",
+    "custom_field_settings": "custom fields attached to each project and portfolio",
 }

@@ -11,9 +11,25 @@ import threading
 from datetime import datetime, timedelta, timezone
 from typing import Any, Iterator, Optional, Sequence
 
-from .client import AsanaClient, AsanaError, NotFoundError, PremiumRequiredError, TruncatedResultError
+from .client import (
+    AsanaClient,
+    AsanaError,
+    ForbiddenError,
+    NotFoundError,
+    PremiumRequiredError,
+    SyncTokenError,
+    TruncatedResultError,
+)
 from .helpers import cursor_with_lookback, deleted_task_rows, format_ts, max_ts, parse_ts, task_rows
-from .settings import PROJECT_FIELDS, SECTION_FIELDS, STORY_FIELDS, TASK_FIELDS, TEAM_FIELDS, WORKSPACE_FIELDS
+from .settings import (
+    PROJECT_FIELDS,
+    SECTION_FIELDS,
+    STORY_FIELDS,
+    TASK_FIELDS,
+    TEAM_FIELDS,
+    WORKSPACE_FIELDS,
+    opt_fields,
+)
 
 
 # The context of the most recent source instance; the pipeline reads run statistics from it.
@@ -49,6 +65,11 @@ class SyncContext:
         self.changed_gids: set[str] = set()
         self._warehouse_fingerprints: Optional[dict] = None
         self._warehouse_parents: Optional[set] = None
+        self._portfolios: Optional[list[dict]] = None
+        self._goals: Optional[list[dict]] = None
+        self._users: Optional[list[tuple[str, str]]] = None
+        self.goal_workspaces: list[str] = []
+        self.unavailable: dict[str, str] = {}
         self.wanted = [str(w).strip() for w in (workspaces or []) if str(w).strip()]
         self.lookback_seconds = lookback_seconds
         self.run_started_at = format_ts(datetime.now(timezone.utc))
@@ -140,6 +161,137 @@ class SyncContext:
         except NotFoundError:
             # Deleted between listing and now: keep what we have; the next reconciliation marks it.
             return task_gid, None
+
+    def stories_and_attachments_of(self, task_gid: str) -> tuple[str, Optional[list], Optional[list]]:
+        """A task's stories, and its attachments when a story says it has any (saves a GET per task)."""
+        _, stories = self.stories_of(task_gid)
+        if stories is None:
+            return task_gid, None, None
+        if not any(s.get("resource_subtype") == "attachment_added" for s in stories):
+            return task_gid, stories, []
+        attachments = self.optional_list("/attachments", {"parent": task_gid, "opt_fields": opt_fields("attachments")})
+        return task_gid, stories, attachments
+
+    def optional_list(self, path: str, params: dict) -> Optional[list[dict]]:
+        """A listing that may not exist for this token (premium feature, no access, deprecated):
+        None when unavailable or truncated (the caller keeps what it had), else every item."""
+        try:
+            return self.client.get_all(path, params)
+        except (PremiumRequiredError, ForbiddenError, NotFoundError) as exc:
+            self.note_unavailable(path, exc)
+            return None
+        except TruncatedResultError as exc:
+            self.record_gap(path, {k: v for k, v in params.items() if k != "opt_fields"},
+                            f"truncated by Asana and not splittable: {exc.message}")
+            return None
+
+    def optional_get(self, path: str, params: dict) -> Optional[dict]:
+        try:
+            return self.client.get(path, params)
+        except (PremiumRequiredError, ForbiddenError, NotFoundError) as exc:
+            self.note_unavailable(path, exc)
+            return None
+
+    def note_unavailable(self, path: str, exc: AsanaError) -> None:
+        with self._lock:
+            self.unavailable.setdefault(_path_kind(path), f"HTTP {exc.status}: {exc.message}")
+
+    def vanished(self, table: str, listed: set[str], probe: str, fields: str) -> tuple[list[dict], list[dict]]:
+        """Rows the warehouse holds (live, in the selected workspaces) that this run's complete
+        listing did not return: (last known rows of those Asana answers 404 for, objects still alive)."""
+        if self.warehouse is None:
+            return [], []
+        known = [r for r in self.warehouse.live_rows(table) if r["gid"] not in listed and self._in_scope(table, r)]
+        if not known:
+            return [], []
+
+        def fetch(gid: str) -> tuple[str, Optional[dict], bool]:
+            try:
+                return gid, self.client.get(probe.format(gid=gid), {"opt_fields": fields}), False
+            except NotFoundError:
+                return gid, None, True
+            except (ForbiddenError, PremiumRequiredError):
+                return gid, None, False
+
+        by_gid = {r["gid"]: r for r in known}
+        deleted, alive = [], []
+        for gid, obj, is_gone in self.client.map(fetch, list(by_gid)):
+            if is_gone:
+                deleted.append(by_gid[gid])
+            elif obj is not None:
+                alive.append(obj)
+        return deleted, alive
+
+    def _in_scope(self, table: str, row: dict) -> bool:
+        wanted = {w["gid"] for w in self.workspaces()}
+        if "workspace_gid" in row:
+            return row["workspace_gid"] in wanted or row["workspace_gid"] is None
+        if table == "sections":
+            project_workspaces = self.warehouse.project_workspaces()
+            return project_workspaces.get(row.get("project_gid")) in wanted
+        return True
+
+    def portfolios(self) -> list[dict]:
+        """Portfolios owned by the token's user (the API lists no others) and every portfolio nested
+        in them."""
+        with self._lock:
+            if self._portfolios is not None:
+                return self._portfolios
+        found: dict[str, dict] = {}
+        for workspace in self.workspaces():
+            if not workspace.get("is_organization"):
+                continue
+            owned = self.optional_list("/portfolios", {"workspace": workspace["gid"], "owner": "me",
+                                                       "opt_fields": opt_fields("portfolios")})
+            pending = list(owned or [])
+            while pending:
+                portfolio = pending.pop()
+                if portfolio["gid"] in found:
+                    continue
+                found[portfolio["gid"]] = portfolio
+                items = self.optional_list(f"/portfolios/{portfolio['gid']}/items",
+                                           {"opt_fields": "gid,resource_type"}) or []
+                for item in items:
+                    if item.get("resource_type") == "portfolio" and item["gid"] not in found:
+                        nested = self.optional_get(f"/portfolios/{item['gid']}", {"opt_fields": opt_fields("portfolios")})
+                        if nested:
+                            pending.append(nested)
+        with self._lock:
+            self._portfolios = list(found.values())
+            return self._portfolios
+
+    def goals(self) -> list[dict]:
+        """Goals per workspace; a truncated workspace list is read per team instead."""
+        with self._lock:
+            if self._goals is not None:
+                return self._goals
+        goals: dict[str, dict] = {}
+        workspaces_read = []
+        for workspace in self.workspaces():
+            params = {"workspace": workspace["gid"], "opt_fields": opt_fields("goals")}
+            try:
+                listed = self.client.get_all("/goals", params)
+            except (PremiumRequiredError, ForbiddenError, NotFoundError) as exc:
+                self.note_unavailable("/goals", exc)
+                continue
+            except TruncatedResultError:
+                listed = []
+                for team in self.teams():
+                    if _gid(team.get("organization")) != workspace["gid"]:
+                        continue
+                    listed.extend(self.optional_list("/goals", {"team": team["gid"],
+                                                                "opt_fields": opt_fields("goals")}) or [])
+            workspaces_read.append(workspace["gid"])
+            for goal in listed:
+                goal["_workspace_gid"] = workspace["gid"]
+                goals.setdefault(goal["gid"], goal)
+        with self._lock:
+            self._goals = list(goals.values())
+            self.goal_workspaces = workspaces_read
+            return self._goals
+
+    def workspace_user_gids(self, workspace_gid: str) -> list[str]:
+        return [user for workspace, user in self._workspace_users() if workspace == workspace_gid]
 
     def record_gap(self, endpoint: str, parameters: dict, reason: str) -> None:
         with self._lock:
@@ -314,9 +466,93 @@ class SyncContext:
                     yield from batch.add(handle(subtasks))
         yield from batch.flush()
 
+        event_syncs: dict = state.setdefault("event_syncs", {})
         if reconciling:
             yield from self._confirm_vanished(seen)
             state["last_reconciled_at"] = self.run_started_at
+            if self.uses_events():
+                # Streams start now; the next run that does not reconcile learns from them what
+                # modified_since cannot show: deletions and moves.
+                event_syncs.clear()
+                for project_gid, token in self.client.map(self.fresh_event_sync, _gids(self.projects())):
+                    if token:
+                        event_syncs[project_gid] = token
+        else:
+            touched: set[str] = set()
+            for project_gid, token, gids in self.client.map(lambda p: self.project_events(p, event_syncs.get(p)),
+                                                            _gids(self.projects())):
+                if token:
+                    event_syncs[project_gid] = token
+                touched |= gids
+            yield from self._reread(touched - seen)
+
+    def uses_events(self) -> bool:
+        return self.reconcile == "never" or (self.reconcile == "auto"
+                                             and len(self.warehouse_fingerprints) >= RECONCILE_EVERY_RUN_BELOW)
+
+    def fresh_event_sync(self, project_gid: str) -> tuple[str, Optional[str]]:
+        try:
+            self.client.request_json("/events", {"resource": project_gid})
+        except SyncTokenError as exc:
+            return project_gid, exc.sync
+        except (PremiumRequiredError, ForbiddenError, NotFoundError) as exc:
+            self.note_unavailable("/events", exc)
+        return project_gid, None
+
+    def project_events(self, project_gid: str, sync: Optional[str]) -> tuple[str, Optional[str], set[str]]:
+        """Task gids a project's event stream mentions since ``sync``: added, removed, moved,
+        changed or deleted tasks, and tasks whose stories changed.
+
+        Expects pages like ``{"data": [{"action": "deleted", "resource": {"gid": "12",
+        "resource_type": "task"}, "parent": {...}}], "sync": "de4774f6...", "has_more": false}``.
+        An expired token (412) means events were lost: every task of the project is re-listed.
+        """
+        touched: set[str] = set()
+        if sync is None:
+            return project_gid, self.fresh_event_sync(project_gid)[1], touched
+        while True:
+            try:
+                page = self.client.request_json("/events", {"resource": project_gid, "sync": sync})
+            except SyncTokenError as exc:
+                touched.update(t["gid"] for t in self.project_tasks(project_gid, None))
+                return project_gid, exc.sync, touched
+            except (PremiumRequiredError, ForbiddenError, NotFoundError) as exc:
+                self.note_unavailable("/events", exc)
+                return project_gid, None, touched
+            for event in page.get("data") or []:
+                resource = event.get("resource") if isinstance(event.get("resource"), dict) else {}
+                parent = event.get("parent") if isinstance(event.get("parent"), dict) else {}
+                if resource.get("resource_type") == "task" and resource.get("gid"):
+                    touched.add(str(resource["gid"]))
+                elif parent.get("resource_type") == "task" and parent.get("gid"):
+                    touched.add(str(parent["gid"]))
+            sync = page.get("sync") or sync
+            if not page.get("has_more"):
+                return project_gid, sync, touched
+
+    def _reread(self, gids: set[str]) -> Iterator[dict[str, list[dict]]]:
+        """Tasks an event mentioned that the cursor listing did not return: re-read each one."""
+        if not gids:
+            return
+        deleted: list[str] = []
+        alive: list[dict] = []
+
+        def probe(gid: str) -> tuple[str, Optional[dict]]:
+            try:
+                return gid, self.client.get(f"/tasks/{gid}", {"opt_fields": TASK_FIELDS})
+            except NotFoundError:
+                return gid, None
+
+        for gid, task in self.client.map(probe, sorted(gids)):
+            if task is None:
+                if gid in self.warehouse_fingerprints:
+                    deleted.append(gid)
+            else:
+                alive.append(task)
+        if alive:
+            yield handle_alive(self, alive)
+        if deleted and self.warehouse is not None:
+            yield deleted_task_rows(self.warehouse.task_rows(deleted), self.run_started_at)
 
     def should_reconcile(self, state: dict) -> bool:
         if self.reconcile == "always" or not self.warehouse_fingerprints:
@@ -353,11 +589,15 @@ class SyncContext:
             yield deleted_task_rows(self.warehouse.task_rows(deleted), self.run_started_at)
 
     def _workspace_users(self) -> list[tuple[str, str]]:
-        pairs = []
-        for workspace in self.workspaces():
-            for page in self.client.paginate("/users", {"workspace": workspace["gid"], "opt_fields": "gid"}):
-                pairs.extend((workspace["gid"], u["gid"]) for u in page)
-        return pairs
+        workspaces = self.workspaces()
+        with self._lock:
+            if self._users is None:
+                pairs = []
+                for workspace in workspaces:
+                    for page in self.client.paginate("/users", {"workspace": workspace["gid"], "opt_fields": "gid"}):
+                        pairs.extend((workspace["gid"], u["gid"]) for u in page)
+                self._users = pairs
+            return self._users
 
 
 def _minus_ms(value: Optional[str]) -> Optional[str]:
@@ -395,3 +635,16 @@ class RowBatch:
         if self.rows:
             rows, self.rows = self.rows, {}
             yield rows
+
+
+def _gid(ref: Any) -> Optional[str]:
+    return ref.get("gid") if isinstance(ref, dict) else ref
+
+
+def _path_kind(path: str) -> str:
+    """``/projects/123/project_statuses`` -> ``/projects/{gid}/project_statuses`` (one note per kind)."""
+    return "/".join("{gid}" if part.isdigit() else part for part in path.split("/"))
+
+
+def _gids(objects: list[dict]) -> list[str]:
+    return [o["gid"] for o in objects]

@@ -1,4 +1,5 @@
--- One row per project and (non-deleted) task in it, with the task's section and metrics.
+-- One row per project and (non-deleted) task in it, with the task's section and metrics. Deleted projects
+-- (is_deleted) are excluded.
 -- grain: project_gid, task_gid
 with memberships as (
     select * from stg_asana__task_membership
@@ -6,6 +7,10 @@ with memberships as (
 
 tasks as (
     select * from int_asana__task
+),
+
+projects as (
+    select * from stg_asana__project
 )
 
 select
@@ -22,3 +27,6 @@ select
 from memberships
 inner join tasks
     on memberships.task_gid = tasks.task_gid
+inner join projects
+    on memberships.project_gid = projects.project_gid
+where not projects.is_deleted

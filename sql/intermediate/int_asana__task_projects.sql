@@ -1,4 +1,5 @@
--- Projects and sections of each task, as lists ordered by project creation (gid) order.
+-- Projects and sections of each task, as lists ordered by project creation (gid) order. Memberships of
+-- deleted projects are dropped (unknown projects are kept, by gid); a deleted section shows as no section.
 -- grain: task_gid
 with memberships as (
     select * from stg_asana__task_membership
@@ -24,6 +25,8 @@ joined as (
         on memberships.project_gid = projects.project_gid
     left join sections
         on memberships.section_gid = sections.section_gid
+        and not sections.is_deleted
+    where not coalesce(projects.is_deleted, false)
 )
 
 select

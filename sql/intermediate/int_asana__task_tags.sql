@@ -1,4 +1,4 @@
--- Tags of each task, ordered by tag creation (gid) order.
+-- Tags of each task, ordered by tag creation (gid) order. Deleted tags are dropped (unknown tags kept, by gid).
 -- grain: task_gid
 with task_tags as (
     select * from stg_asana__task_tag
@@ -17,4 +17,5 @@ select
 from task_tags
 left join tags
     on task_tags.tag_gid = tags.tag_gid
+where not coalesce(tags.is_deleted, false)
 group by task_tags.task_gid

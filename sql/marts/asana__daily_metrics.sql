@@ -1,6 +1,7 @@
 -- One row per workspace and UTC day, from the workspace's first task to today. Counts at end of day:
 -- a task is open on day d if created on/before d and not completed on/before d (a task created and completed
--- the same day is created 1, completed 1, open 0). Assigned = has an assignee now. Computed from running sums.
+-- the same day is created 1, completed 1, open 0). Assigned = assigned at the end of that day according to the
+-- assignee history (int_asana__task_open_assigned_interval). Computed from running sums.
 -- Tasks marked complete without completed_at are never open and never counted as completed.
 -- grain: workspace_gid, date_day
 with tasks as (
@@ -11,13 +12,17 @@ spine as (
     select * from int_asana__date_spine
 ),
 
+assigned_intervals as (
+    select * from int_asana__task_open_assigned_interval
+),
+
 task_days as (
     select
         workspace_gid,
         created_date,
         coalesce(completed_date, case when is_completed then created_date end) as closed_date,
         completed_date,
-        assignee_user_gid is not null as is_assigned,
+        task_gid,
         date_diff('day', cast('1970-01-01' as date), created_date) as created_day_number
     from tasks
 ),
@@ -33,9 +38,7 @@ created as (
         workspace_gid,
         created_date as date_day,
         count(*) as tasks_created,
-        count(*) filter (where is_assigned) as assigned_created,
-        sum(created_day_number) as created_day_sum,
-        sum(created_day_number) filter (where is_assigned) as assigned_created_day_sum
+        sum(created_day_number) as created_day_sum
     from task_days
     group by workspace_gid, created_date
 ),
@@ -46,12 +49,35 @@ closed as (
         closed_date as date_day,
         count(*) filter (where completed_date is not null) as tasks_completed,
         count(*) as tasks_closed,
-        count(*) filter (where is_assigned) as assigned_closed,
-        sum(created_day_number) as closed_day_sum,
-        sum(created_day_number) filter (where is_assigned) as assigned_closed_day_sum
+        sum(created_day_number) as closed_day_sum
     from task_days
     where closed_date is not null
     group by workspace_gid, closed_date
+),
+
+assigned_starts as (
+    select
+        task_days.workspace_gid,
+        assigned_intervals.from_date as date_day,
+        count(*) as assigned_started,
+        sum(task_days.created_day_number) as assigned_started_day_sum
+    from assigned_intervals
+    inner join task_days
+        on assigned_intervals.task_gid = task_days.task_gid
+    group by task_days.workspace_gid, assigned_intervals.from_date
+),
+
+assigned_ends as (
+    select
+        task_days.workspace_gid,
+        assigned_intervals.to_date as date_day,
+        count(*) as assigned_ended,
+        sum(task_days.created_day_number) as assigned_ended_day_sum
+    from assigned_intervals
+    inner join task_days
+        on assigned_intervals.task_gid = task_days.task_gid
+    where assigned_intervals.to_date is not null
+    group by task_days.workspace_gid, assigned_intervals.to_date
 ),
 
 daily as (
@@ -62,9 +88,10 @@ daily as (
         coalesce(created.tasks_created, 0) as tasks_created,
         coalesce(closed.tasks_completed, 0) as tasks_completed,
         coalesce(created.tasks_created, 0) - coalesce(closed.tasks_closed, 0) as open_delta,
-        coalesce(created.assigned_created, 0) - coalesce(closed.assigned_closed, 0) as assigned_open_delta,
+        coalesce(assigned_starts.assigned_started, 0) - coalesce(assigned_ends.assigned_ended, 0)
+            as assigned_open_delta,
         coalesce(created.created_day_sum, 0) - coalesce(closed.closed_day_sum, 0) as day_sum_delta,
-        coalesce(created.assigned_created_day_sum, 0) - coalesce(closed.assigned_closed_day_sum, 0)
+        coalesce(assigned_starts.assigned_started_day_sum, 0) - coalesce(assigned_ends.assigned_ended_day_sum, 0)
             as assigned_day_sum_delta
     from workspaces
     inner join spine
@@ -73,6 +100,10 @@ daily as (
         on workspaces.workspace_gid = created.workspace_gid and spine.date_day = created.date_day
     left join closed
         on workspaces.workspace_gid = closed.workspace_gid and spine.date_day = closed.date_day
+    left join assigned_starts
+        on workspaces.workspace_gid = assigned_starts.workspace_gid and spine.date_day = assigned_starts.date_day
+    left join assigned_ends
+        on workspaces.workspace_gid = assigned_ends.workspace_gid and spine.date_day = assigned_ends.date_day
 ),
 
 running as (

@@ -1,9 +1,10 @@
--- One row per project with task metrics (deleted tasks excluded), people, sections, owner, team and status.
+-- One row per (non-deleted) project with task metrics (deleted tasks excluded), people, sections, owner, team and status.
 -- Close times are in fractional days from created_at to completed_at.
 -- grain: project_gid
 -- references: team_gid -> asana__team.team_gid, owner_user_gid -> asana__user.user_gid
 with projects as (
     select * from stg_asana__project
+    where not is_deleted
 ),
 
 project_tasks as (
@@ -12,6 +13,7 @@ project_tasks as (
 
 sections as (
     select * from stg_asana__section
+    where not is_deleted
 ),
 
 teams as (

@@ -1,13 +1,24 @@
 -- Time tasks spend in each section (from int_asana__task_section_stint). Statistics in fractional days over
 -- finished stints (task moved on or completed); stints still running are counted separately.
+-- Deleted sections and sections of deleted projects are excluded.
 -- grain: section_gid
 -- references: project_gid -> asana__project.project_gid
 with stints as (
     select * from int_asana__task_section_stint
 ),
 
+projects as (
+    select * from stg_asana__project
+),
+
 sections as (
-    select * from stg_asana__section
+    -- deleted sections and sections of deleted projects are excluded
+    select stg_asana__section.*
+    from stg_asana__section
+    left join projects
+        on stg_asana__section.project_gid = projects.project_gid
+    where not stg_asana__section.is_deleted
+        and not coalesce(projects.is_deleted, false)
 ),
 
 stats as (

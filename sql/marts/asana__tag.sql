@@ -1,7 +1,8 @@
--- One row per tag with counts over its (non-deleted) tasks.
+-- One row per (non-deleted) tag with counts over its (non-deleted) tasks.
 -- grain: tag_gid
 with tags as (
     select * from stg_asana__tag
+    where not is_deleted
 ),
 
 task_tags as (

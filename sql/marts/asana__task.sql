@@ -40,6 +40,12 @@ dependencies as (
     group by task_gid
 ),
 
+dependents as (
+    select task_gid, count(*) as number_of_dependents
+    from stg_asana__task_dependent
+    group by task_gid
+),
+
 attachments as (
     select task_gid, count(*) as number_of_attachments
     from stg_asana__attachment
@@ -107,6 +113,7 @@ select
     coalesce(subtasks.number_of_subtasks, 0) as number_of_subtasks,
     coalesce(subtasks.number_of_open_subtasks, 0) as number_of_open_subtasks,
     coalesce(dependencies.number_of_dependencies, 0) as number_of_dependencies,
+    coalesce(dependents.number_of_dependents, 0) as number_of_dependents,
     coalesce(attachments.number_of_attachments, 0) as number_of_attachments,
     tasks.number_of_likes,
     tasks.is_subtask,
@@ -138,6 +145,8 @@ left join subtasks
     on tasks.task_gid = subtasks.task_gid
 left join dependencies
     on tasks.task_gid = dependencies.task_gid
+left join dependents
+    on tasks.task_gid = dependents.task_gid
 left join attachments
     on tasks.task_gid = attachments.task_gid
 left join parents

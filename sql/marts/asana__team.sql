@@ -6,6 +6,7 @@ with teams as (
 
 projects as (
     select * from stg_asana__project
+    where not is_deleted
 ),
 
 project_tasks as (

@@ -14,6 +14,7 @@ project_tasks as (
 
 projects as (
     select * from stg_asana__project
+    where not is_deleted
 ),
 
 task_metrics as (

@@ -1,4 +1,5 @@
--- One row per project. Timestamps are converted to UTC (timestamp without time zone).
+-- One row per project, including projects detected as deleted (is_deleted; null means not deleted).
+-- Timestamps are converted to UTC (timestamp without time zone).
 -- grain: project_gid
 with source as (
     select * from projects
@@ -21,5 +22,7 @@ select
     coalesce(cast(completed as boolean), false) as is_completed,
     completed_at at time zone 'UTC' as completed_at,
     cast(default_view as varchar) as default_view,
-    cast(permalink_url as varchar) as project_url
+    cast(permalink_url as varchar) as project_url,
+    coalesce(cast(is_deleted as boolean), false) as is_deleted,
+    deleted_detected_at at time zone 'UTC' as deleted_detected_at
 from source

@@ -6,6 +6,13 @@ user, deleted tasks (is_deleted true) and is_deleted null, a completion at 23:30
 non-UTC session), completed without completed_at, unicode / quotes / commas in names, an all-null
 column, an unused tag, an archived project, a project without team or owner, a second workspace.
 
+Section 3 tables (full coverage): a deleted project / section / tag (is_deleted true; the others null or
+false), nested portfolios with a cycle, a deleted nested portfolio, a deleted and an unknown project in a
+portfolio, a task in two of a portfolio's projects, status updates of several parents (one without
+created_at), goals supporting goals / projects / portfolios / tasks (some deleted), time tracking on a
+multi-project task with and without attributable_to, attributable_to a deleted project, on a task without
+project, on a deleted task, by an unknown user and without entered_on.
+
 All timestamps are fixed in the past (January 2025) so that exact-value checks on completed tasks
 do not depend on the day the tests run.
 """
@@ -97,8 +104,8 @@ def raw_rows() -> dict[str, list[dict[str, Any]]]:
     ]
 
     def project(gid: str, name: str, ws: str, team: Optional[str], owner: Optional[str], archived: bool = False,
-                completed: bool = False) -> dict[str, Any]:
-        return {"gid": gid, "name": name, "workspace_gid": ws, "team_gid": team, "owner_gid": owner,
+                completed: bool = False, is_deleted: Optional[bool] = None) -> dict[str, Any]:
+        return {"is_deleted": is_deleted, "deleted_detected_at": ts(19) if is_deleted else None, "gid": gid, "name": name, "workspace_gid": ws, "team_gid": team, "owner_gid": owner,
                 "archived": archived, "color": None, "created_at": ts(-10), "modified_at": ts(-1),
                 "due_on": None, "start_on": None, "notes": "", "privacy_setting": "public_to_workspace",
                 "completed": completed, "completed_at": ts(15) if completed else None, "default_view": "board",
@@ -109,22 +116,26 @@ def raw_rows() -> dict[str, list[dict[str, Any]]]:
         project("P2", "Website, \"v2\"", "W1", "TM1", "U2"),
         project("P3", "Brand refresh", "W1", "TM2", None, archived=True),
         project("P4", "Projet été", "W2", "TM3", "U1", completed=True),
-        project("P5", "Loose ends", "W1", None, None),
+        project("P5", "Loose ends", "W1", None, None, is_deleted=False),
+        project("P6", "Old initiative", "W1", "TM1", "U2", is_deleted=True),  # deleted: gone from marts
     ]
     sections = [
         {"gid": g, "name": n, "project_gid": p, "created_at": ts(-10, 10 + i)}
         for i, (g, n, p) in enumerate([
             ("S11", "Backlog", "P1"), ("S12", "Doing", "P1"), ("S13", "Done ✅", "P1"),
             ("S21", "To do", "P2"), ("S22", "Done", "P2"), ("S31", "(no section)", "P3"),
-            ("S41", "Untitled", "P4"), ("S51", "Misc", "P5")])
-    ]
+            ("S41", "Untitled", "P4"), ("S51", "Misc", "P5"), ("S61", "Old column", "P6")])
+    ] + [{"gid": "S14", "name": "Removed", "project_gid": "P1", "created_at": ts(-9), "is_deleted": True,
+          "deleted_detected_at": ts(19)}]
     tags = [
         {"gid": "G1", "name": "urgent", "workspace_gid": "W1", "color": "red", "notes": None,
          "created_at": ts(-5), "permalink_url": None},
         {"gid": "G2", "name": "bug 🐛", "workspace_gid": "W1", "color": None, "notes": None,
          "created_at": ts(-5), "permalink_url": None},
         {"gid": "G3", "name": "unused", "workspace_gid": "W1", "color": None, "notes": None,
-         "created_at": ts(-5), "permalink_url": None},
+         "created_at": ts(-5), "permalink_url": None, "is_deleted": False},
+        {"gid": "G4", "name": "obsolete", "workspace_gid": "W1", "color": None, "notes": None,
+         "created_at": ts(-5), "permalink_url": None, "is_deleted": True, "deleted_detected_at": ts(19)},
     ]
     custom_fields = [
         {"gid": "CF1", "name": "Priority", "workspace_gid": "W1", "resource_subtype": "enum", "description": None,
@@ -172,10 +183,12 @@ def raw_rows() -> dict[str, list[dict[str, Any]]]:
         {"task_gid": t, "project_gid": p, "section_gid": s} for t, p, s in [
             ("T1", "P1", "S13"), ("T1", "P2", "S22"), ("T2", "P1", "S12"), ("T3", "P2", "S22"),
             ("T5", "P1", "S11"), ("T6", "P3", "S31"), ("T7", "P4", "S41"), ("T8", "P1", "S11"),
-            ("T9", "P1", "S11"), ("T9", "P5", "S51"), ("T10", "P1", "S13"), ("T10", "P2", "S21")]
+            ("T9", "P1", "S11"), ("T9", "P5", "S51"), ("T10", "P1", "S13"), ("T10", "P2", "S21"),
+            ("T2", "P6", "S61")]  # T2 also sits in the deleted project P6
     ]
     task_tags = [{"task_gid": t, "tag_gid": g} for t, g in
-                 [("T1", "G1"), ("T2", "G1"), ("T2", "G2"), ("T5", "G1"), ("T9", "G2"), ("T3", "G2")]]
+                 [("T1", "G1"), ("T2", "G1"), ("T2", "G2"), ("T5", "G1"), ("T9", "G2"), ("T3", "G2"),
+                  ("T1", "G4")]]  # G4 is deleted
     task_followers = [{"task_gid": t, "user_gid": u} for t, u in
                       [("T2", "U1"), ("T2", "U3"), ("T1", "U1"), ("T10", "U2"), ("T10", "U3"), ("T10", "U5")]]
     task_dependencies = [{"task_gid": "T2", "depends_on_gid": "T4"}, {"task_gid": "T10", "depends_on_gid": "T11"}]
@@ -243,6 +256,109 @@ def raw_rows() -> dict[str, list[dict[str, Any]]]:
         {"gid": "A1", "task_gid": "T1", "name": "spec.pdf", "resource_subtype": "asana", "created_at": ts(0, 10),
          "size": 1234, "host": "asana", "view_url": None, "permanent_url": None},
     ]
+    workspace_memberships = [
+        {"gid": f"WM{i}", "workspace_gid": w, "user_gid": u, "is_active": u != "U6", "is_admin": u == "U1",
+         "is_guest": False, "is_view_only": False, "created_at": ts(-30)}
+        for i, (w, u) in enumerate([("W1", "U1"), ("W1", "U2"), ("W1", "U3"), ("W1", "U4"), ("W1", "U6"),
+                                    ("W2", "U1")], 1)
+    ]
+    project_memberships = [
+        {"gid": f"PM{i}", "project_gid": p, "user_gid": u, "access_level": a, "write_access": w}
+        for i, (p, u, a, w) in enumerate([("P1", "U1", "admin", "full_write"), ("P1", "U2", "editor", "full_write"),
+                                          ("P2", "U3", "commenter", "comment_only")], 1)
+    ]
+
+    def status(gid: str, parent: str, parent_type: str, status_type: str, at: Optional[datetime],
+               by: Optional[str], author: Optional[str] = None) -> dict[str, Any]:
+        return {"gid": gid, "parent_gid": parent, "parent_type": parent_type, "resource_subtype": status_type,
+                "status_type": status_type, "title": f"{status_type} update, week of {parent}", "text": "…",
+                "created_at": at, "modified_at": at, "created_by_gid": by, "author_gid": author}
+
+    status_updates = [
+        status("SU1", "PF1", "portfolio", "on_track", ts(3), "U1"),
+        status("SU2", "PF1", "portfolio", "at_risk", ts(10), "U1", "U2"),  # latest of PF1, authored by U2
+        status("SU3", "P1", "project", "off_track", ts(12), "U1"),  # a project's: never PF1's latest
+        status("SU4", "GL1", "goal", "on_track", ts(5), "U3"),
+        status("SU5", "PF2", "portfolio", "achieved", None, "U2"),  # no created_at: never the latest
+        status("SU6", "PF2", "portfolio", "on_hold", ts(1), "U2"),
+    ]
+    portfolios = [
+        {"gid": g, "name": n, "workspace_gid": "W1", "owner_gid": o, "color": None, "created_at": ts(-20),
+         "start_on": d(0), "due_on": d(90), "public": True, "permalink_url": None, "is_deleted": dl,
+         "deleted_detected_at": ts(19) if dl else None}
+        for g, n, o, dl in [("PF1", "Company 🏢", "U1", None), ("PF2", "Eng, \"web\"", "U2", False),
+                            ("PF3", "Gone", "U1", True), ("PF4", "Empty", "U6", None)]
+    ]
+    portfolio_items = [
+        {"portfolio_gid": pf, "item_gid": it, "item_type": ty} for pf, it, ty in [
+            ("PF1", "P1", "project"), ("PF1", "PF2", "portfolio"), ("PF1", "PF3", "portfolio"),
+            ("PF1", "P6", "project"), ("PF1", "PX", "project"),  # deleted and unknown projects
+            ("PF2", "P2", "project"), ("PF2", "P1", "project"), ("PF2", "PF1", "portfolio"),  # a cycle
+            ("PF3", "P3", "project")]  # only reachable through the deleted PF3
+    ]
+    portfolio_memberships = [
+        {"gid": f"PFM{i}", "portfolio_gid": pf, "user_gid": u, "access_level": "editor"}
+        for i, (pf, u) in enumerate([("PF1", "U1"), ("PF1", "U2"), ("PF2", "U2")], 1)
+    ]
+    time_periods = [
+        {"gid": "TP1", "workspace_gid": "W1", "display_name": "FY25", "period": "FY", "start_on": date(2025, 1, 1),
+         "end_on": date(2025, 12, 31), "parent_gid": None},
+        {"gid": "TP2", "workspace_gid": "W1", "display_name": "Q1 FY25", "period": "Q1",
+         "start_on": date(2025, 1, 1), "end_on": date(2025, 3, 31), "parent_gid": "TP1"},
+    ]
+
+    def goal(gid: str, name: str, owner: Optional[str], team: Optional[str], period: Optional[str],
+             initial: Optional[float] = None, current: Optional[float] = None, target: Optional[float] = None,
+             progress: Optional[float] = None) -> dict[str, Any]:
+        return {"gid": gid, "name": name, "notes": None, "workspace_gid": "W1", "team_gid": team, "owner_gid": owner,
+                "time_period_gid": period, "start_on": None, "due_on": d(80), "status": "on_track",
+                "is_workspace_level": team is None, "metric_unit": "currency" if target is not None else None,
+                "metric_current_value": current, "metric_target_value": target, "metric_initial_value": initial,
+                "metric_progress": progress, "created_at": ts(-3)}
+
+    goals = [
+        goal("GL1", "Grow revenue 💰", "U1", "TM1", "TP2", initial=20.0, current=40.0, target=100.0, progress=0.2),
+        goal("GL2", "Ship checkout", "U3", None, "TP2"),
+        goal("GL3", "Brand, \"new\"", None, "TM2", "TP1", initial=10.0, current=10.0, target=10.0),
+    ]
+    goal_relationships = [
+        {"gid": g, "supported_goal_gid": sg, "supporting_resource_gid": r, "supporting_resource_type": t,
+         "resource_subtype": t, "contribution_weight": w}
+        for g, sg, r, t, w in [
+            ("GR1", "GL1", "GL2", "goal", 0.5), ("GR2", "GL1", "P1", "project", 1.0),
+            ("GR3", "GL1", "P6", "project", 1.0),  # deleted project
+            ("GR4", "GL1", "PF1", "portfolio", 0.0), ("GR5", "GL2", "T10", "task", None),
+            ("GR6", "GL2", "T5", "task", None),  # deleted task
+            ("GR7", "GL1", "GL3", "goal", 0.5)]
+    ]
+
+    def tte(gid: str, task: str, by: Optional[str], minutes: int, on: Optional[date],
+            attributable_to: Optional[str] = None, created: Optional[datetime] = None) -> dict[str, Any]:
+        return {"gid": gid, "task_gid": task, "created_by_gid": by, "attributable_to_gid": attributable_to,
+                "duration_minutes": minutes, "entered_on": on, "created_at": created or ts(0)}
+
+    time_tracking_entries = [
+        tte("TT1", "T1", "U1", 60, d(0)),  # T1 is in P1 and P2: shared
+        tte("TT2", "T1", "U1", 30, d(1), attributable_to="P2"),
+        tte("TT3", "T2", "U2", 45, d(2)),  # T2 in P1 (and the deleted P6): one project
+        tte("TT4", "T2", "U2", 15, d(7)),  # next week
+        tte("TT5", "T4", "U3", 20, d(2)),  # subtask without project
+        tte("TT6", "T5", "U1", 99, d(2)),  # deleted task
+        tte("TT7", "T9", "U2", 40, d(3), attributable_to="P6"),  # deleted project: falls back to P1 and P5
+        tte("TT8", "T10", "U5", 10, None, created=ts(4, 23.9)),  # unknown user, no entered_on
+        tte("TT9", "T7", "U1", 120, d(6), attributable_to="P4"),  # Sunday: week of the 6th
+    ]
+    user_task_lists = [
+        {"gid": f"UTL{u}", "name": "My tasks", "owner_gid": u, "workspace_gid": "W1"} for u in ("U1", "U2", "U3")
+    ]
+    custom_field_settings = [
+        {"gid": "CFS1", "parent_gid": "P1", "parent_type": "project", "custom_field_gid": "CF1", "is_important": True},
+        {"gid": "CFS2", "parent_gid": "P1", "parent_type": "project", "custom_field_gid": "CF2",
+         "is_important": False},
+        {"gid": "CFS3", "parent_gid": "PF1", "parent_type": "portfolio", "custom_field_gid": "CF1",
+         "is_important": True},
+    ]
+    task_dependents = [{"task_gid": "T4", "dependent_gid": "T2"}, {"task_gid": "T11", "dependent_gid": "T10"}]
     return {
         "workspaces": workspaces, "users": users, "workspace_users": workspace_users, "teams": teams,
         "team_memberships": team_memberships, "projects": projects, "sections": sections, "tags": tags,
@@ -250,6 +366,12 @@ def raw_rows() -> dict[str, list[dict[str, Any]]]:
         "tasks": tasks, "task_memberships": task_memberships, "task_tags": task_tags,
         "task_followers": task_followers, "task_dependencies": task_dependencies,
         "task_custom_field_values": task_custom_field_values, "stories": stories, "attachments": attachments,
+        "workspace_memberships": workspace_memberships, "project_memberships": project_memberships,
+        "status_updates": status_updates, "portfolios": portfolios, "portfolio_items": portfolio_items,
+        "portfolio_memberships": portfolio_memberships, "goals": goals, "goal_relationships": goal_relationships,
+        "time_periods": time_periods, "time_tracking_entries": time_tracking_entries,
+        "user_task_lists": user_task_lists, "custom_field_settings": custom_field_settings,
+        "task_dependents": task_dependents,
     }
 
 

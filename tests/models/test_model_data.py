@@ -128,9 +128,14 @@ def test_daily_metrics_values(engine):
     assert (day0["number_of_tasks_created"], day0["number_of_tasks_completed"], day0["number_of_tasks_open"]) \
         == (2, 1, 1)
     assert day0["avg_days_open"] == 0
-    day1 = rows[dt.date(2025, 1, 7)]  # + T3 (unassigned), T6 (23:59)
-    assert (day1["number_of_tasks_open"], day1["number_of_tasks_open_assigned"]) == (3, 2)
-    assert abs(day1["avg_days_open"] - 1 / 3) < 1e-9
+    day1 = rows[dt.date(2025, 1, 7)]  # + T3, T6 (23:59)
+    # assigned from the assignee history: T3 is unassigned now but was assigned on the 7th (ST20, ST21 on the 8th)
+    assert (day1["number_of_tasks_open"], day1["number_of_tasks_open_assigned"]) == (3, 3)
+    assert abs(day1["avg_days_open"] - 1 / 3) < 1e-9 and abs(day1["avg_days_open_assigned"] - 1 / 3) < 1e-9
+    day2 = rows[dt.date(2025, 1, 8)]  # + T4 (no stories: current assignee), T10 (assigned 1h after creation)
+    # T8 (completed without completed_at) is never open; T3 unassigned that day
+    assert (day2["number_of_tasks_open"], day2["number_of_tasks_open_assigned"]) == (5, 4)
+    assert abs(day2["avg_days_open_assigned"] - 3 / 4) < 1e-9  # T2 2, T6 1, T4 0, T10 0
     assert rows[dt.date(2025, 1, 9)]["number_of_tasks_completed"] == 1  # T6 at 23:30 UTC
     assert sum(r["number_of_tasks_completed"] for r in rows.values()) == 5  # T1 T3 T6 T10 T11
     first = query(engine, "select min(date_day), max(date_day) = cast(now() at time zone 'UTC' as date) "

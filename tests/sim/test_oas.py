@@ -35,6 +35,14 @@ def spec():
         for sub in schema.get("allOf", []):
             yield from parts(sub)
 
+    # `allOf: [$ref, {nullable: true}]` means "nullable reference" in the spec's intent, but a strict
+    # OAS 3.0 validator still rejects null through the first part: make such properties truly nullable.
+    null_schema = {"type": "object", "nullable": True, "enum": [None]}
+    for sch in schemas.values():
+        for part in [sch, *sch.get("allOf", [])]:
+            for pname, p in list(part.get("properties", {}).items()):
+                if "allOf" in p and any(x.get("nullable") for x in p["allOf"] if isinstance(x, dict)):
+                    part["properties"][pname] = {"anyOf": [p, null_schema]}
     for name, prop in NULLABLE_PATCHES:
         for part in parts(schemas[name]):
             p = part.get("properties", {}).get(prop)
