@@ -332,6 +332,244 @@ class AsanaSimulator:
         R("POST", "/projects/{gid}/sections", self._create_section)
         R("DELETE", "/sections/{gid}", lambda c, g: self._done(s.delete_section(g)))
         R("DELETE", "/tags/{gid}", lambda c, g: self._done(s.delete_tag(g, c.actor)))
+        R("POST", "/projects", self._create_project)
+        R("PUT", "/projects/{gid}", self._update_project)
+        R("POST", "/tags", self._create_tag)
+        R("POST", "/workspaces/{gid}/tags", self._create_tag)
+        R("POST", "/attachments", self._create_attachment)
+        R("DELETE", "/attachments/{gid}", lambda c, g: self._done(s.delete_attachment(g, c.actor)))
+        self._register_coverage_routes()
+
+    def _register_coverage_routes(self) -> None:
+        R, s = self._route, self.store
+        sel = s.select
+
+        def one(kind):
+            return lambda c, g: self._one(c, kind, g)
+
+        def under(kind, parent_kind, field, pred=None):
+            def h(c, g):
+                if parent_kind == "user":
+                    g = c.actor if g == "me" else g
+                s.get(parent_kind, g)
+                return self._list(c, kind, sel(kind, lambda o: o[field] == g and (pred is None or pred(c, o))))
+            return h
+
+        R("GET", "/workspaces/{gid}/workspace_memberships", under("workspace_membership", "workspace", "workspace"))
+        R("GET", "/users/{gid}/workspace_memberships", under("workspace_membership", "user", "user"))
+        R("GET", "/workspace_memberships/{gid}", one("workspace_membership"))
+        R("GET", "/projects/{gid}/project_memberships", under("project_membership", "project", "project"))
+        R("GET", "/project_memberships/{gid}", one("project_membership"))
+        R("GET", "/status_updates", self._status_updates)
+        R("GET", "/status_updates/{gid}", one("status_update"))
+        R("GET", "/projects/{gid}/project_statuses", under("project_status", "project", "project"))
+        R("GET", "/project_statuses/{gid}", one("project_status"))
+        R("GET", "/project_briefs/{gid}", one("project_brief"))
+        R("GET", "/project_templates", self._project_templates)
+        R("GET", "/teams/{gid}/project_templates", under("project_template", "team", "team"))
+        R("GET", "/project_templates/{gid}", one("project_template"))
+        R("GET", "/portfolios", self._portfolios)
+        R("GET", "/portfolios/{gid}", one("portfolio"))
+        R("GET", "/portfolios/{gid}/items", self._portfolio_items)
+        R("GET", "/portfolio_memberships", self._portfolio_memberships)
+        R("GET", "/portfolios/{gid}/portfolio_memberships", under("portfolio_membership", "portfolio", "portfolio"))
+        R("GET", "/portfolio_memberships/{gid}", one("portfolio_membership"))
+        R("GET", "/portfolios/{gid}/custom_field_settings", self._portfolio_cf_settings)
+        R("GET", "/goals", self._goals)
+        R("GET", "/goals/{gid}", one("goal"))
+        R("GET", "/goals/{gid}/parentGoals", self._parent_goals)
+        R("GET", "/goal_relationships", self._goal_relationships)
+        R("GET", "/goal_relationships/{gid}", one("goal_relationship"))
+        R("GET", "/time_periods", self._time_periods)
+        R("GET", "/time_periods/{gid}", one("time_period"))
+        R("GET", "/time_tracking_entries", self._time_tracking_entries)
+        R("GET", "/tasks/{gid}/time_tracking_entries", under("time_tracking_entry", "task", "task"))
+        R("GET", "/time_tracking_entries/{gid}", one("time_tracking_entry"))
+        R("GET", "/users/{gid}/user_task_list", self._user_task_list)
+        R("GET", "/user_task_lists/{gid}", one("user_task_list"))
+        R("GET", "/user_task_lists/{gid}/tasks", lambda c, g: self._tasks_in(c, self._utl_tasks(g)))
+        R("GET", "/webhooks", self._webhooks)
+        R("GET", "/webhooks/{gid}", one("webhook"))
+
+    # ------------------------------------------------------------------ full-coverage read handlers
+    def _need(self, c: Ctx, name: str) -> str:
+        v = c.q.get(name)
+        if not v:
+            raise ApiError(400, f"{name}: Missing input")
+        return v
+
+    def _status_updates(self, c: Ctx):
+        s = self.store
+        parent = self._need(c, "parent")
+        if s.kind_of(parent) not in ("project", "portfolio", "goal"):
+            raise NotFound("parent", parent)
+        since = _norm_time(c.q["created_since"], "created_since") if c.q.get("created_since") else None
+        return self._list(c, "status_update", s.select(
+            "status_update", lambda o: o["parent"] == parent and (since is None or o["created_at"] >= since)))
+
+    def _project_templates(self, c: Ctx):
+        s = self.store
+        team, ws = c.q.get("team"), c.q.get("workspace")
+        if team:
+            s.get("team", team)
+            return self._list(c, "project_template", s.select("project_template", lambda o: o["team"] == team))
+        if ws:
+            s.get("workspace", ws)
+            return self._list(c, "project_template", s.select("project_template", lambda o: o["workspace"] == ws))
+        raise ApiError(400, "workspace: Missing input")
+
+    def _portfolios(self, c: Ctx):
+        s = self.store
+        ws = self._need(c, "workspace")
+        owner = self._need(c, "owner")
+        owner = c.actor if owner == "me" else owner
+        s.get("workspace", ws)
+        s.get("user", owner)
+        return self._list(c, "portfolio", s.select("portfolio", lambda o: o["workspace"] == ws and o["owner"] == owner))
+
+    def _portfolio_items(self, c: Ctx, g: str):
+        s = self.store
+        items = [i for i in s.get("portfolio", g)["items"] if s.kind_of(i) in ("project", "portfolio")]
+        recs = {i: s.projects.get(i) or s.portfolios[i] for i in items}
+        return self._list(c, "portfolio_item", self._seq_of(items), records=recs,
+                          kind_of=lambda i: "project" if i in s.projects else "portfolio")
+
+    def _portfolio_memberships(self, c: Ctx):
+        s = self.store
+        pf, ws, user = c.q.get("portfolio"), c.q.get("workspace"), c.q.get("user")
+        if pf:
+            s.get("portfolio", pf)
+            u = (c.actor if user == "me" else user) if user else None
+            return self._list(c, "portfolio_membership", s.select(
+                "portfolio_membership", lambda o: o["portfolio"] == pf and (u is None or o["user"] == u)))
+        if ws and user:
+            u = c.actor if user == "me" else user
+            return self._list(c, "portfolio_membership", s.select(
+                "portfolio_membership", lambda o: o["user"] == u and s.portfolios[o["portfolio"]]["workspace"] == ws))
+        raise ApiError(400, "portfolio: Missing input")
+
+    def _portfolio_cf_settings(self, c: Ctx, g: str):
+        p = self.store.get("portfolio", g)
+        gids = [self.store.cfs_gid[(g, cf)] for cf in p["custom_field_settings"]]
+        return self._list(c, "custom_field_setting", self._seq_of(gids), records={})
+
+    def _goals(self, c: Ctx):
+        s, q = self.store, c.q
+        preds = []
+        if q.get("workspace"):
+            s.get("workspace", q["workspace"])
+            preds.append(lambda o: o["workspace"] == q["workspace"])
+        if q.get("team"):
+            s.get("team", q["team"])
+            preds.append(lambda o: o["team"] == q["team"])
+        if q.get("portfolio") or q.get("project"):
+            res = q.get("portfolio") or q.get("project")
+            supported = {r["supported_goal"] for r in s.goal_relationships.values() if r["supporting_resource"] == res}
+            preds.append(lambda o: o["gid"] in supported)
+        if not preds:
+            raise ApiError(400, "workspace: Missing input")
+        if q.get("time_periods"):
+            tps = set(q["time_periods"].split(","))
+            preds.append(lambda o: o["time_period"] in tps)
+        if q.get("is_workspace_level") in ("true", "false"):
+            want = q["is_workspace_level"] == "true"
+            preds.append(lambda o: o["is_workspace_level"] == want)
+        return self._list(c, "goal", s.select("goal", lambda o: all(p(o) for p in preds)))
+
+    def _parent_goals(self, c: Ctx, g: str):
+        s = self.store
+        s.get("goal", g)
+        parents = list(dict.fromkeys(r["supported_goal"] for r in s.goal_relationships.values()
+                                     if r["supporting_resource"] == g and r["supported_goal"] in s.goals))
+        tree = self._tree(c)
+        return 200, {"data": [self.renderer.render("goal", s.goals[p], tree) for p in parents]}
+
+    def _goal_relationships(self, c: Ctx):
+        s = self.store
+        goal = self._need(c, "supported_goal")
+        s.get("goal", goal)
+        sub = c.q.get("resource_subtype")
+        return self._list(c, "goal_relationship", s.select(
+            "goal_relationship", lambda o: o["supported_goal"] == goal and (not sub or o["resource_subtype"] == sub)))
+
+    def _time_periods(self, c: Ctx):
+        s = self.store
+        ws = self._need(c, "workspace")
+        s.get("workspace", ws)
+        start, end = c.q.get("start_on"), c.q.get("end_on")
+        return self._list(c, "time_period", s.select(
+            "time_period", lambda o: o["workspace"] == ws and (not start or o["start_on"] >= start)
+            and (not end or o["end_on"] <= end)))
+
+    def _time_tracking_entries(self, c: Ctx):
+        s, q = self.store, c.q
+        preds = []
+        if q.get("task"):
+            s.get("task", q["task"])
+            preds.append(lambda o: o["task"] == q["task"])
+        if q.get("attributable_to"):
+            preds.append(lambda o: o["attributable_to"] == q["attributable_to"])
+        if q.get("workspace"):
+            s.get("workspace", q["workspace"])
+            preds.append(lambda o: o["task"] in s.tasks and s.tasks[o["task"]]["workspace"] == q["workspace"])
+        if q.get("portfolio"):
+            items = set(s.get("portfolio", q["portfolio"])["items"])
+            preds.append(lambda o: o["attributable_to"] in items)
+        if not preds:
+            raise ApiError(400, "workspace: Missing input")
+        if q.get("user"):
+            u = c.actor if q["user"] == "me" else q["user"]
+            preds.append(lambda o: o["created_by"] == u)
+        a, b = q.get("entered_on_start_date"), q.get("entered_on_end_date")
+        if a:
+            preds.append(lambda o: o["entered_on"] >= a)
+        if b:
+            preds.append(lambda o: o["entered_on"] <= b)
+        return self._list(c, "time_tracking_entry", s.select("time_tracking_entry", lambda o: all(p(o) for p in preds)))
+
+    def _user_task_list(self, c: Ctx, g: str):
+        s = self.store
+        u = s.get("user", c.actor if g == "me" else g)["gid"]
+        ws = self._need(c, "workspace")
+        s.get("workspace", ws)
+        utl = s.user_task_list_of(u, ws)
+        if utl is None:
+            raise NotFound("user_task_list", f"{u}/{ws}")
+        return self._one(c, "user_task_list", utl)
+
+    def _utl_tasks(self, g: str):
+        utl = self.store.get("user_task_list", g)
+        return self.store.ix_assignee_tasks.get(f"{utl['owner']}/{utl['workspace']}") or self._seq_of([])
+
+    def _webhooks(self, c: Ctx):
+        s = self.store
+        ws = self._need(c, "workspace")
+        s.get("workspace", ws)
+        res = c.q.get("resource")
+        return self._list(c, "webhook", s.select(
+            "webhook", lambda o: o["workspace"] == ws and (not res or o["resource"] == res)))
+
+    # ------------------------------------------------------------------ full-coverage writes
+    def _create_project(self, c: Ctx):
+        d = self._data(c)
+        p = self.store.create_project(d, c.actor)
+        return 201, {"data": self.renderer.render("project", p, self._tree(c), full=True)}
+
+    def _update_project(self, c: Ctx, g: str):
+        p = self.store.update_project(g, self._data(c), c.actor)
+        return 200, {"data": self.renderer.render("project", p, self._tree(c), full=True)}
+
+    def _create_tag(self, c: Ctx, g: str | None = None):
+        d = dict(self._data(c))
+        if g:
+            d["workspace"] = g
+        t = self.store.create_tag(d)
+        return 201, {"data": self.renderer.render("tag", t, self._tree(c), full=True)}
+
+    def _create_attachment(self, c: Ctx):
+        d = self._data(c) or (c.body if isinstance(c.body, dict) else {})
+        a = self.store.create_attachment(d, c.actor)
+        return 200, {"data": self.renderer.render("attachment", a, self._tree(c), full=True)}
 
     # ------------------------------------------------------------------ read handlers
     def _ix(self, index: dict, kind: str, gid: str):
@@ -398,7 +636,7 @@ class AsanaSimulator:
         return d["k"], d["n"]
 
     def _list(self, c: Ctx, kind: str, seq, pred: Callable[[dict], bool] | None = None,
-              records: dict | None = None):
+              records: dict | None = None, kind_of: Callable[[str], str] | None = None):
         """Page through `seq` (optionally filtered by `pred` over records)."""
         limit = self._limit(c)
         offset = c.q.get("offset")
@@ -438,6 +676,8 @@ class AsanaSimulator:
         tree = self._tree(c)
         if kind == "custom_field_setting":
             data = [render(kind, self.renderer.cfs_record(g), tree) for g in page]
+        elif kind_of is not None:
+            data = [render(kind_of(g), recs[g], tree) for g in page]
         else:
             data = [render(kind, recs[g], tree) for g in page]
         out: dict[str, Any] = {"data": data}
@@ -569,7 +809,7 @@ class AsanaSimulator:
         elif k == "tag":
             seq = self._ix(s.ix_tag_tasks, "tag", q["tag"])
         elif k == "user_task_list":
-            raise NotFound("user_task_list", q["user_task_list"])
+            seq = self._utl_tasks(q["user_task_list"])
         else:
             user = s.get("user", c.actor if assignee == "me" else assignee)
             s.get("workspace", ws)

@@ -161,22 +161,24 @@ class Coverage:
 
     def project_extras(self) -> None:
         s, r = self.s, self.r
+        first_org = next((p for p in s.projects if s.projects[p]["workspace"] == self.org), None)
         for p in list(s.projects.values()):
             created = self.ms(p["created_at"])
             pool = p["members"] or [s.me]
-            if p["workspace"] == self.org and r.random() < 0.5:
+            first = p["gid"] == first_org  # always fully covered, so small orgs have every kind
+            if p["workspace"] == self.org and (r.random() < 0.5 or first):
                 bg = s.new_gid()
                 s.add("project_brief", {
                     "gid": bg, "project": p["gid"], "title": f"{p['name']} brief",
                     "text": f"Why {p['name']} matters and what done looks like.",
                     "html_text": f"<body>Why <strong>{p['name']}</strong> matters.</body>",
                     "permalink_url": f"https://app.asana.com/0/{p['gid']}/brief"})
-            if r.random() < 0.7:
+            if r.random() < 0.7 or first:
                 n = r.randint(1, 3)
                 for i in range(n):
                     self._status_update(p["gid"], "project", created, pool,
                                         "complete" if p["completed"] and i == n - 1 else None)
-            if r.random() < 0.4:
+            if r.random() < 0.4 or first:
                 for _ in range(r.randint(1, 2)):
                     ts = self.ts_between(created + DAY, self.now - 3_600_000)
                     who = r.choice(pool)
@@ -307,7 +309,7 @@ class Coverage:
                 ts = self.ts_between(created + 60_000, self.now - 60_000)
                 s.add("time_tracking_entry", {
                     "gid": s.new_gid(), "task": t["gid"], "created_by": r.choice(pool),
-                    "attributable_to": t["memberships"][0]["project"] if r.random() < 0.9 else None,
+                    "attributable_to": t["memberships"][0]["project"],
                     "duration_minutes": r.randint(1, 32) * 15, "entered_on": date_of(ts), "created_at": iso_ms(ts),
                     "approval_status": "DRAFT", "billable_status": r.choice(["billable", "nonBillable", "notApplicable"]),
                     "description": ""})

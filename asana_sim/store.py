@@ -703,6 +703,9 @@ class Store:
                                f" to \"{self.sections[section]['name']}\" in {p['name']}",
                                old_section=old, new_section=section)
             self._task_event(t, "changed", actor, ts, change={"field": "memberships", "action": "changed"})
+            # Asana also reports a move as the task being added to its new section (parent = section).
+            self._task_event(t, "added", actor, ts, parent={"gid": section, "resource_type": "section",
+                                                             "name": self.sections[section]["name"]})
         self._invalidate(gid)
 
     def remove_task_from_project(self, gid: str, project: str, actor: str | None) -> None:
@@ -769,8 +772,122 @@ class Store:
         for cf in p["custom_field_settings"]:
             g = self.cfs_gid.pop((gid, cf), None)
             self.cfs_by_gid.pop(g, None)
+            self.custom_field_settings.pop(g, None)
+        for kind, field in (("project_membership", "project"), ("project_status", "project"),
+                            ("project_brief", "project"), ("status_update", "parent")):
+            for g in [r["gid"] for r in getattr(self, _PLURAL[kind]).values() if r[field] == gid]:
+                self.remove(kind, g)
+        for g in [r["gid"] for r in self.goal_relationships.values() if r["supporting_resource"] == gid]:
+            self.remove("goal_relationship", g)
+        for pf in self.portfolios.values():
+            if gid in pf["items"]:
+                pf["items"].remove(gid)
         del self.projects[gid]
         self._invalidate(gid)
+
+    def create_project(self, data: dict, actor: str | None) -> dict:
+        """POST /projects: needs workspace or team; in an organization a team (as in Asana)."""
+        team, ws = data.get("team"), data.get("workspace")
+        if team:
+            ws = ws or self.get("team", team)["organization"]
+        if not ws:
+            raise BadInput("workspace: Missing input")
+        if self.get("workspace", ws)["is_organization"] and not team:
+            raise BadInput("team: Must specify a team when creating a project in an organization")
+        ts = self.now_ms()
+        g = self.new_gid()
+        owner = actor if data.get("owner", "me") in ("me", None) else data["owner"]
+        members = list(dict.fromkeys([u for u in (actor, owner) if u]))
+        p = {"gid": g, "name": data.get("name", ""), "workspace": ws, "team": team, "owner": owner,
+             "archived": bool(data.get("archived", False)), "color": data.get("color") or "none",
+             "created_at": iso_ms(ts), "modified_at": iso_ms(ts), "due_on": data.get("due_on"),
+             "start_on": data.get("start_on"), "notes": data.get("notes", ""),
+             "html_notes": data.get("html_notes") or f"<body>{_esc(data.get('notes', ''))}</body>",
+             "privacy_setting": data.get("privacy_setting") or "public_to_workspace", "completed": False,
+             "completed_at": None, "default_view": data.get("default_view") or "list",
+             "permalink_url": f"https://app.asana.com/0/{g}/{g}", "members": members, "followers": members[:1],
+             "custom_field_settings": []}
+        self.add_project(p)
+        for u in members:
+            self.add("project_membership", {"gid": self.new_gid(), "project": g, "user": u,
+                                            "access_level": "admin", "write_access": "full_write"})
+        self._invalidate()
+        return p
+
+    def update_project(self, gid: str, data: dict, actor: str | None) -> dict:
+        """PUT /projects/{gid}: plain fields; bumps the project's modified_at."""
+        p = self.get("project", gid)
+        changed = []
+        for k in ("name", "archived", "color", "notes", "due_on", "start_on", "default_view", "privacy_setting"):
+            if k in data and data[k] != p[k]:
+                p[k] = bool(data[k]) if k == "archived" else data[k]
+                changed.append(k)
+                if k == "notes":
+                    p["html_notes"] = f"<body>{_esc(data[k] or '')}</body>"
+        if "completed" in data and bool(data["completed"]) != p["completed"]:
+            p["completed"] = bool(data["completed"])
+            p["completed_at"] = iso_ms(self.now_ms()) if p["completed"] else None
+            changed.append("completed")
+        if "owner" in data:
+            p["owner"] = actor if data["owner"] == "me" else data["owner"]
+            changed.append("owner")
+        if changed:
+            ts = self.now_ms()
+            p["modified_at"] = iso_ms(ts)
+            for f in changed:
+                self._event([gid], {
+                    "user": {"gid": actor, "resource_type": "user", "name": self.users[actor]["name"]} if actor else None,
+                    "resource": {"gid": gid, "resource_type": "project", "name": p["name"]},
+                    "type": "project", "action": "changed", "parent": None, "created_at": iso_ms(ts),
+                    "change": {"field": f, "action": "changed"}})
+            self._invalidate(gid)
+        return p
+
+    def create_tag(self, data: dict) -> dict:
+        ws = data.get("workspace")
+        if not ws:
+            raise BadInput("workspace: Missing input")
+        self.get("workspace", ws)
+        g = self.new_gid()
+        t = {"gid": g, "name": data.get("name", ""), "workspace": ws, "color": data.get("color"),
+             "notes": data.get("notes", ""), "created_at": iso_ms(self.now_ms()),
+             "permalink_url": f"https://app.asana.com/0/{g}/list"}
+        self.add_tag(t)
+        self._invalidate()
+        return t
+
+    def create_attachment(self, data: dict, actor: str | None) -> dict:
+        """POST /attachments (JSON form of an external link): attachment + `attachment_added` story."""
+        parent = data.get("parent")
+        if not parent:
+            raise BadInput("parent: Missing input")
+        t = self.get("task", parent)
+        url = data.get("url")
+        if not url:
+            raise BadInput("url: Missing input")
+        ts = self.now_ms()
+        g = self.new_gid()
+        a = {"gid": g, "name": data.get("name") or url, "parent": parent, "created_at": iso_ms(ts),
+             "resource_subtype": data.get("resource_subtype") or "external", "size": 0, "host": "external",
+             "view_url": url, "permanent_url": url}
+        self.add_attachment(a)
+        self._system_story(t, "attachment_added", actor, ts, f"{self._actor_name(actor)} attached {a['name']}")
+        self._touch(t, ts)
+        self._change(t, "attachments", actor, ts)
+        self._invalidate(parent)
+        return a
+
+    def delete_attachment(self, gid: str, actor: str | None) -> None:
+        a = self.get("attachment", gid)
+        del self.attachments[gid]
+        if a["parent"] in self.ix_task_attachments:
+            self.ix_task_attachments[a["parent"]].remove(gid)
+        t = self.tasks.get(a["parent"])
+        if t is not None:
+            ts = self.now_ms()
+            self._touch(t, ts)
+            self._change(t, "attachments", actor, ts)
+            self._invalidate(t["gid"])
 
     def create_section(self, project: str, name: str) -> dict:
         self.get("project", project)

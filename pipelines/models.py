@@ -135,7 +135,7 @@ RAW_TABLES: dict[str, dict[str, str]] = {
     "goals": {"gid": _T, "name": _T, "notes": _T, "workspace_gid": _T, "team_gid": _T, "owner_gid": _T,
               "time_period_gid": _T, "start_on": _D, "due_on": _D, "status": _T, "is_workspace_level": _B,
               "metric_unit": _T, "metric_current_value": _F, "metric_target_value": _F,
-              "metric_initial_value": _F, "metric_progress": _F, "created_at": _TS},
+              "metric_initial_value": _F, "metric_progress": _F},
     "goal_relationships": {"gid": _T, "supported_goal_gid": _T, "supporting_resource_gid": _T,
                            "supporting_resource_type": _T, "resource_subtype": _T, "contribution_weight": _F},
     "time_periods": {"gid": _T, "workspace_gid": _T, "display_name": _T, "period": _T, "start_on": _D,

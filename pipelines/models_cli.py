@@ -42,7 +42,7 @@ def build_all(target: Destination, select: Optional[str] = None, progress=None) 
         raise SyncError(f"cannot build models in {target.describe()}: {first[:300]}", EXIT_DESTINATION) from None
 
 
-def test_all(target: Destination, select: Optional[str] = None) -> list:
+def run_data_tests(target: Destination, select: Optional[str] = None) -> list:
     project = _project()
     try:
         return project.test(make_pipeline(target), select=select)
@@ -151,7 +151,7 @@ def test_models(destination: str, duckdb_path: Optional[str], select: Optional[s
         asana-sync models test --destination postgres
     """
     try:
-        results = test_all(Destination.parse(destination, duckdb_path), select=select)
+        results = run_data_tests(Destination.parse(destination, duckdb_path), select=select)
     except SyncError as error:
         _fail(error)
     failed = [r for r in results if not r.passed]

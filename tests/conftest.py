@@ -23,3 +23,16 @@ def _isolated_home(tmp_path, monkeypatch):
         if key.startswith("SOURCES__ASANA__"):
             monkeypatch.delenv(key, raising=False)
     monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """PostgreSQL for the tests (see tests/pg.py); skipped only when there is none and CI is unset."""
+    from pg import postgres_server
+
+    with postgres_server() as server:
+        if server is None:
+            if os.environ.get("CI"):
+                pytest.fail("no PostgreSQL server reachable and none could be started, and CI is set")
+            pytest.skip("no PostgreSQL server reachable and no PostgreSQL binaries to start one; set CI to fail")
+        yield server

@@ -90,7 +90,6 @@ select
     goals.is_workspace_level,
     goals.start_date,
     goals.due_date,
-    goals.created_at,
     goals.time_period_gid,
     time_periods.time_period_name,
     time_periods.period as time_period,

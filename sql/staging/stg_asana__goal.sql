@@ -20,6 +20,5 @@ select
     cast(metric_current_value as double) as metric_current_value,
     cast(metric_target_value as double) as metric_target_value,
     cast(metric_initial_value as double) as metric_initial_value,
-    cast(metric_progress as double) as metric_progress,
-    created_at at time zone 'UTC' as created_at
+    cast(metric_progress as double) as metric_progress
 from source

@@ -314,7 +314,7 @@ def raw_rows() -> dict[str, list[dict[str, Any]]]:
                 "time_period_gid": period, "start_on": None, "due_on": d(80), "status": "on_track",
                 "is_workspace_level": team is None, "metric_unit": "currency" if target is not None else None,
                 "metric_current_value": current, "metric_target_value": target, "metric_initial_value": initial,
-                "metric_progress": progress, "created_at": ts(-3)}
+                "metric_progress": progress}
 
     goals = [
         goal("GL1", "Grow revenue 💰", "U1", "TM1", "TP2", initial=20.0, current=40.0, target=100.0, progress=0.2),

@@ -190,3 +190,95 @@ def test_throughput_aging_workload_custom_fields(engine):
     assert parsed[("P2", "T3")] == {"Priority": None} and parsed[("P1", "T8")] == {}
     long = query(engine, "select count(*) from asana.asana__custom_field_values")
     assert long == [(7,)]
+
+
+def test_deleted_projects_sections_tags_excluded(engine):
+    assert not query(engine, "select 1 from asana.asana__project where project_gid = 'P6'")
+    assert not query(engine, "select 1 from asana.asana__tag where tag_gid = 'G4'")
+    assert not query(engine, "select 1 from asana.asana__section_cycle_time where section_gid in ('S14', 'S61')")
+    assert not query(engine, "select 1 from asana.int_asana__project_task where project_gid = 'P6'")
+    t = {r["task_gid"]: r for r in query_dicts(engine, "select * from asana.asana__task where task_gid in ('T1', 'T2')")}
+    assert t["T2"]["projects"] == "Roadmap 2025" and t["T2"]["number_of_projects"] == 1  # not the deleted P6
+    assert t["T1"]["tags"] == "urgent" and t["T1"]["number_of_tags"] == 1  # not the deleted G4
+    # null is_deleted means not deleted
+    assert one(engine, "select count(*) as n from asana.asana__project")["n"] == 5
+    assert one(engine, "select count(*) as n from asana.asana__tag")["n"] == 3
+    # staging keeps them, flagged
+    assert query(engine, "select project_gid from asana.stg_asana__project where is_deleted") == [("P6",)]
+
+
+def test_portfolio_values(engine):
+    pf = {r["portfolio_gid"]: r for r in query_dicts(engine, "select * from asana.asana__portfolio")}
+    assert set(pf) == {"PF1", "PF2", "PF4"}  # PF3 is deleted
+    pf1 = pf["PF1"]
+    # P1 direct; P2 via PF2; P3 only via the deleted PF3, P6 deleted, PX unknown: not counted
+    assert (pf1["number_of_direct_projects"], pf1["number_of_projects"], pf1["project_gids"]) == (1, 2, "P1, P2")
+    assert pf1["number_of_nested_portfolios"] == 1 and pf1["number_of_members"] == 2
+    # P1 has T1 T2 T8 T9 T10, P2 has T1 T3 T10: 6 distinct tasks, not 8
+    assert (pf1["number_of_tasks"], pf1["number_of_open_tasks"], pf1["number_of_tasks_completed"],
+            pf1["number_of_overdue_tasks"]) == (6, 2, 4, 1)
+    assert (pf1["latest_status_update_gid"], pf1["latest_status_type"], pf1["latest_status_author_name"]) \
+        == ("SU2", "at_risk", "Bøb Ærø")
+    assert pf1["owner_name"] == "Alice" and pf1["latest_status_at"] == dt.datetime(2025, 1, 16, 9, 0)
+    pf2 = pf["PF2"]  # contains PF1 back: the cycle terminates
+    assert (pf2["number_of_direct_projects"], pf2["number_of_projects"], pf2["number_of_nested_portfolios"]) \
+        == (2, 2, 1)
+    assert pf2["latest_status_update_gid"] == "SU6"  # SU5 has no created_at
+    pf4 = pf["PF4"]
+    assert (pf4["number_of_projects"], pf4["number_of_tasks"], pf4["latest_status_type"]) == (0, 0, None)
+
+
+def test_time_tracking_values(engine):
+    rows = query_dicts(engine, "select * from asana.asana__time_tracking")
+    by = {(r["task_gid"], r["project_gid"], r["week_start"]): r for r in rows}
+    assert len(rows) == len(by) == 10
+    # every non-deleted entry once in allocated_minutes (TT6 on the deleted T5 excluded)
+    assert one(engine, "select sum(allocated_minutes) as a, sum(minutes) as m from asana.asana__time_tracking") \
+        == {"a": 340, "m": 450}
+    w = dt.date(2025, 1, 6)
+    t1p1, t1p2 = by[("T1", "P1", w)], by[("T1", "P2", w)]
+    # TT1 (60, no attributable_to) counts fully for both projects, half allocated; TT2 (30) only for P2
+    assert (t1p1["minutes"], t1p1["allocated_minutes"], t1p1["attributed_minutes"], t1p1["shared_minutes"]) \
+        == (60, 30, 0, 60)
+    assert (t1p2["minutes"], t1p2["allocated_minutes"], t1p2["attributed_minutes"], t1p2["number_of_entries"]) \
+        == (90, 60, 30, 2)
+    assert t1p1["is_multi_project_task"] and t1p1["time_tracking_key"] == "T1|U1|P1|2025-01-06"
+    t2 = by[("T2", "P1", w)]  # the deleted P6 does not make T2 multi-project
+    assert (t2["minutes"], t2["allocated_minutes"], t2["is_multi_project_task"]) == (45, 45, False)
+    assert by[("T2", "P1", dt.date(2025, 1, 13))]["minutes"] == 15
+    t4 = by[("T4", None, w)]  # no project
+    assert (t4["minutes"], t4["user_name"], t4["time_tracking_key"]) == (20, "Carol, \"CJ\"", "T4|U3||2025-01-06")
+    # attributable_to the deleted P6: falls back to the task's projects P1 and P5
+    assert by[("T9", "P1", w)]["allocated_minutes"] == 20 and by[("T9", "P5", w)]["minutes"] == 40
+    t10 = by[("T10", "P2", w)]  # unknown user, no entered_on: created_at's UTC date (Friday the 10th)
+    assert (t10["user_gid"], t10["user_name"], t10["allocated_minutes"]) == ("U5", None, 5)
+    t7 = by[("T7", "P4", w)]  # entered on Sunday the 12th
+    assert (t7["attributed_minutes"], t7["hours"], t7["workspace_gid"]) == (120, 2.0, "W2")
+
+
+def test_goal_values(engine):
+    g = {r["goal_gid"]: r for r in query_dicts(engine, "select * from asana.asana__goal")}
+    g1 = g["GL1"]
+    assert (g1["owner_name"], g1["team_name"], g1["time_period_name"], g1["time_period_end_date"]) \
+        == ("Alice", "Engineering", "Q1 FY25", dt.date(2025, 3, 31))
+    assert g1["metric_progress"] == 0.2 and abs(g1["computed_progress"] - 0.25) < 1e-9
+    # GR3 supports with the deleted P6: not counted
+    assert (g1["number_of_supporting_goals"], g1["number_of_supporting_projects"],
+            g1["number_of_supporting_portfolios"], g1["number_of_supporting_tasks"]) == (2, 1, 1, 0)
+    assert g1["latest_status_type"] == "on_track" and g1["number_of_goals_supported"] == 0
+    g2 = g["GL2"]  # T5 is deleted
+    assert (g2["number_of_supporting_tasks"], g2["number_of_goals_supported"], g2["computed_progress"]) == (1, 1, None)
+    assert g["GL3"]["computed_progress"] is None and g["GL3"]["owner_name"] is None  # target == initial
+
+
+def test_new_staging_models(engine):
+    counts = dict(query(engine, """
+        select 'wm', count(*) from asana.stg_asana__workspace_membership union all
+        select 'pm', count(*) from asana.stg_asana__project_membership union all
+        select 'utl', count(*) from asana.stg_asana__user_task_list union all
+        select 'cfs', count(*) filter (where is_important) from asana.stg_asana__custom_field_setting union all
+        select 'su', count(*) from asana.stg_asana__status_update where parent_type = 'portfolio'"""))
+    assert counts == {"wm": 6, "pm": 3, "utl": 3, "cfs": 2, "su": 4}
+    deps = {r["task_gid"]: r["number_of_dependents"] for r in query_dicts(
+        engine, "select task_gid, number_of_dependents from asana.asana__task")}
+    assert deps["T4"] == 1 and deps["T11"] == 1 and deps["T2"] == 0

@@ -14,10 +14,11 @@ pytestmark = pytest.mark.skipif(not OAS.exists(), reason=f"Asana OpenAPI spec no
 
 # Where the simulator knowingly differs from the spec because the real API does: these references are
 # null in real responses although the spec omits `nullable` (stories made by rules have no creator,
-# unassigned tasks have assignee null, events without a parent have parent null).
+# unassigned tasks have assignee null, events without a parent have parent null, a webhook that never
+# failed has last_failure_at null).
 NULLABLE_PATCHES = [("StoryResponse", "created_by"), ("StoryCompact", "created_by"), ("TaskResponse", "assignee"),
                     ("TaskResponse", "completed_by"), ("TaskResponse", "parent"),
-                    ("EventResponse", "parent"), ("EventResponse", "user")]
+                    ("EventResponse", "parent"), ("EventResponse", "user"), ("WebhookResponse", "last_failure_at")]
 
 
 @pytest.fixture(scope="module")
@@ -138,7 +139,70 @@ def _cases(sim):
         ("/events", {"resource": proj}),
     ]
     cases += [(f"/stories/{g}", {}) for g in story_kinds.values()]
+    cases += _coverage_cases(sim, of, ws, team, proj, L)
     return cases
+
+
+def _coverage_cases(sim, of, ws, team, proj, L):
+    s = sim.store
+    first = {k: next(iter(getattr(s, k))) for k in (
+        "workspace_memberships", "project_memberships", "status_updates", "project_statuses", "project_briefs",
+        "project_templates", "portfolio_memberships", "goal_relationships", "time_periods",
+        "time_tracking_entries", "user_task_lists", "webhooks")}
+    mine = [p for p in s.portfolios.values() if p["owner"] == s.me]
+    pf = next(p["gid"] for p in mine if any(i in s.portfolios for i in p["items"]))
+    goal = next(r["supporting_resource"] for r in s.goal_relationships.values() if r["resource_subtype"] == "subgoal")
+    sup = next(r["supported_goal"] for r in s.goal_relationships.values())
+    su_proj = next(u["parent"] for u in s.status_updates.values() if u["parent_type"] == "project")
+    ps_proj = next(iter(s.project_statuses.values()))["project"]
+    tte_task = next(iter(s.time_tracking_entries.values()))["task"]
+    utl = first["user_task_lists"]
+    return [
+        (f"/workspaces/{ws}/workspace_memberships", {"opt_fields": of["workspace_membership"], **L}),
+        (f"/workspaces/{ws}/workspace_memberships", L),
+        (f"/users/{s.me}/workspace_memberships", {"opt_fields": of["workspace_membership"]}),
+        (f"/users/me/workspace_memberships", L),
+        (f"/workspace_memberships/{first['workspace_memberships']}", {}),
+        (f"/projects/{proj}/project_memberships", L),
+        (f"/projects/{proj}/project_memberships", {"opt_fields": of["project_membership"], **L}),
+        (f"/project_memberships/{first['project_memberships']}", {}),
+        ("/status_updates", {"parent": su_proj, **L}),
+        ("/status_updates", {"parent": su_proj, "opt_fields": of["status_update"], **L}),
+        (f"/status_updates/{first['status_updates']}", {}),
+        (f"/projects/{ps_proj}/project_statuses", {"opt_fields": of["project_status"], **L}),
+        (f"/projects/{ps_proj}/project_statuses", L),
+        (f"/project_statuses/{first['project_statuses']}", {}),
+        (f"/project_briefs/{first['project_briefs']}", {}),
+        (f"/projects/{s.project_briefs[first['project_briefs']]['project']}", {}),
+        (f"/projects/{su_proj}", {"opt_fields": "current_status_update,current_status,project_brief.title"}),
+        ("/project_templates", {"workspace": ws, **L}), ("/project_templates", {"team": team, **L}),
+        (f"/teams/{team}/project_templates", {"opt_fields": of["project_template"], **L}),
+        (f"/project_templates/{first['project_templates']}", {}),
+        ("/portfolios", {"workspace": ws, "owner": "me", **L}),
+        ("/portfolios", {"workspace": ws, "owner": s.me, "opt_fields": of["portfolio"], **L}),
+        (f"/portfolios/{pf}", {}), (f"/portfolios/{pf}/items", L),
+        (f"/portfolios/{pf}/items", {"opt_fields": "name,owner,workspace", **L}),
+        ("/portfolio_memberships", {"portfolio": pf, **L}),
+        (f"/portfolios/{pf}/portfolio_memberships", {"opt_fields": of["portfolio_membership"], **L}),
+        (f"/portfolio_memberships/{first['portfolio_memberships']}", {}),
+        (f"/portfolios/{pf}/custom_field_settings", {"opt_fields": of["custom_field_setting"], **L}),
+        ("/goals", {"workspace": ws, **L}), ("/goals", {"workspace": ws, "opt_fields": of["goal"], **L}),
+        ("/goals", {"team": team, **L}), (f"/goals/{goal}", {}), (f"/goals/{sup}", {}),
+        (f"/goals/{goal}/parentGoals", {}),
+        ("/goal_relationships", {"supported_goal": sup, **L}),
+        ("/goal_relationships", {"supported_goal": sup, "opt_fields": of["goal_relationship"], **L}),
+        (f"/goal_relationships/{first['goal_relationships']}", {}),
+        ("/time_periods", {"workspace": ws, **L}), (f"/time_periods/{first['time_periods']}", {}),
+        (f"/time_periods/{next(g for g, t in s.time_periods.items() if t['parent'])}", {}),
+        ("/time_tracking_entries", {"workspace": ws, **L}),
+        ("/time_tracking_entries", {"task": tte_task, "opt_fields": of["time_tracking_entry"], **L}),
+        (f"/tasks/{tte_task}/time_tracking_entries", L),
+        (f"/time_tracking_entries/{first['time_tracking_entries']}", {}),
+        (f"/users/{s.me}/user_task_list", {"workspace": ws}), (f"/user_task_lists/{utl}", {}),
+        (f"/user_task_lists/{utl}/tasks", L), ("/tasks", {"user_task_list": utl, **L}),
+        ("/webhooks", {"workspace": ws, **L}), ("/webhooks", {"workspace": ws, "opt_fields": of["webhook"], **L}),
+        (f"/webhooks/{first['webhooks']}", {}),
+    ]
 
 
 def test_every_get_endpoint_matches_spec(spec, sim):
@@ -189,7 +253,14 @@ def test_writes_match_spec(spec, sim):
                   ("PUT", f"/tasks/{g}", c.put(f"/tasks/{g}", json={"data": {"name": "w2", "due_on": "2031-01-01"}})),
                   ("POST", f"/tasks/{g}/stories", c.post(f"/tasks/{g}/stories", json={"data": {"text": "c"}})),
                   ("POST", f"/tasks/{g}/subtasks", c.post(f"/tasks/{g}/subtasks", json={"data": {"name": "s"}})),
-                  ("POST", f"/projects/{proj}/sections", c.post(f"/projects/{proj}/sections", json={"data": {"name": "N"}}))]
+                  ("POST", f"/projects/{proj}/sections", c.post(f"/projects/{proj}/sections", json={"data": {"name": "N"}})),
+                  ("POST", "/attachments", c.post("/attachments", json={"data": {
+                      "parent": g, "name": "link", "url": "https://example.com/x", "resource_subtype": "external"}})),
+                  ("POST", "/tags", c.post("/tags", json={"data": {"workspace": s.projects[proj]["workspace"],
+                                                                  "name": "t"}})),
+                  ("POST", "/projects", c.post("/projects", json={"data": {
+                      "workspace": s.projects[proj]["workspace"], "team": s.projects[proj]["team"], "name": "P"}})),
+                  ("PUT", f"/projects/{proj}", c.put(f"/projects/{proj}", json={"data": {"name": "P2", "archived": True}}))]
         for method, path, resp in checks:
             assert resp.status_code in (200, 201), resp.text
             _, schema = _schema_for(spec, regexes, method, path, resp.status_code)
