@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="asana_sim", description="Asana API simulator")
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--port", type=int, default=8080)
-    ap.add_argument("--size", choices=["small", "demo"], default="small")
+    ap.add_argument("--size", choices=["small", "demo", "truncation"], default="small")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--rpm", type=int, default=0, help="per-token requests per minute (0 = unlimited)")
     ap.add_argument("--faults", "--fault-rate", dest="faults", type=float, default=0.0,
@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--token", default="sim-token")
     ap.add_argument("--no-premium", action="store_true")
     args = ap.parse_args(argv)
-    factory = SimConfig.demo if args.size == "demo" else SimConfig.small
+    factory = {"demo": SimConfig.demo, "truncation": SimConfig.truncation}.get(args.size, SimConfig.small)
     cfg = factory(args.seed, rate_limit_rpm=args.rpm, fault_rate=args.faults, tokens=[args.token],
                   fault_kinds=tuple(k for k in args.fault_kinds.split(",") if k), premium=not args.no_premium)
     t0 = time.perf_counter()

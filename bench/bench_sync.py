@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from asana_sim import AsanaSimulator, SimConfig, serve_in_thread  # noqa: E402
+from asana_sim import AsanaSimulator, SimConfig, serve_in_process  # noqa: E402
 
 from pipelines.pipeline import Destination, run_sync  # noqa: E402
 
@@ -28,12 +28,11 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def report(label: str, result, sim_requests: int) -> dict:
+def report(label: str, result) -> dict:
     minutes_paid = result.requests / 1500
     row = {
         "run": label,
         "requests": result.requests,
-        "simulator_requests": sim_requests,
         "seconds": round(result.seconds, 2),
         "requests_per_s": round(result.requests / result.seconds, 1),
         "rows": result.total_rows,
@@ -62,25 +61,30 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["ASANA_SYNC_HOME"] = str(Path(tmp) / "home")
         destination = Destination.parse("duckdb", str(Path(tmp) / "bench.duckdb"))
-        with serve_in_thread(sim, port=0) as base_url:
+        with serve_in_process(sim, port=0) as base_url:
             options = {"access_token": config.tokens[0], "base_url": base_url, "requests_per_minute": 1_000_000,
                        "max_concurrency": 8}
-            sim.stats.reset()
-            full = run_sync(destination, source_options=options)
-            report("full", full, sim.stats.requests)
+            report("full", run_sync(destination, source_options=options))
 
             import httpx
 
             http = httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {config.tokens[0]}"})
-            top_level = [g for g, t in sim.store.tasks.items() if t["parent"] is None][: args.changes]
-            for i, gid in enumerate(top_level):
-                if i % 2:
-                    http.post(f"/tasks/{gid}/stories", json={"data": {"text": f"bench comment {i}"}})
-                else:
-                    http.put(f"/tasks/{gid}", json={"data": {"name": f"bench rename {i}"}})
-            sim.stats.reset()
-            incremental = run_sync(destination, source_options=options)
-            report("incremental", incremental, sim.stats.requests)
+            top_level = [g for g, t in sim.store.tasks.items() if t["parent"] is None]
+
+            def change(offset: int) -> None:
+                for i, gid in enumerate(top_level[offset: offset + args.changes]):
+                    if i % 2:
+                        http.post(f"/tasks/{gid}/stories", json={"data": {"text": f"bench comment {i}"}})
+                    else:
+                        http.put(f"/tasks/{gid}", json={"data": {"name": f"bench rename {i}"}})
+
+            change(0)
+            report("incremental, reconciling (auto below 50k tasks)", run_sync(destination, source_options=options))
+            change(args.changes)
+            report("incremental, modified_since + events (reconcile=never)",
+                   run_sync(destination, source_options={**options, "reconcile": "never"}))
+            report("incremental, nothing changed (reconcile=never)",
+                   run_sync(destination, source_options={**options, "reconcile": "never"}))
 
 
 if __name__ == "__main__":

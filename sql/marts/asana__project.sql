@@ -1,4 +1,5 @@
--- One row per (non-deleted) project with task metrics (deleted tasks excluded), people, sections, owner, team and status.
+-- One row per (non-deleted) project with task metrics (deleted tasks excluded), people, sections, owner,
+-- team and status.
 -- Close times are in fractional days from created_at to completed_at.
 -- grain: project_gid
 -- references: team_gid -> asana__team.team_gid, owner_user_gid -> asana__user.user_gid

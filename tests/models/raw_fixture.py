@@ -105,7 +105,8 @@ def raw_rows() -> dict[str, list[dict[str, Any]]]:
 
     def project(gid: str, name: str, ws: str, team: Optional[str], owner: Optional[str], archived: bool = False,
                 completed: bool = False, is_deleted: Optional[bool] = None) -> dict[str, Any]:
-        return {"is_deleted": is_deleted, "deleted_detected_at": ts(19) if is_deleted else None, "gid": gid, "name": name, "workspace_gid": ws, "team_gid": team, "owner_gid": owner,
+        return {"is_deleted": is_deleted, "deleted_detected_at": ts(19) if is_deleted else None,
+                "gid": gid, "name": name, "workspace_gid": ws, "team_gid": team, "owner_gid": owner,
                 "archived": archived, "color": None, "created_at": ts(-10), "modified_at": ts(-1),
                 "due_on": None, "start_on": None, "notes": "", "privacy_setting": "public_to_workspace",
                 "completed": completed, "completed_at": ts(15) if completed else None, "default_view": "board",

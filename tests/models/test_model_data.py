@@ -197,7 +197,8 @@ def test_deleted_projects_sections_tags_excluded(engine):
     assert not query(engine, "select 1 from asana.asana__tag where tag_gid = 'G4'")
     assert not query(engine, "select 1 from asana.asana__section_cycle_time where section_gid in ('S14', 'S61')")
     assert not query(engine, "select 1 from asana.int_asana__project_task where project_gid = 'P6'")
-    t = {r["task_gid"]: r for r in query_dicts(engine, "select * from asana.asana__task where task_gid in ('T1', 'T2')")}
+    t = {r["task_gid"]: r for r in query_dicts(
+        engine, "select * from asana.asana__task where task_gid in ('T1', 'T2')")}
     assert t["T2"]["projects"] == "Roadmap 2025" and t["T2"]["number_of_projects"] == 1  # not the deleted P6
     assert t["T1"]["tags"] == "urgent" and t["T1"]["number_of_tags"] == 1  # not the deleted G4
     # null is_deleted means not deleted
