@@ -1,0 +1,60 @@
+"""Asana truncates huge result sets (a 400 on a late page). The source splits such listings along the
+hierarchy: a project per section, a section through the premium search API in created_at windows.
+Whatever still cannot be read is recorded exactly, and the CLI exits 6 unless gaps are accepted."""
+
+from __future__ import annotations
+
+import json
+
+from asana_sim import AsanaSimulator, SimConfig, serve_in_thread
+from test_cli import run_cli
+from test_sync import sync
+from truth import compare, warehouse
+
+
+def _project(store, name):
+    return next(g for g, p in store.projects.items() if p["name"] == name)
+
+
+def test_project_far_over_the_cap_loads_completely(tmp_path):
+    sim = AsanaSimulator(SimConfig.truncation(seed=3, premium=True))
+    big = _project(sim.store, "Big project")
+    assert len(sim.store.tasks_in_project(big)) > 4 * sim.config.truncation_cap
+    with serve_in_thread(sim, port=0) as base_url:
+        result = sync(sim, base_url, tmp_path)
+    assert result.gaps == []
+    assert compare(sim.store, tmp_path / "asana.duckdb") == []
+
+
+def test_section_over_the_cap_without_premium_is_an_exact_gap(tmp_path):
+    sim = AsanaSimulator(SimConfig.truncation(seed=3, premium=False))
+    store = sim.store
+    gap_project = _project(store, "Gap project")
+    oversized = next(s for s, sec in store.sections.items() if sec["project"] == gap_project
+                     and len(store.tasks_in_section(s)) > sim.config.truncation_cap)
+    with serve_in_thread(sim, port=0) as base_url:
+        result = sync(sim, base_url, tmp_path)
+        env = {"SOURCES__ASANA__ACCESS_TOKEN": "sim-token", "SOURCES__ASANA__BASE_URL": base_url,
+               "SOURCES__ASANA__REQUESTS_PER_MINUTE": "100000"}
+        cli_dir = tmp_path / "cli"
+        cli_dir.mkdir()
+        refused = run_cli(["run", "--no-models"], cli_dir, env)
+        accepted = run_cli(["run", "--no-models", "--accept-gaps"], cli_dir, env)
+
+    assert [(g["endpoint"], json.loads(g["parameters"])) for g in result.gaps] == [("/tasks", {"section": oversized})]
+    unreachable = set(store.tasks_in_section(oversized)[sim.config.truncation_cap:])
+    problems = compare(store, tmp_path / "asana.duckdb")
+    # Only the tasks past the cap in that one section are missing, and the comparison says so.
+    missing = [p for p in problems if "missing" in p]
+    assert all(p.startswith(("task:", "task_memberships", "task_followers", "task_tags", "task_custom_field_values",
+                             "stories", "task_dependencies")) for p in problems), problems
+    con = warehouse(tmp_path / "asana.duckdb")
+    loaded = {g for (g,) in con.execute("select gid from asana_raw.tasks").fetchall()}
+    assert set(store.tasks) - loaded == unreachable
+    assert con.execute("select endpoint, parameters, reason from asana_raw.sync_gaps").fetchall()[0][0] == "/tasks"
+    con.close()
+    assert missing
+
+    assert refused.returncode == 6, refused.stderr
+    assert "sync_gaps" in refused.stderr and "Traceback" not in refused.stderr
+    assert accepted.returncode == 0, accepted.stderr
