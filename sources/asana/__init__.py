@@ -15,6 +15,7 @@ import dlt
 from .client import AsanaClient, AsanaError
 from .helpers import (
     copy_row,
+    gid_of,
     custom_field_rows,
     deleted_rows,
     replace_tombstone,
@@ -154,7 +155,8 @@ def workspaces_resource(ctx: Any) -> Iterator[list[dict]]:
 @dlt.resource(write_disposition=MERGE, primary_key="gid", columns=columns("users"))
 def users(ctx: Any) -> Iterator[Any]:
     for workspace in ctx.workspaces():
-        for page in ctx.client.paginate("/users", {"workspace": workspace["gid"], "opt_fields": USER_FIELDS}):
+        page = ctx.users(workspace["gid"])
+        if page:
             yield [user_row(u) for u in page]
             yield dlt.mark.with_hints(
                 [{"workspace_gid": workspace["gid"], "user_gid": u["gid"]} for u in page],
@@ -321,7 +323,7 @@ def _project_gids(ctx: Any) -> list[str]:
 @dlt.resource(**replace_hints("workspace_memberships", "workspace_gid"))
 def workspace_memberships(ctx: Any) -> Iterator[Any]:
     yield from _replaced(ctx, "workspace_memberships", "workspace_gid", _workspace_gids(ctx),
-                         _lister(ctx, "workspace_memberships", "/workspaces/{gid}/workspace_memberships"))
+                         lambda gid: (gid, ctx.workspace_memberships(gid)))
 
 
 @dlt.resource(**replace_hints("project_memberships", "project_gid"))
@@ -373,8 +375,7 @@ def portfolios(ctx: Any) -> Iterator[Any]:
     gids = [p["gid"] for p in listed]
 
     def items_of(portfolio_gid: str) -> tuple[str, Optional[list[dict]]]:
-        return portfolio_gid, ctx.optional_list(f"/portfolios/{portfolio_gid}/items",
-                                                {"opt_fields": "gid,resource_type"})
+        return portfolio_gid, ctx.portfolio_items(portfolio_gid)
 
     items: list[dict] = []
     for portfolio_gid, portfolio_items in ctx.client.map(items_of, gids):
@@ -427,7 +428,17 @@ def time_tracking_entries(ctx: Any) -> Iterator[Any]:
 
 @dlt.resource(write_disposition=MERGE, primary_key="gid", columns=columns("user_task_lists"))
 def user_task_lists(ctx: Any) -> Iterator[Any]:
-    pairs = [(w["gid"], u) for w in ctx.workspaces() for u in ctx.workspace_user_gids(w["gid"])]
+    """Each user's My Tasks per workspace: from the workspace memberships when they carry it (no extra
+    request), else one ``GET /users/{gid}/user_task_list`` per user."""
+    rows, missing = [], []
+    for workspace_gid in _workspace_gids(ctx):
+        memberships = {gid_of(m.get("user")): m for m in ctx.workspace_memberships(workspace_gid) or []}
+        for user_gid in ctx.workspace_user_gids(workspace_gid):
+            found = (memberships.get(user_gid) or {}).get("user_task_list")
+            if isinstance(found, dict) and found.get("gid"):
+                rows.append(copy_row("user_task_lists", found, workspace_gid=workspace_gid, owner_gid=user_gid))
+            else:
+                missing.append((workspace_gid, user_gid))
 
     def fetch(pair: tuple[str, str]) -> Optional[dict]:
         workspace_gid, user_gid = pair
@@ -435,7 +446,7 @@ def user_task_lists(ctx: Any) -> Iterator[Any]:
                                  {"workspace": workspace_gid, "opt_fields": opt_fields("user_task_lists")})
         return copy_row("user_task_lists", found, workspace_gid=workspace_gid, owner_gid=user_gid) if found else None
 
-    rows = [row for row in ctx.client.map(fetch, pairs) if row]
+    rows.extend(row for row in ctx.client.map(fetch, missing) if row)
     if rows:
         yield rows
 
@@ -448,8 +459,21 @@ def webhooks(ctx: Any) -> Iterator[Any]:
 
 @dlt.resource(**replace_hints("custom_field_settings", "parent_gid"))
 def custom_field_settings(ctx: Any) -> Iterator[Any]:
-    """Custom fields attached to each project and portfolio."""
-    yield from _replaced(ctx, "custom_field_settings", "parent_gid", _project_gids(ctx),
-                         _lister(ctx, "custom_field_settings", "/projects/{gid}/custom_field_settings"))
-    yield from _replaced(ctx, "custom_field_settings", "parent_gid", [p["gid"] for p in ctx.portfolios()],
-                         _lister(ctx, "custom_field_settings", "/portfolios/{gid}/custom_field_settings"))
+    """Custom fields attached to each project and portfolio: from the listings' own
+    ``custom_field_settings`` when served (no extra request), else one request per parent."""
+    rows: list[dict] = []
+    fallback: dict[str, list[str]] = {"project": [], "portfolio": []}
+    for kind, parents in (("project", ctx.projects()), ("portfolio", ctx.portfolios())):
+        for parent in parents:
+            settings = parent.get("custom_field_settings")
+            if not isinstance(settings, list):
+                fallback[kind].append(parent["gid"])
+                continue
+            rows.append(replace_tombstone("custom_field_settings", "parent_gid", parent["gid"]))
+            rows.extend(copy_row("custom_field_settings", cfs, parent_gid=parent["gid"], parent_type=kind)
+                        for cfs in settings if isinstance(cfs, dict) and cfs.get("gid"))
+    if rows:
+        yield rows
+    for kind, gids in fallback.items():
+        yield from _replaced(ctx, "custom_field_settings", "parent_gid", gids,
+                             _lister(ctx, "custom_field_settings", f"/{kind}s/{{gid}}/custom_field_settings"))

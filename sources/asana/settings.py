@@ -30,6 +30,8 @@ PROJECT_FIELDS = join(
     "gid", "name", "workspace", "team", "owner", "archived", "color", "created_at", "modified_at",
     "due_on", "start_on", "notes", "privacy_setting", "completed", "completed_at", "default_view",
     "permalink_url", "project_brief",
+    # Read here, a project's custom field settings cost no request of their own.
+    "custom_field_settings.is_important", "custom_field_settings.custom_field",
 )
 
 SECTION_FIELDS = join("gid", "name", "project", "created_at")
@@ -195,6 +197,8 @@ REFS = {
 
 # Fields asked for beyond the columns' own names.
 EXTRA_FIELDS = {
+    "portfolios": ("custom_field_settings.is_important", "custom_field_settings.custom_field"),
+    "workspace_memberships": ("user_task_list.name", "user_task_list.owner", "user_task_list.workspace"),
     "project_memberships": ("user",),
     "portfolio_memberships": ("user", "portfolio"),
     "goals": ("metric.unit", "metric.current_number_value", "metric.target_number_value",

@@ -27,6 +27,7 @@ from .settings import (
     STORY_FIELDS,
     TASK_FIELDS,
     TEAM_FIELDS,
+    USER_FIELDS,
     WORKSPACE_FIELDS,
     opt_fields,
 )
@@ -67,7 +68,9 @@ class SyncContext:
         self._warehouse_parents: Optional[set] = None
         self._portfolios: Optional[list[dict]] = None
         self._goals: Optional[list[dict]] = None
-        self._users: Optional[list[tuple[str, str]]] = None
+        self._users_by_workspace: dict[str, list[dict]] = {}
+        self._memberships_by_workspace: dict[str, Optional[list[dict]]] = {}
+        self._portfolio_items: dict[str, Optional[list[dict]]] = {}
         self.goal_workspaces: list[str] = []
         self.unavailable: dict[str, str] = {}
         self.wanted = [str(w).strip() for w in (workspaces or []) if str(w).strip()]
@@ -249,8 +252,7 @@ class SyncContext:
                 if portfolio["gid"] in found:
                     continue
                 found[portfolio["gid"]] = portfolio
-                items = self.optional_list(f"/portfolios/{portfolio['gid']}/items",
-                                           {"opt_fields": "gid,resource_type"}) or []
+                items = self.portfolio_items(portfolio["gid"]) or []
                 for item in items:
                     if item.get("resource_type") == "portfolio" and item["gid"] not in found:
                         nested = self.optional_get(f"/portfolios/{item['gid']}", {"opt_fields": opt_fields("portfolios")})
@@ -289,6 +291,35 @@ class SyncContext:
             self._goals = list(goals.values())
             self.goal_workspaces = workspaces_read
             return self._goals
+
+    def users(self, workspace_gid: str) -> list[dict]:
+        """Every user of a workspace, from ``GET /users?workspace=`` (sorted by gid, paginated)."""
+        with self._lock:
+            cached = self._users_by_workspace.get(workspace_gid)
+        if cached is None:
+            cached = self.client.get_all("/users", {"workspace": workspace_gid, "opt_fields": USER_FIELDS})
+            with self._lock:
+                self._users_by_workspace[workspace_gid] = cached
+        return cached
+
+    def workspace_memberships(self, workspace_gid: str) -> Optional[list[dict]]:
+        with self._lock:
+            if workspace_gid in self._memberships_by_workspace:
+                return self._memberships_by_workspace[workspace_gid]
+        found = self.optional_list(f"/workspaces/{workspace_gid}/workspace_memberships",
+                                   {"opt_fields": opt_fields("workspace_memberships")})
+        with self._lock:
+            self._memberships_by_workspace[workspace_gid] = found
+        return found
+
+    def portfolio_items(self, portfolio_gid: str) -> Optional[list[dict]]:
+        with self._lock:
+            if portfolio_gid in self._portfolio_items:
+                return self._portfolio_items[portfolio_gid]
+        items = self.optional_list(f"/portfolios/{portfolio_gid}/items", {"opt_fields": "gid,resource_type"})
+        with self._lock:
+            self._portfolio_items[portfolio_gid] = items
+        return items
 
     def workspace_user_gids(self, workspace_gid: str) -> list[str]:
         return [user for workspace, user in self._workspace_users() if workspace == workspace_gid]
@@ -590,14 +621,7 @@ class SyncContext:
 
     def _workspace_users(self) -> list[tuple[str, str]]:
         workspaces = self.workspaces()
-        with self._lock:
-            if self._users is None:
-                pairs = []
-                for workspace in workspaces:
-                    for page in self.client.paginate("/users", {"workspace": workspace["gid"], "opt_fields": "gid"}):
-                        pairs.extend((workspace["gid"], u["gid"]) for u in page)
-                self._users = pairs
-            return self._users
+        return [(w["gid"], u["gid"]) for w in workspaces for u in self.users(w["gid"])]
 
 
 def _minus_ms(value: Optional[str]) -> Optional[str]:

@@ -54,26 +54,13 @@ def duck(tmp_path_factory, project, build_times):
 
 
 @pytest.fixture(scope="session")
-def pg_database():
-    try:
-        import psycopg2
-
-        conn = psycopg2.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, dbname=PG_ADMIN_DB,
-                                password=os.environ.get("ASANA_SYNC_TEST_PG_PASSWORD"), connect_timeout=3)
-    except Exception as e:  # noqa: BLE001
-        if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL at {PG_HOST}:{PG_PORT} not reachable and CI is set: {e}")
-        pytest.skip(f"no PostgreSQL server reachable at {PG_HOST}:{PG_PORT} ({e}); set CI to make this fail")
-    conn.autocommit = True
-    db = f"asana_sync_test_{uuid.uuid4().hex[:10]}"
-    with conn.cursor() as cur:
-        cur.execute(f'create database "{db}"')
-    try:
+def pg_database(pg_server):
+    """A throwaway database on the test PostgreSQL server (tests/pg.py: the machine's server, or a
+    cluster started from its binaries)."""
+    global PG_HOST, PG_PORT, PG_USER
+    PG_HOST, PG_PORT, PG_USER = pg_server.host, pg_server.port, pg_server.user
+    with pg_server.database() as db:
         yield db
-    finally:
-        with conn.cursor() as cur:
-            cur.execute(f'drop database if exists "{db}" with (force)')
-        conn.close()
 
 
 @pytest.fixture(scope="session")

@@ -71,11 +71,25 @@ def test_faults_do_not_change_the_result(tmp_path):
 
 
 def test_expired_pagination_token_mid_listing_loses_nothing(tmp_path):
-    # Small pages make every listing use offsets; slow answers let tokens expire between pages.
-    sim = AsanaSimulator(SimConfig.small(seed=9, page_token_ttl_s=0.25, fault_rate=0.1, fault_kinds=("slow",),
-                                         slow_s=0.3))
+    # Small pages make every listing use offsets; a thread expires every issued token every 0.2 s,
+    # as if the crawl were slow enough for Asana's ~15-minute tokens to lapse mid-listing.
+    import threading
+
+    sim = AsanaSimulator(SimConfig.small(seed=9))
+    stop = threading.Event()
+
+    def expire() -> None:
+        while not stop.wait(0.2):
+            sim.expire_page_tokens()
+
     with serve_in_thread(sim, port=0) as base_url:
-        result = sync(sim, base_url, tmp_path, page_size=10, max_concurrency=8)
+        expirer = threading.Thread(target=expire, daemon=True)
+        expirer.start()
+        try:
+            result = sync(sim, base_url, tmp_path, page_size=5, max_concurrency=4)
+        finally:
+            stop.set()
+            expirer.join()
     assert compare(sim.store, tmp_path / "asana.duckdb") == []
     assert result.client_stats["pagination_restarts"] > 0
 
