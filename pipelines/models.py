@@ -34,9 +34,9 @@ from __future__ import annotations
 import graphlib
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Optional, Sequence
+from typing import Any, Callable, Iterable, Iterator, Optional
 
 import sqlglot
 from sqlglot import exp

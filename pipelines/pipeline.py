@@ -243,6 +243,43 @@ class WarehouseView:
         return result
 
 
+# What [sources.asana] (or SOURCES__ASANA__*) may set; anything else is a typo that dlt would ignore.
+SOURCE_OPTIONS = ("access_token", "base_url", "workspaces", "requests_per_minute", "max_concurrency",
+                  "lookback_seconds", "page_size", "reconcile")
+
+
+def check_config_keys(cwd: Optional[Path] = None) -> None:
+    """Refuse unknown options under [sources.asana] and SOURCES__ASANA__*, naming the likely intent."""
+    import difflib
+
+    import tomlkit
+
+    def unknown(key: str, where: str) -> SyncError:
+        option = key.lower().removeprefix("sources__asana__")
+        close = difflib.get_close_matches(option, SOURCE_OPTIONS, n=1, cutoff=0.7)
+        hint = f"; did you mean {close[0]!r}?" if close else f"; known options: {', '.join(SOURCE_OPTIONS)}"
+        return SyncError(f"unknown option {key!r} in {where}{hint}", EXIT_CONFIG)
+
+    folder = (cwd or Path.cwd()) / ".dlt"
+    for name in ("config.toml", "secrets.toml"):
+        path = folder / name
+        if not path.exists():
+            continue
+        try:
+            document = tomlkit.parse(path.read_text(encoding="utf-8"))
+        except Exception as exc:  # noqa: BLE001 - tomlkit's own parse errors
+            raise SyncError(f"malformed config file {path}: {_first_line(exc)}", EXIT_CONFIG) from None
+        section = document.get("sources", {}).get("asana", {})
+        for key, value in section.items():
+            if not isinstance(value, dict) and key not in SOURCE_OPTIONS:
+                raise unknown(key, f"{path} [sources.asana]")
+    for key in os.environ:
+        if key.upper().startswith("SOURCES__ASANA__"):
+            option = key[len("SOURCES__ASANA__"):].lower()
+            if "__" not in option and option not in SOURCE_OPTIONS:
+                raise unknown(key, "the environment")
+
+
 def run_lock(destination: Destination) -> FileLock:
     path = working_dir(destination)
     path.mkdir(parents=True, exist_ok=True)
@@ -261,6 +298,7 @@ def run_sync(
     from sources.asana import asana_source
     from sources.asana import sync as sync_module
 
+    check_config_keys()
     lock = run_lock(destination)
     try:
         lock.acquire()

@@ -43,7 +43,6 @@ from .settings import (
     TAG_FIELDS,
     TEAM_MEMBERSHIP_FIELDS,
     TOMBSTONE,
-    USER_FIELDS,
     opt_fields,
 )
 from . import sync as sync_module
@@ -214,7 +213,9 @@ def tags(ctx: Any) -> Iterator[list[dict]]:
 def custom_fields(ctx: Any) -> Iterator[Any]:
     for workspace in ctx.workspaces():
         path = f"/workspaces/{workspace['gid']}/custom_fields"
-        for page in ctx.client.paginate(path, {"opt_fields": CUSTOM_FIELD_FIELDS}):
+        # Custom fields are a premium feature: a free workspace answers 402 and simply has none.
+        page = ctx.optional_list(path, {"opt_fields": CUSTOM_FIELD_FIELDS})
+        if page:
             rows, options = [], []
             for cf in page:
                 row, cf_options = custom_field_rows(cf, workspace["gid"])

@@ -332,7 +332,7 @@ class AsanaClient:
         if status == 412:
             sync = body.get("sync") if isinstance(body, dict) else None
             return SyncTokenError(message, status, path, sync)
-        if status == 400 and lowered.startswith("offset"):
+        if status == 400 and (lowered.startswith("offset") or "pagination token" in lowered):
             return ExpiredOffsetError(message, status, path)
         if status == 400 and "truncat" in lowered:
             return TruncatedResultError(message, status, path)
@@ -359,7 +359,15 @@ class AsanaClient:
         while paginator.has_more:
             try:
                 page = self.request_json(path, paginator.update_request(base))
-            except ExpiredOffsetError:
+            except TruncatedResultError:
+                raise
+            except AsanaError as exc:
+                # The same query answered its first page, so a later 400 that is not about the
+                # token is Asana refusing to go further: truncation, whatever its wording.
+                if exc.status == 400 and paginator.offset and not isinstance(exc, ExpiredOffsetError):
+                    raise TruncatedResultError(exc.message, exc.status, exc.path) from None
+                if not isinstance(exc, ExpiredOffsetError):
+                    raise
                 if paginator.offset is None or restarts >= MAX_LISTING_RESTARTS:
                     raise
                 restarts += 1

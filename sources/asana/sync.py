@@ -138,10 +138,10 @@ class SyncContext:
             if self._projects is None:
                 found: dict[str, dict] = {}
                 for team in teams:
-                    for page in self.client.paginate(f"/teams/{team['gid']}/projects",
-                                                     {"opt_fields": PROJECT_FIELDS}):
-                        for project in page:
-                            found.setdefault(project["gid"], project)
+                    # A team the token cannot open (403/404) has no projects to read, not a failure.
+                    for project in self.optional_list(f"/teams/{team['gid']}/projects",
+                                                      {"opt_fields": PROJECT_FIELDS}) or []:
+                        found.setdefault(project["gid"], project)
                 for workspace in workspaces:
                     if not workspace.get("is_organization"):
                         for page in self.client.paginate("/projects", {"workspace": workspace["gid"],

@@ -5,7 +5,6 @@ import datetime as dt
 import decimal
 import json
 
-import pytest
 
 from raw_fixture import query, query_dicts
 

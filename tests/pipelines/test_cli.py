@@ -82,6 +82,16 @@ def test_malformed_config_file_is_a_config_error(served, tmp_path):
     assert_clean_failure(proc, 2, "config")
 
 
+def test_misspelled_option_is_named_with_a_suggestion(served, tmp_path):
+    _, base_url = served
+    (tmp_path / ".dlt").mkdir()
+    (tmp_path / ".dlt" / "config.toml").write_text("[sources.asana]\nrequests_per_minut = 150\n")
+    proc = run_cli(["run", "--no-models"], tmp_path, env_for(base_url))
+    assert_clean_failure(proc, 2, "did you mean 'requests_per_minute'")
+    proc = run_cli(["run", "--no-models"], tmp_path / ".dlt", {**env_for(base_url), "SOURCES__ASANA__BASEURL": "x"})
+    assert_clean_failure(proc, 2, "did you mean 'base_url'")
+
+
 def test_unknown_resource_is_a_config_error(served, tmp_path):
     _, base_url = served
     proc = run_cli(["run", "--no-models", "--resource", "taks"], tmp_path, env_for(base_url))

@@ -1,5 +1,5 @@
 import httpx
-from asana_sim import AsanaSimulator, SimConfig
+from asana_sim import AsanaSimulator
 
 AUTH = {"Authorization": "Bearer sim-token"}
 

@@ -161,7 +161,7 @@ def _coverage_cases(sim, of, ws, team, proj, L):
         (f"/workspaces/{ws}/workspace_memberships", {"opt_fields": of["workspace_membership"], **L}),
         (f"/workspaces/{ws}/workspace_memberships", L),
         (f"/users/{s.me}/workspace_memberships", {"opt_fields": of["workspace_membership"]}),
-        (f"/users/me/workspace_memberships", L),
+        ("/users/me/workspace_memberships", L),
         (f"/workspace_memberships/{first['workspace_memberships']}", {}),
         (f"/projects/{proj}/project_memberships", L),
         (f"/projects/{proj}/project_memberships", {"opt_fields": of["project_membership"], **L}),
