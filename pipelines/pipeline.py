@@ -213,16 +213,20 @@ class WarehouseView:
                              "where not coalesce(is_deleted, false)")
         return {gid: (workspace, fp) for gid, workspace, fp in rows}
 
-    def live_rows(self, table: str) -> list[dict]:
-        """Rows of a raw table not marked deleted (empty when the table does not exist yet)."""
+    def rows(self, table: str) -> list[dict]:
+        """Every row of a raw table (empty when the table does not exist yet)."""
         try:
             with self.pipeline.sql_client() as client:
                 qualified = client.make_qualified_table_name(table)
-                with client.execute_query(f"select * from {qualified} where not coalesce(is_deleted, false)") as cur:
+                with client.execute_query(f"select * from {qualified}") as cur:
                     names = [d[0] for d in cur.description]
                     return [dict(zip(names, r)) for r in cur.fetchall()]
         except Exception:  # noqa: BLE001 - no table yet
             return []
+
+    def live_rows(self, table: str) -> list[dict]:
+        """Rows of a raw table not marked deleted."""
+        return [r for r in self.rows(table) if not r.get("is_deleted")]
 
     def project_workspaces(self) -> dict[str, str]:
         if not hasattr(self, "_project_workspaces"):

@@ -153,3 +153,86 @@ def _actual_cf_values(con) -> set:
         if value is not None and value != "":
             result.add((task_gid, cf_gid, value))
     return result
+
+
+def reachable_portfolios(store) -> set[str]:
+    """The API lists only portfolios the token's user owns; nested ones are reached through items."""
+    found = {g for g, p in store.portfolios.items() if p["owner"] == store.me}
+    pending = list(found)
+    while pending:
+        for item in store.portfolios[pending.pop()].get("items") or []:
+            if item in store.portfolios and item not in found:
+                found.add(item)
+                pending.append(item)
+    return found
+
+
+def compare_coverage(store, path: Path) -> list[str]:
+    """The tables beyond tasks: memberships, statuses, portfolios, goals, time tracking, ..."""
+    con = warehouse(path)
+    portfolios = reachable_portfolios(store)
+    live_tasks = set(store.tasks)
+    parents = set(store.projects) | portfolios | set(store.goals)
+
+    def table(sql: str) -> set:
+        try:
+            return set(rows(con, sql))
+        except Exception as exc:  # noqa: BLE001 - a missing table is a difference like any other
+            return {("error", str(exc).splitlines()[0])}
+
+    checks = [
+        ("workspace_memberships", {(m["gid"], m["workspace"], m["user"], m["is_admin"])
+                                   for m in store.workspace_memberships.values()},
+         "select gid, workspace_gid, user_gid, is_admin from asana_raw.workspace_memberships"),
+        ("project_memberships", {(m["gid"], m["project"], m["user"], m["access_level"])
+                                 for m in store.project_memberships.values() if m["project"] in store.projects},
+         "select gid, project_gid, user_gid, access_level from asana_raw.project_memberships"),
+        ("status_updates", {(u["gid"], u["parent"], u["status_type"], u["title"])
+                            for u in store.status_updates.values() if u["parent"] in parents},
+         "select gid, parent_gid, status_type, title from asana_raw.status_updates"),
+        ("project_statuses", {(u["gid"], u["project"], u["title"]) for u in store.project_statuses.values()
+                              if u["project"] in store.projects},
+         "select gid, project_gid, title from asana_raw.project_statuses"),
+        ("project_briefs", {(b["gid"], b["project"], b["title"]) for b in store.project_briefs.values()
+                            if b["project"] in store.projects},
+         "select gid, project_gid, title from asana_raw.project_briefs"),
+        ("project_templates", {(t["gid"], t["name"], t.get("team")) for t in store.project_templates.values()},
+         "select gid, name, team_gid from asana_raw.project_templates"),
+        ("portfolios", {(g, store.portfolios[g]["name"], store.portfolios[g]["owner"]) for g in portfolios},
+         "select gid, name, owner_gid from asana_raw.portfolios where not coalesce(is_deleted, false)"),
+        ("portfolio_items", {(g, item) for g in portfolios for item in store.portfolios[g].get("items") or []},
+         "select portfolio_gid, item_gid from asana_raw.portfolio_items"),
+        ("portfolio_memberships", {(m["gid"], m["portfolio"], m["user"]) for m in store.portfolio_memberships.values()
+                                   if m["portfolio"] in portfolios},
+         "select gid, portfolio_gid, user_gid from asana_raw.portfolio_memberships"),
+        ("goals", {(g["gid"], g["name"], g["owner"], g["status"]) for g in store.goals.values()},
+         "select gid, name, owner_gid, status from asana_raw.goals"),
+        ("goal_relationships", {(r["gid"], r["supported_goal"], r["supporting_resource"])
+                                for r in store.goal_relationships.values()},
+         "select gid, supported_goal_gid, supporting_resource_gid from asana_raw.goal_relationships"),
+        ("time_periods", {(t["gid"], t["display_name"], t.get("parent")) for t in store.time_periods.values()},
+         "select gid, display_name, parent_gid from asana_raw.time_periods"),
+        ("time_tracking_entries", {(e["gid"], e["task"], e["duration_minutes"])
+                                   for e in store.time_tracking_entries.values()},
+         "select gid, task_gid, duration_minutes from asana_raw.time_tracking_entries"),
+        ("user_task_lists", {(u["gid"], u["owner"], u["workspace"]) for u in store.user_task_lists.values()},
+         "select gid, owner_gid, workspace_gid from asana_raw.user_task_lists"),
+        ("webhooks", {(w["gid"], w["resource"], w["target"]) for w in store.webhooks.values()},
+         "select gid, resource_gid, target from asana_raw.webhooks"),
+        ("attachments", {(a["gid"], a["parent"], a["name"]) for a in store.attachments.values()
+                         if a["parent"] in live_tasks},
+         "select gid, task_gid, name from asana_raw.attachments"),
+        ("custom_field_settings", {(c["gid"], c["parent"], c["custom_field"], c["is_important"])
+                                   for c in store.custom_field_settings.values()
+                                   if c["parent"] in store.projects or c["parent"] in portfolios},
+         "select gid, parent_gid, custom_field_gid, is_important from asana_raw.custom_field_settings"),
+        ("task_dependents", {(g, d) for g in live_tasks for d in store.dependents_of(g)},
+         "select task_gid, dependent_gid from asana_raw.task_dependents"),
+    ]
+    try:
+        problems = []
+        for label, expected, sql in checks:
+            problems += diff_sets(expected, table(sql), label)
+        return problems
+    finally:
+        con.close()

@@ -182,7 +182,7 @@ def projects(ctx: Any) -> Iterator[list[dict]]:
     """Projects; those the warehouse knows but Asana now answers 404 for are marked deleted."""
     listed = ctx.projects()
     yield [project_row(p) for p in listed]
-    deleted, alive = ctx.vanished("projects", {p["gid"] for p in listed}, "/projects/{gid}", PROJECT_FIELDS)
+    deleted, alive = ctx.deletions("projects")
     yield deleted_rows(deleted, ctx.run_started_at) + [project_row(p) for p in alive]
 
 
@@ -290,9 +290,12 @@ def stories(items: Any, ctx: Any) -> Iterator[list[dict]]:
 # parent key), so whatever Asana no longer lists is gone from the warehouse too.
 
 
-def _replaced(ctx: Any, table: str, parent_key: str, parents: list, fetch: Any) -> Iterator[Any]:
-    """Fetch each parent's list concurrently; yield its rows after a tombstone that clears the old."""
-    rows: list[dict] = []
+def _replaced(ctx: Any, table: str, parent_key: str, parents: list, fetch: Any,
+              gone: Sequence[str] = ()) -> Iterator[Any]:
+    """Fetch each parent's list concurrently; yield its rows after a tombstone that clears the old.
+    Parents that are ``gone`` (deleted) only get the tombstone: their rows go with them."""
+    current = set(parents)
+    rows: list[dict] = [replace_tombstone(table, parent_key, gid) for gid in gone if gid not in current]
     for parent_gid, items in ctx.client.map(fetch, parents):
         if items is None:
             continue
@@ -330,36 +333,40 @@ def workspace_memberships(ctx: Any) -> Iterator[Any]:
 @dlt.resource(**replace_hints("project_memberships", "project_gid"))
 def project_memberships(ctx: Any) -> Iterator[Any]:
     yield from _replaced(ctx, "project_memberships", "project_gid", _project_gids(ctx),
-                         _lister(ctx, "project_memberships", "/projects/{gid}/project_memberships"))
+                         _lister(ctx, "project_memberships", "/projects/{gid}/project_memberships"),
+                         gone=ctx.gone("projects"))
 
 
 @dlt.resource(**replace_hints("project_statuses", "project_gid"))
 def project_statuses(ctx: Any) -> Iterator[Any]:
     """Asana's legacy status objects (superseded by status updates, still readable)."""
     yield from _replaced(ctx, "project_statuses", "project_gid", _project_gids(ctx),
-                         _lister(ctx, "project_statuses", "/projects/{gid}/project_statuses"))
+                         _lister(ctx, "project_statuses", "/projects/{gid}/project_statuses"),
+                         gone=ctx.gone("projects"))
 
 
 @dlt.resource(**replace_hints("status_updates", "parent_gid"))
 def status_updates(ctx: Any) -> Iterator[Any]:
     parents = _project_gids(ctx) + [p["gid"] for p in ctx.portfolios()] + [g["gid"] for g in ctx.goals()]
+    gone = ctx.gone("projects") + ctx.gone("portfolios") + ctx.gone("goals")
     yield from _replaced(ctx, "status_updates", "parent_gid", parents,
-                         _lister(ctx, "status_updates", "/status_updates", parent="{gid}"))
+                         _lister(ctx, "status_updates", "/status_updates", parent="{gid}"), gone=gone)
 
 
-@dlt.resource(write_disposition=MERGE, primary_key="gid", columns=columns("project_briefs"))
+@dlt.resource(**replace_hints("project_briefs", "project_gid"))
 def project_briefs(ctx: Any) -> Iterator[Any]:
-    briefs = [(p["gid"], p["project_brief"]["gid"]) for p in ctx.projects()
-              if isinstance(p.get("project_brief"), dict) and p["project_brief"].get("gid")]
+    """Each project's brief (at most one), replaced per project so a removed brief disappears."""
+    projects = {p["gid"]: p for p in ctx.projects()}
 
-    def fetch(pair: tuple[str, str]) -> Optional[dict]:
-        project_gid, brief_gid = pair
-        brief = ctx.optional_get(f"/project_briefs/{brief_gid}", {"opt_fields": opt_fields("project_briefs")})
-        return copy_row("project_briefs", brief, project_gid=project_gid) if brief else None
+    def fetch(project_gid: str) -> tuple[str, Optional[list[dict]]]:
+        project = projects[project_gid]
+        ref = project.get("project_brief")
+        if not isinstance(ref, dict) or not ref.get("gid"):
+            return project["gid"], [] if "project_brief" in project else None
+        brief = ctx.optional_get(f"/project_briefs/{ref['gid']}", {"opt_fields": opt_fields("project_briefs")})
+        return project["gid"], [brief] if brief else None
 
-    rows = [row for row in ctx.client.map(fetch, briefs) if row]
-    if rows:
-        yield rows
+    yield from _replaced(ctx, "project_briefs", "project_gid", list(projects), fetch, gone=ctx.gone("projects"))
 
 
 @dlt.resource(**replace_hints("project_templates", "workspace_gid"))
@@ -385,15 +392,18 @@ def portfolios(ctx: Any) -> Iterator[Any]:
         items.append({"portfolio_gid": portfolio_gid, "item_gid": "", TOMBSTONE: True})
         items.extend({"portfolio_gid": portfolio_gid, "item_gid": i["gid"], "item_type": i.get("resource_type")}
                      for i in portfolio_items)
+    items.extend({"portfolio_gid": gid, "item_gid": "", TOMBSTONE: True} for gid in ctx.gone("portfolios")
+                 if gid not in gids)
     if items:
         yield dlt.mark.with_hints(items, dlt.mark.make_hints(
             **replace_hints("portfolio_items", "portfolio_gid", ("portfolio_gid", "item_gid"))),
             create_table_variant=True)
     for rows in _replaced(ctx, "portfolio_memberships", "portfolio_gid", gids,
-                          _lister(ctx, "portfolio_memberships", "/portfolios/{gid}/portfolio_memberships")):
+                          _lister(ctx, "portfolio_memberships", "/portfolios/{gid}/portfolio_memberships"),
+                          gone=ctx.gone("portfolios")):
         yield dlt.mark.with_hints(rows, dlt.mark.make_hints(**replace_hints("portfolio_memberships", "portfolio_gid")),
                                   create_table_variant=True)
-    deleted, alive = ctx.vanished("portfolios", set(gids), "/portfolios/{gid}", opt_fields("portfolios"))
+    deleted, alive = ctx.deletions("portfolios")
     yield deleted_rows(deleted, ctx.run_started_at) + [copy_row("portfolios", p) for p in alive]
 
 
@@ -410,7 +420,8 @@ def goals(ctx: Any) -> Iterator[Any]:
     if rows:
         yield rows
     for rows in _replaced(ctx, "goal_relationships", "supported_goal_gid", [g["gid"] for g in ctx.goals()],
-                          _lister(ctx, "goal_relationships", "/goal_relationships", supported_goal="{gid}")):
+                          _lister(ctx, "goal_relationships", "/goal_relationships", supported_goal="{gid}"),
+                          gone=ctx.gone("goals")):
         yield dlt.mark.with_hints(rows, dlt.mark.make_hints(
             **replace_hints("goal_relationships", "supported_goal_gid")), create_table_variant=True)
 
@@ -473,6 +484,8 @@ def custom_field_settings(ctx: Any) -> Iterator[Any]:
             rows.append(replace_tombstone("custom_field_settings", "parent_gid", parent["gid"]))
             rows.extend(copy_row("custom_field_settings", cfs, parent_gid=parent["gid"], parent_type=kind)
                         for cfs in settings if isinstance(cfs, dict) and cfs.get("gid"))
+    for table in ("projects", "portfolios"):
+        rows.extend(replace_tombstone("custom_field_settings", "parent_gid", gid) for gid in ctx.gone(table))
     if rows:
         yield rows
     for kind, gids in fallback.items():

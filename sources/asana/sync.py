@@ -71,6 +71,7 @@ class SyncContext:
         self._users_by_workspace: dict[str, list[dict]] = {}
         self._memberships_by_workspace: dict[str, Optional[list[dict]]] = {}
         self._portfolio_items: dict[str, Optional[list[dict]]] = {}
+        self._deletions: dict[str, tuple[list[dict], list[dict]]] = {}
         self.goal_workspaces: list[str] = []
         self.unavailable: dict[str, str] = {}
         self.wanted = [str(w).strip() for w in (workspaces or []) if str(w).strip()]
@@ -224,6 +225,35 @@ class SyncContext:
             elif obj is not None:
                 alive.append(obj)
         return deleted, alive
+
+    def deletions(self, table: str) -> tuple[list[dict], list[dict]]:
+        """``vanished`` for projects or portfolios, computed once per run: both the table itself and
+        the tables keyed by it (memberships, statuses, items, ...) need the answer."""
+        with self._lock:
+            if table in self._deletions:
+                return self._deletions[table]
+        if table == "projects":
+            result = self.vanished("projects", {p["gid"] for p in self.projects()}, "/projects/{gid}", PROJECT_FIELDS)
+        else:
+            result = self.vanished("portfolios", {p["gid"] for p in self.portfolios()}, "/portfolios/{gid}",
+                                   opt_fields("portfolios"))
+        with self._lock:
+            self._deletions[table] = result
+        return result
+
+    def gone(self, table: str) -> list[str]:
+        """Parents whose dependent rows must be cleared: deleted this run or marked deleted before."""
+        if self.warehouse is None:
+            return []
+        if table == "goals":
+            self.goals()
+            listed = {g["gid"] for g in self.goals()}
+            read = set(self.goal_workspaces)
+            return sorted(r["gid"] for r in self.warehouse.rows("goals")
+                          if r.get("workspace_gid") in read and r["gid"] not in listed)
+        deleted, _ = self.deletions(table)
+        before = {r["gid"] for r in self.warehouse.rows(table) if r.get("is_deleted")}
+        return sorted({r["gid"] for r in deleted} | before)
 
     def _in_scope(self, table: str, row: dict) -> bool:
         wanted = {w["gid"] for w in self.workspaces()}

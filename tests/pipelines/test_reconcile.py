@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from asana_sim import AsanaSimulator, SimConfig, serve_in_thread
 from test_sync import Api, sync
-from truth import compare, warehouse
+from truth import compare, compare_coverage, warehouse
 
 
 def change_structure(api: Api, store) -> dict:
@@ -77,6 +77,8 @@ def test_deleted_project_section_and_tag_are_marked(tmp_path):
         api.call("DELETE", f"/sections/{section}")
         sync(sim, base_url, tmp_path)
     assert compare(sim.store, tmp_path / "asana.duckdb") == []
+    # The deleted project's memberships, statuses, brief and custom field settings are gone too.
+    assert compare_coverage(sim.store, tmp_path / "asana.duckdb") == []
     con = warehouse(tmp_path / "asana.duckdb")
     for table, gid in (("projects", project), ("tags", tag), ("sections", section)):
         assert con.execute(f"select is_deleted from asana_raw.{table} where gid = ?", [gid]).fetchone() == (True,)

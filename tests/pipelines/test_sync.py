@@ -111,3 +111,15 @@ def test_tables_have_natural_keys_without_dlt_ids(sim, tmp_path):
                     "having count(*) > 1").fetchall()
     assert dupes == []
     assert con.execute("select count(*) from asana_raw.task_tags where tag_gid = ''").fetchone()[0] == 0
+
+
+def test_every_readable_object_lands(sim, tmp_path):
+    """Coverage beyond tasks: memberships, statuses, briefs, templates, portfolios (only those the
+    token's user owns, and nested ones), goals, time periods and tracking, My Tasks lists, webhooks,
+    attachments, custom field settings, dependents."""
+    from truth import compare_coverage
+
+    with serve_in_thread(sim, port=0) as base_url:
+        result = sync(sim, base_url, tmp_path)
+    assert result.unavailable == {}
+    assert compare_coverage(sim.store, tmp_path / "asana.duckdb") == []
