@@ -42,6 +42,23 @@ def build_all(target: Destination, select: Optional[str] = None, progress=None) 
         raise SyncError(f"cannot build models in {target.describe()}: {first[:300]}", EXIT_DESTINATION) from None
 
 
+def drop_models(target: Destination) -> None:
+    """Drop the model schema: PostgreSQL refuses to drop raw tables that views still depend on,
+    which a full refresh must do. The next build recreates everything."""
+    from .models import MODEL_SCHEMA, _catalog, detect_dialect
+
+    pipeline = make_pipeline(target)
+    try:
+        with pipeline.sql_client() as client:
+            dialect = detect_dialect(pipeline)
+            catalog = _catalog(client, dialect)
+            name = f'"{catalog}"."{MODEL_SCHEMA}"' if catalog else f'"{MODEL_SCHEMA}"'
+            client.execute_sql(f"drop schema if exists {name} cascade")
+    except Exception as error:  # noqa: BLE001
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise SyncError(f"cannot drop the models in {target.describe()}: {first[:300]}", EXIT_DESTINATION) from None
+
+
 def run_data_tests(target: Destination, select: Optional[str] = None) -> list:
     project = _project()
     try:

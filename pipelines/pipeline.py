@@ -314,6 +314,10 @@ def run_sync(
     try:
         try:
             pipeline = make_pipeline(destination)
+            if full_refresh:
+                from .models_cli import drop_models
+
+                drop_models(destination)
             options = dict(source_options or {})
             if not full_refresh:
                 options.setdefault("warehouse", WarehouseView(pipeline))

@@ -23,6 +23,9 @@ def _norm(value):
     return value
 
 
+both_credentials: dict = {}
+
+
 def _rows(destination: Destination, sql: str) -> list[tuple]:
     with make_pipeline(destination).sql_client() as client:
         return sorted((tuple(_norm(v) for v in r) for r in client.execute_sql(sql)), key=repr)
@@ -36,7 +39,7 @@ def both(pg_server, tmp_path_factory):
     sim = AsanaSimulator(SimConfig.small(seed=31))
     with pg_server.database() as db:
         saved = {k: os.environ.get(k) for k in ("DESTINATION__POSTGRES__CREDENTIALS", "ASANA_SYNC_HOME")}
-        os.environ["DESTINATION__POSTGRES__CREDENTIALS"] = pg_server.dsn(db)
+        os.environ["DESTINATION__POSTGRES__CREDENTIALS"] = both_credentials["dsn"] = pg_server.dsn(db)
         os.environ["ASANA_SYNC_HOME"] = str(tmp / "home")
         try:
             duck = Destination.parse("duckdb", str(tmp / "golden.duckdb"))
@@ -85,3 +88,23 @@ def test_data_tests_pass_on_postgres(both):
     _, _, pg = both
     failed = [r for r in run_data_tests(pg) if not r.passed]
     assert failed == []
+
+
+def test_full_refresh_on_postgres_with_models_in_place(both):
+    """Views depend on the raw tables; a full refresh must still be able to drop and reload them."""
+    sim, _, pg = both
+    import os
+
+    with serve_in_thread(sim, port=0) as base_url:
+        options = {"access_token": "sim-token", "base_url": base_url, "requests_per_minute": 100_000}
+        saved = os.environ.get("DESTINATION__POSTGRES__CREDENTIALS")
+        os.environ["DESTINATION__POSTGRES__CREDENTIALS"] = both_credentials["dsn"]
+        try:
+            run_sync(pg, source_options=options, full_refresh=True)
+            build_all(pg)
+        finally:
+            if saved is None:
+                os.environ.pop("DESTINATION__POSTGRES__CREDENTIALS", None)
+            else:
+                os.environ["DESTINATION__POSTGRES__CREDENTIALS"] = saved
+    assert len(_rows(pg, "select gid from asana_raw.tasks")) == len(sim.store.tasks)
