@@ -61,6 +61,8 @@ __all__ = [
     "test",
 ]
 
+from sources.asana.settings import COLUMNS as SOURCE_COLUMNS  # noqa: E402
+
 DEFAULT_SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 LAYERS: tuple[str, ...] = ("staging", "intermediate", "marts")
 LAYER_KIND = {"staging": "view", "intermediate": "table", "marts": "table"}
@@ -70,82 +72,14 @@ SUPPORTED_DIALECTS = ("duckdb", "postgres")
 
 _T, _B, _TS, _D, _I, _F = "text", "boolean", "timestamptz", "date", "bigint", "double"
 
-#: Raw tables of the contract (docs/CONTRACTS.md sections 2 and 3) with their column types.
-#: Used to validate references at load time and to stand in (as an empty relation) for a raw table
-#: that the destination does not have yet (dlt creates a table only once it saw a row).
+#: Raw tables with their column types, from the source's own column declarations (one contract,
+#: docs/CONTRACTS.md). Used to validate references at load time and to stand in (as an empty
+#: relation) for a raw table the destination does not have yet (dlt creates a table only once it
+#: saw a row).
+_SQL_TYPE_OF_DLT = {"text": _T, "bool": _B, "timestamp": _TS, "date": _D, "bigint": _I, "double": _F}
 RAW_TABLES: dict[str, dict[str, str]] = {
-    "workspaces": {"gid": _T, "name": _T, "is_organization": _B, "email_domains": _T},
-    "users": {"gid": _T, "name": _T, "email": _T},
-    "workspace_users": {"workspace_gid": _T, "user_gid": _T},
-    "teams": {"gid": _T, "name": _T, "description": _T, "organization_gid": _T, "visibility": _T,
-              "permalink_url": _T},
-    "team_memberships": {"gid": _T, "team_gid": _T, "user_gid": _T, "is_guest": _B, "is_admin": _B,
-                         "is_limited_access": _B},
-    "projects": {"gid": _T, "name": _T, "workspace_gid": _T, "team_gid": _T, "owner_gid": _T,
-                 "archived": _B, "color": _T, "created_at": _TS, "modified_at": _TS, "due_on": _D,
-                 "start_on": _D, "notes": _T, "privacy_setting": _T, "completed": _B, "completed_at": _TS,
-                 "default_view": _T, "permalink_url": _T, "is_deleted": _B, "deleted_detected_at": _TS},
-    "sections": {"gid": _T, "name": _T, "project_gid": _T, "created_at": _TS, "is_deleted": _B,
-                 "deleted_detected_at": _TS},
-    "tags": {"gid": _T, "name": _T, "workspace_gid": _T, "color": _T, "notes": _T, "created_at": _TS,
-             "permalink_url": _T, "is_deleted": _B, "deleted_detected_at": _TS},
-    "custom_fields": {"gid": _T, "name": _T, "workspace_gid": _T, "resource_subtype": _T,
-                      "description": _T, "precision": _I, "is_global_to_workspace": _B},
-    "custom_field_enum_options": {"custom_field_gid": _T, "gid": _T, "name": _T, "color": _T,
-                                  "enabled": _B},
-    "tasks": {"gid": _T, "name": _T, "resource_subtype": _T, "workspace_gid": _T, "parent_gid": _T,
-              "assignee_gid": _T, "completed": _B, "completed_at": _TS, "completed_by_gid": _T,
-              "created_at": _TS, "modified_at": _TS, "due_on": _D, "due_at": _TS, "start_on": _D,
-              "start_at": _TS, "notes": _T, "html_notes": _T, "num_subtasks": _I, "num_likes": _I,
-              "permalink_url": _T, "is_deleted": _B, "deleted_detected_at": _TS},
-    "task_memberships": {"task_gid": _T, "project_gid": _T, "section_gid": _T},
-    "task_tags": {"task_gid": _T, "tag_gid": _T},
-    "task_followers": {"task_gid": _T, "user_gid": _T},
-    "task_dependencies": {"task_gid": _T, "depends_on_gid": _T},
-    "task_custom_field_values": {
-        "task_gid": _T, "custom_field_gid": _T, "custom_field_name": _T, "resource_subtype": _T,
-        "text_value": _T, "number_value": _F, "enum_value_gid": _T, "enum_value_name": _T,
-        "multi_enum_value_gids": _T, "multi_enum_value_names": _T, "date_value": _D,
-        "people_value_gids": _T, "display_value": _T,
-    },
-    "stories": {
-        "gid": _T, "task_gid": _T, "created_at": _TS, "created_by_gid": _T, "resource_subtype": _T,
-        "type": _T, "text": _T, "is_pinned": _B, "old_section_gid": _T, "new_section_gid": _T,
-        "assignee_gid": _T, "old_due_on": _D, "new_due_on": _D, "old_due_at": _TS, "new_due_at": _TS,
-        "custom_field_gid": _T, "old_text_value": _T, "new_text_value": _T, "old_number_value": _F,
-        "new_number_value": _F, "old_enum_value_gid": _T, "new_enum_value_gid": _T,
-        "old_date_value": _D, "new_date_value": _D, "old_name": _T, "new_name": _T,
-    },
-    "attachments": {"gid": _T, "task_gid": _T, "name": _T, "resource_subtype": _T, "created_at": _TS,
-                    "size": _I, "host": _T, "view_url": _T, "permanent_url": _T},
-    # ---- section 3 (full coverage); project_statuses, project_briefs, project_templates, webhooks and
-    # sync_gaps are not modelled (no staging model reads them)
-    "workspace_memberships": {"gid": _T, "workspace_gid": _T, "user_gid": _T, "is_active": _B, "is_admin": _B,
-                              "is_guest": _B, "is_view_only": _B, "created_at": _TS},
-    "project_memberships": {"gid": _T, "project_gid": _T, "user_gid": _T, "access_level": _T,
-                            "write_access": _T},
-    "status_updates": {"gid": _T, "parent_gid": _T, "parent_type": _T, "resource_subtype": _T,
-                       "status_type": _T, "title": _T, "text": _T, "created_at": _TS, "modified_at": _TS,
-                       "created_by_gid": _T, "author_gid": _T},
-    "portfolios": {"gid": _T, "name": _T, "workspace_gid": _T, "owner_gid": _T, "color": _T, "created_at": _TS,
-                   "start_on": _D, "due_on": _D, "public": _B, "permalink_url": _T, "is_deleted": _B,
-                   "deleted_detected_at": _TS},
-    "portfolio_items": {"portfolio_gid": _T, "item_gid": _T, "item_type": _T},
-    "portfolio_memberships": {"gid": _T, "portfolio_gid": _T, "user_gid": _T, "access_level": _T},
-    "goals": {"gid": _T, "name": _T, "notes": _T, "workspace_gid": _T, "team_gid": _T, "owner_gid": _T,
-              "time_period_gid": _T, "start_on": _D, "due_on": _D, "status": _T, "is_workspace_level": _B,
-              "metric_unit": _T, "metric_current_value": _F, "metric_target_value": _F,
-              "metric_initial_value": _F, "metric_progress": _F},
-    "goal_relationships": {"gid": _T, "supported_goal_gid": _T, "supporting_resource_gid": _T,
-                           "supporting_resource_type": _T, "resource_subtype": _T, "contribution_weight": _F},
-    "time_periods": {"gid": _T, "workspace_gid": _T, "display_name": _T, "period": _T, "start_on": _D,
-                     "end_on": _D, "parent_gid": _T},
-    "time_tracking_entries": {"gid": _T, "task_gid": _T, "created_by_gid": _T, "attributable_to_gid": _T,
-                              "duration_minutes": _I, "entered_on": _D, "created_at": _TS},
-    "user_task_lists": {"gid": _T, "name": _T, "owner_gid": _T, "workspace_gid": _T},
-    "custom_field_settings": {"gid": _T, "parent_gid": _T, "parent_type": _T, "custom_field_gid": _T,
-                              "is_important": _B},
-    "task_dependents": {"task_gid": _T, "dependent_gid": _T},
+    table: {column: _SQL_TYPE_OF_DLT[hint["data_type"]] for column, hint in columns.items()}
+    for table, columns in SOURCE_COLUMNS.items()
 }
 
 _HEADER_KEYS = {"grain", "references", "not_null", "materialized", "description"}
