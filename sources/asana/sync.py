@@ -460,6 +460,22 @@ class SyncContext:
         assignee_cursors: dict = state.setdefault("assignee_cursors", {})
         reconciling = self.should_reconcile(state)
         self.reconciled = reconciling
+        # Event streams are read (or started) first, so that whatever changes while this run lists
+        # tasks is in the stream the next run reads.
+        event_syncs: dict = state.setdefault("event_syncs", {})
+        touched: set[str] = set()
+        if reconciling:
+            event_syncs.clear()
+            if self.uses_events():
+                for project_gid, token in self.client.map(self.fresh_event_sync, _gids(self.projects())):
+                    if token:
+                        event_syncs[project_gid] = token
+        else:
+            for project_gid, token, gids in self.client.map(lambda p: self.project_events(p, event_syncs.get(p)),
+                                                            _gids(self.projects())):
+                if token:
+                    event_syncs[project_gid] = token
+                touched |= gids
         seen: set[str] = set()
         crawled_parents: set[str] = set()
         pending_parents: list[str] = []
@@ -503,9 +519,15 @@ class SyncContext:
                 params["modified_since"] = since
             try:
                 return cursor_key, self._list_tasks(params)
-            except (NotFoundError, TruncatedResultError) as exc:
+            except TruncatedResultError as exc:
                 self.record_gap("/tasks", params, f"could not list assigned tasks: {exc.message}")
-                return cursor_key, []
+            except AsanaError as exc:
+                # A deactivated or guest user's list may be refused; their tasks in projects are
+                # read through the projects anyway. Anything else (auth, exhausted retries) fails the run.
+                if exc.status not in (400, 402, 403, 404):
+                    raise
+                self.note_unavailable("/tasks?assignee=", exc)
+            return cursor_key, []
 
         for cursor_key, assigned in self.client.map(fetch_assigned, self._workspace_users()):
             for task in assigned:
@@ -527,24 +549,11 @@ class SyncContext:
                     yield from batch.add(handle(subtasks))
         yield from batch.flush()
 
-        event_syncs: dict = state.setdefault("event_syncs", {})
         if reconciling:
             yield from self._confirm_vanished(seen)
             state["last_reconciled_at"] = self.run_started_at
-            if self.uses_events():
-                # Streams start now; the next run that does not reconcile learns from them what
-                # modified_since cannot show: deletions and moves.
-                event_syncs.clear()
-                for project_gid, token in self.client.map(self.fresh_event_sync, _gids(self.projects())):
-                    if token:
-                        event_syncs[project_gid] = token
         else:
-            touched: set[str] = set()
-            for project_gid, token, gids in self.client.map(lambda p: self.project_events(p, event_syncs.get(p)),
-                                                            _gids(self.projects())):
-                if token:
-                    event_syncs[project_gid] = token
-                touched |= gids
+            # What modified_since cannot show (deletions, moves) the project streams named.
             yield from self._reread(touched - seen)
 
     def uses_events(self) -> bool:
