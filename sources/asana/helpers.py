@@ -159,10 +159,11 @@ def task_rows(task: dict) -> dict[str, list[dict]]:
 
 
 def fingerprint(task_row: dict, rows: dict[str, list[dict]]) -> str:
-    """Changes to a task that Asana does not reflect in ``modified_at`` (moves, tags, followers)
-    still change this, so a reconciling run knows which tasks need their stories re-read."""
+    """Changes to a task that Asana does not reflect in ``modified_at`` (moves, tags, followers,
+    dependents) still change this, so a reconciling run rewrites, and re-reads the stories of,
+    exactly the tasks that changed."""
     parts = [str(task_row.get("modified_at")), str(task_row.get("parent_gid")), str(task_row.get("num_subtasks"))]
-    for table in ("task_memberships", "task_tags", "task_followers", "task_dependencies"):
+    for table in ("task_memberships", "task_tags", "task_followers", "task_dependencies", "task_dependents"):
         parts.append("|".join(sorted(",".join(str(v) for v in r.values()) for r in rows[table])))
     return hashlib.sha1("\n".join(parts).encode()).hexdigest()[:20]
 

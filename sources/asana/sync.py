@@ -488,10 +488,11 @@ class SyncContext:
                 seen.add(task["gid"])
                 rows = task_rows(task)
                 fingerprint = rows["tasks"][0]["sync_fingerprint"]
+                # An unchanged task (same fingerprint as in the warehouse) needs no rewrite.
                 if self.warehouse_fingerprints.get(task["gid"]) != fingerprint:
                     self.changed_gids.add(task["gid"])
-                for table, table_rows in rows.items():
-                    batch.setdefault(table, []).extend(table_rows)
+                    for table, table_rows in rows.items():
+                        batch.setdefault(table, []).extend(table_rows)
                 if (task.get("num_subtasks") or 0) > 0 and task["gid"] not in crawled_parents:
                     crawled_parents.add(task["gid"])
                     pending_parents.append(task["gid"])
