@@ -393,7 +393,7 @@ class SyncContext:
             return []
         workspace_gid = self._workspace_of_project(project_gid)
         try:
-            return self.search_section(workspace_gid, section_gid, since)
+            return self.search(workspace_gid, {"sections.any": section_gid}, since)
         except (PremiumRequiredError, TruncatedResultError) as exc:
             self.record_gap("/tasks", params, f"truncated by Asana; search API unavailable: {exc.message}")
             # What the truncated listing did return is still worth keeping.
@@ -416,7 +416,7 @@ class SyncContext:
                     return workspace["gid"]
         return self.workspaces()[0]["gid"]
 
-    def search_section(self, workspace_gid: str, section_gid: str, since: Optional[str]) -> list[dict]:
+    def search(self, workspace_gid: str, filters: dict, since: Optional[str]) -> list[dict]:
         """Premium search in disjoint ``created_at`` windows: sort ascending, move ``created_at.after``.
 
         The search API has no ``next_page``; each call returns at most ``limit`` tasks.
@@ -425,7 +425,7 @@ class SyncContext:
         after: Optional[str] = None
         path = f"/workspaces/{workspace_gid}/tasks/search"
         while True:
-            params = {"sections.any": section_gid, "sort_by": "created_at", "sort_ascending": "true",
+            params = {**filters, "sort_by": "created_at", "sort_ascending": "true",
                       "limit": 100, "opt_fields": TASK_FIELDS}
             if since:
                 params["modified_at.after"] = since
@@ -520,8 +520,12 @@ class SyncContext:
                 params["modified_since"] = since
             try:
                 return cursor_key, self._list_tasks(params)
-            except TruncatedResultError as exc:
-                self.record_gap("/tasks", params, f"could not list assigned tasks: {exc.message}")
+            except TruncatedResultError:
+                try:
+                    return cursor_key, self.search(workspace_gid, {"assignee.any": user_gid}, since)
+                except (PremiumRequiredError, TruncatedResultError) as exc:
+                    self.record_gap("/tasks", params, f"assigned tasks truncated by Asana; search API "
+                                                      f"unavailable: {exc.message}")
             except AsanaError as exc:
                 # A deactivated or guest user's list may be refused; their tasks in projects are
                 # read through the projects anyway. Anything else (auth, exhausted retries) fails the run.
