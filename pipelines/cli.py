@@ -9,6 +9,7 @@ from typing import Any, Optional
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from .pipeline import (
@@ -26,7 +27,7 @@ err = Console(stderr=True)
 
 
 def fail(error: SyncError) -> None:
-    err.print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)
+    err.print(f"[red]error:[/red] {escape(str(error))}", highlight=False, soft_wrap=True)
     sys.exit(error.exit_code)
 
 
@@ -95,10 +96,10 @@ def print_result(result: SyncResult, destination: Destination) -> None:
         for name, count in result.rows.items():
             out.print(f"  {name}: {count}", highlight=False)
     for path, reason in sorted(result.unavailable.items()):
-        err.print(f"note: {path} is not available to this token ({reason}); skipped", highlight=False)
+        err.print(escape(f"note: {path} is not available to this token ({reason}); skipped"), highlight=False)
     for gap in result.gaps:
-        err.print(f"[yellow]warning:[/yellow] could not read {gap['endpoint']} {gap['parameters']}: {gap['reason']}",
-                  highlight=False)
+        err.print("[yellow]warning:[/yellow] " + escape(f"could not read {gap['endpoint']} {gap['parameters']}: "
+                                                       f"{gap['reason']}"), highlight=False)
 
 
 def destination_options(fn: Any) -> Any:

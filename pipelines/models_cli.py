@@ -8,6 +8,7 @@ from typing import Optional
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from .pipeline import EXIT_DESTINATION, Destination, SyncError, make_pipeline
@@ -69,7 +70,7 @@ def run_data_tests(target: Destination, select: Optional[str] = None) -> list:
 
 
 def _fail(error: SyncError) -> None:
-    err.print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)
+    err.print(f"[red]error:[/red] {escape(str(error))}", highlight=False, soft_wrap=True)
     sys.exit(error.exit_code)
 
 

@@ -8,7 +8,7 @@ windows) and whatever still cannot be read is recorded in ``sync_gaps``.
 
 from __future__ import annotations
 
-from typing import Any, Iterator, Optional, Sequence
+from typing import Any, Iterator, Optional, Sequence, Union
 
 import dlt
 
@@ -80,7 +80,7 @@ def _bridge_hints(table: str) -> dict:
 def asana_source(
     access_token: str = dlt.secrets.value,
     base_url: str = DEFAULT_BASE_URL,
-    workspaces: Optional[Sequence[str]] = None,
+    workspaces: Optional[Union[str, Sequence[str]]] = None,
     requests_per_minute: int = DEFAULT_REQUESTS_PER_MINUTE,
     max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
     lookback_seconds: int = DEFAULT_LOOKBACK_SECONDS,
@@ -94,7 +94,8 @@ def asana_source(
     Args:
         access_token: a personal access token or OAuth token (secret).
         base_url: the API root; point it at the simulator for demos and tests.
-        workspaces: workspace gids (or exact names) to sync; all visible workspaces when empty.
+        workspaces: workspace gids (or exact names) to sync, as a list or a comma-separated string;
+            all visible workspaces when empty.
         requests_per_minute: client-side budget; 1,500 on paid domains, 150 on free ones.
         max_concurrency: requests in flight at once (Asana allows 50 GETs per token).
         lookback_seconds: how far before each cursor incremental reads start again.

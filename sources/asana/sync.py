@@ -74,6 +74,10 @@ class SyncContext:
         self._deletions: dict[str, tuple[list[dict], list[dict]]] = {}
         self.goal_workspaces: list[str] = []
         self.unavailable: dict[str, str] = {}
+        if isinstance(workspaces, str):
+            # From the environment: a JSON list ('["123"]') or a comma-separated string ("123,456").
+            text = workspaces.strip()
+            workspaces = json.loads(text) if text.startswith("[") else text.split(",")
         self.wanted = [str(w).strip() for w in (workspaces or []) if str(w).strip()]
         self.lookback_seconds = lookback_seconds
         self.run_started_at = format_ts(datetime.now(timezone.utc))

@@ -65,7 +65,7 @@ def test_wrong_token_is_one_line_exit_3_and_the_token_is_not_printed(served, tmp
 def test_missing_token_is_a_config_error(served, tmp_path):
     _, base_url = served
     proc = run_cli(["run", "--no-models"], tmp_path, {"SOURCES__ASANA__BASE_URL": base_url})
-    assert_clean_failure(proc, 2, "access token")
+    assert_clean_failure(proc, 2, "access_token under [sources.asana]")
 
 
 def test_unknown_workspace_is_a_config_error(served, tmp_path):
