@@ -233,7 +233,7 @@ def demo(size: str, seed: int, duckdb_path: str) -> None:
 
 @main.command()
 @click.option("--port", type=int, default=8080, show_default=True, help="Port on 127.0.0.1 (0 picks a free one).")
-@click.option("--size", type=click.Choice(["small", "demo"]), default="small", show_default=True)
+@click.option("--size", type=click.Choice(["small", "demo", "truncation"]), default="small", show_default=True)
 @click.option("--seed", type=int, default=1, show_default=True)
 @click.option("--rpm", type=int, default=0, show_default=True, help="Requests per minute per token (0: no limit).")
 @click.option("--fault-rate", type=float, default=0.0, show_default=True, help="Probability of a fault per GET.")
