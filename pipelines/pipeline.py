@@ -240,6 +240,19 @@ class WarehouseView:
             self._project_workspaces = {r["gid"]: r["workspace_gid"] for r in self.live_rows("projects")}
         return self._project_workspaces
 
+    def project_task_gids(self, project_gid: str) -> set[str]:
+        """Live tasks the warehouse has in a project."""
+        try:
+            with self.pipeline.sql_client() as client:
+                memberships = client.make_qualified_table_name("task_memberships")
+                tasks = client.make_qualified_table_name("tasks")
+                rows = client.execute_sql(
+                    f"select m.task_gid from {memberships} m join {tasks} t on t.gid = m.task_gid "
+                    "where m.project_gid = %s and not coalesce(t.is_deleted, false)", project_gid)
+        except Exception:  # noqa: BLE001 - no table yet
+            return set()
+        return {r[0] for r in rows or []}
+
     def parent_gids(self) -> set[str]:
         _, rows = self._rows("select gid from {tasks} where num_subtasks > 0 and not coalesce(is_deleted, false)")
         return {r[0] for r in rows}

@@ -72,6 +72,7 @@ class SyncContext:
         self._memberships_by_workspace: dict[str, Optional[list[dict]]] = {}
         self._portfolio_items: dict[str, Optional[list[dict]]] = {}
         self._deletions: dict[str, tuple[list[dict], list[dict]]] = {}
+        self.relisted: list[dict] = []
         self.goal_workspaces: list[str] = []
         self.unavailable: dict[str, str] = {}
         if isinstance(workspaces, str):
@@ -508,6 +509,8 @@ class SyncContext:
             return project["gid"], self.project_tasks(project["gid"], since)
 
         batch = RowBatch()
+        if self.relisted:
+            yield from batch.add(handle(self.relisted))
         for project_gid, project_tasks in self.client.map(fetch_project, self.projects()):
             for task in project_tasks:
                 project_cursors[project_gid] = max_ts(project_cursors.get(project_gid), task.get("modified_at"))
@@ -593,7 +596,13 @@ class SyncContext:
             try:
                 page = self.client.request_json("/events", {"resource": project_gid, "sync": sync})
             except SyncTokenError as exc:
-                touched.update(t["gid"] for t in self.project_tasks(project_gid, None))
+                # Events were lost: whatever the project held before is suspect, whatever it holds
+                # now is read again (the listing carries full fields, so no GET per task).
+                relisted = self.project_tasks(project_gid, None)
+                with self._lock:
+                    self.relisted.extend(relisted)
+                known = self.warehouse.project_task_gids(project_gid) if self.warehouse is not None else set()
+                touched.update(known - {t["gid"] for t in relisted})
                 return project_gid, exc.sync, touched
             except (PremiumRequiredError, ForbiddenError, NotFoundError) as exc:
                 self.note_unavailable("/events", exc)

@@ -82,3 +82,25 @@ def test_deleted_project_section_and_tag_are_marked(tmp_path):
     con = warehouse(tmp_path / "asana.duckdb")
     for table, gid in (("projects", project), ("tags", tag), ("sections", section)):
         assert con.execute(f"select is_deleted from asana_raw.{table} where gid = ?", [gid]).fetchone() == (True,)
+
+
+def test_expired_event_stream_relists_the_project(tmp_path):
+    """A sync token older than Asana keeps events for answers 412 again: the events in between are
+    lost, so the project is listed in full instead of trusting the stream."""
+    import time
+
+    sim = AsanaSimulator(SimConfig.small(seed=19, sync_token_ttl_s=0.5))
+    with serve_in_thread(sim, port=0) as base_url:
+        sync(sim, base_url, tmp_path, reconcile="never")
+        api = Api(base_url, sim.config.tokens[0])
+        top = sorted(g for g, t in sim.store.tasks.items() if t["parent"] is None and t["memberships"])
+        membership = sim.store.tasks[top[3]]["memberships"][0]
+        other = next(s for s, sec in sorted(sim.store.sections.items())
+                     if sec["project"] == membership["project"] and s != membership.get("section"))
+        api.call("POST", f"/sections/{other}/addTask", {"task": top[3]})
+        api.call("DELETE", f"/tasks/{top[4]}")
+        time.sleep(0.8)
+        sync(sim, base_url, tmp_path, reconcile="never")
+    assert compare(sim.store, tmp_path / "asana.duckdb") == []
+    con = warehouse(tmp_path / "asana.duckdb")
+    assert con.execute("select is_deleted from asana_raw.tasks where gid = ?", [top[4]]).fetchone() == (True,)
