@@ -148,7 +148,7 @@ def find_cause(exc: BaseException, kind: type) -> Optional[BaseException]:
 def explain(exc: BaseException) -> SyncError:
     """Turn any failure into a one-line reason and an exit code; never includes the token."""
     from sources.asana.client import AsanaError, AuthError
-    from sources.asana.sync import UnknownWorkspaceError
+    from sources.asana.sync import InvalidOptionError
 
     if isinstance(exc, SyncError):
         return exc
@@ -159,7 +159,7 @@ def explain(exc: BaseException) -> SyncError:
             return SyncError("no Asana access token: set SOURCES__ASANA__ACCESS_TOKEN or add access_token under "
                              "[sources.asana] in .dlt/secrets.toml", EXIT_CONFIG)
         return SyncError(f"missing configuration: {fields or missing}", EXIT_CONFIG)
-    for kind, code in ((UnknownWorkspaceError, EXIT_CONFIG), (AuthError, EXIT_AUTH), (AsanaError, EXIT_API)):
+    for kind, code in ((InvalidOptionError, EXIT_CONFIG), (AuthError, EXIT_AUTH), (AsanaError, EXIT_API)):
         cause = find_cause(exc, kind)
         if cause is not None:
             return SyncError(str(cause), code)
@@ -269,7 +269,7 @@ class WarehouseView:
 
 # What [sources.asana] (or SOURCES__ASANA__*) may set; anything else is a typo that dlt would ignore.
 SOURCE_OPTIONS = ("access_token", "base_url", "workspaces", "requests_per_minute", "max_concurrency",
-                  "lookback_seconds", "page_size", "reconcile")
+                  "lookback_seconds", "page_size", "reconcile", "attachments")
 
 
 def check_config_keys(cwd: Optional[Path] = None) -> None:

@@ -86,6 +86,7 @@ def asana_source(
     lookback_seconds: int = DEFAULT_LOOKBACK_SECONDS,
     page_size: int = PAGE_SIZE,
     reconcile: str = "auto",
+    attachments: str = "always",
     warehouse: Any = None,
     http_transport: Any = None,
 ) -> Any:
@@ -104,6 +105,9 @@ def asana_source(
             follower changes and subtask-only changes, none of which bump ``modified_at``);
             ``never`` uses ``modified_since`` only; ``auto`` reconciles every run below 50,000
             tasks and once a day above.
+        attachments: ``always`` reads each changed task's attachments (one request per task);
+            ``stories`` only for tasks with an ``attachment_added`` story (half the requests of a
+            first sync, relying on Asana recording every attachment as a story); ``never``.
         warehouse: what the destination holds already (see ``SyncContext``); the pipeline passes it.
         http_transport: an ``httpx`` transport, for in-process tests against the simulator.
     """
@@ -116,7 +120,7 @@ def asana_source(
         page_size=page_size,
     )
     ctx = SyncContext(client, workspaces=workspaces, lookback_seconds=lookback_seconds, reconcile=reconcile,
-                      warehouse=warehouse)
+                      warehouse=warehouse, attachments=attachments)
     # The pipeline reads request counts and gaps from here after the run.
     sync_module.LAST_CONTEXT = ctx
     task_resource = tasks(ctx)

@@ -43,7 +43,11 @@ RECONCILE_EVERY_RUN_BELOW = 50_000
 RECONCILE_INTERVAL_HOURS = 24
 
 
-class UnknownWorkspaceError(AsanaError):
+class InvalidOptionError(AsanaError):
+    """An option of the source has a value it cannot work with."""
+
+
+class UnknownWorkspaceError(InvalidOptionError):
     """A workspace asked for in the config is not visible to the token."""
 
 
@@ -55,10 +59,13 @@ class SyncContext:
     {gid: fingerprint}``, ``parent_gids() -> set`` and ``task_rows(gids) -> [row dicts]``.
     """
 
-    def __init__(self, client: AsanaClient, workspaces: Optional[Sequence[str]] = None,
-                 lookback_seconds: int = 300, reconcile: str = "auto", warehouse: Any = None) -> None:
+    def __init__(self, client: AsanaClient, workspaces: Any = None, lookback_seconds: int = 300,
+                 reconcile: str = "auto", warehouse: Any = None, attachments: str = "always") -> None:
         if reconcile not in ("auto", "always", "never"):
-            raise ValueError(f"reconcile must be auto, always or never, not {reconcile!r}")
+            raise InvalidOptionError(f"reconcile must be auto, always or never, not {reconcile!r}")
+        if attachments not in ("always", "stories", "never"):
+            raise InvalidOptionError(f"attachments must be always, stories or never, not {attachments!r}")
+        self.attachments = attachments
         self.client = client
         self.reconcile = reconcile
         self.reconciled = False
@@ -172,11 +179,16 @@ class SyncContext:
             return task_gid, None
 
     def stories_and_attachments_of(self, task_gid: str) -> tuple[str, Optional[list], Optional[list]]:
-        """A task's stories, and its attachments when a story says it has any (saves a GET per task)."""
+        """A task's stories and attachments. With ``attachments="stories"`` the attachments are read
+        only when a story says a file was attached (Asana records ``attachment_added``), which
+        saves a request per task where that holds."""
         _, stories = self.stories_of(task_gid)
         if stories is None:
             return task_gid, None, None
-        if not any(s.get("resource_subtype") == "attachment_added" for s in stories):
+        if self.attachments == "never":
+            return task_gid, stories, None
+        if self.attachments == "stories" and not any(s.get("resource_subtype") == "attachment_added"
+                                                     for s in stories):
             return task_gid, stories, []
         attachments = self.optional_list("/attachments", {"parent": task_gid, "opt_fields": opt_fields("attachments")})
         return task_gid, stories, attachments
@@ -498,7 +510,9 @@ class SyncContext:
                     self.changed_gids.add(task["gid"])
                     for table, table_rows in rows.items():
                         batch.setdefault(table, []).extend(table_rows)
-                if (task.get("num_subtasks") or 0) > 0 and task["gid"] not in crawled_parents:
+                # A server that ignores opt_fields says nothing of subtasks: then every task may have some.
+                has_subtasks = (task.get("num_subtasks") or 0) > 0 or "num_subtasks" not in task
+                if has_subtasks and task["gid"] not in crawled_parents:
                     crawled_parents.add(task["gid"])
                     pending_parents.append(task["gid"])
             return batch
