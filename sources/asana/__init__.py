@@ -86,7 +86,7 @@ def asana_source(
     lookback_seconds: int = DEFAULT_LOOKBACK_SECONDS,
     page_size: int = PAGE_SIZE,
     reconcile: str = "auto",
-    attachments: str = "always",
+    attachments: str = "auto",
     warehouse: Any = None,
     http_transport: Any = None,
 ) -> Any:
@@ -107,7 +107,8 @@ def asana_source(
             tasks and once a day above.
         attachments: ``always`` reads each changed task's attachments (one request per task);
             ``stories`` only for tasks with an ``attachment_added`` story (half the requests of a
-            first sync, relying on Asana recording every attachment as a story); ``never``.
+            first sync); ``auto`` starts like ``always`` and switches to ``stories`` once the server
+            has shown that its stories announce every attachment; ``never``.
         warehouse: what the destination holds already (see ``SyncContext``); the pipeline passes it.
         http_transport: an ``httpx`` transport, for in-process tests against the simulator.
     """

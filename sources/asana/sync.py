@@ -60,12 +60,14 @@ class SyncContext:
     """
 
     def __init__(self, client: AsanaClient, workspaces: Any = None, lookback_seconds: int = 300,
-                 reconcile: str = "auto", warehouse: Any = None, attachments: str = "always") -> None:
+                 reconcile: str = "auto", warehouse: Any = None, attachments: str = "auto") -> None:
         if reconcile not in ("auto", "always", "never"):
             raise InvalidOptionError(f"reconcile must be auto, always or never, not {reconcile!r}")
-        if attachments not in ("always", "stories", "never"):
-            raise InvalidOptionError(f"attachments must be always, stories or never, not {attachments!r}")
+        if attachments not in ("auto", "always", "stories", "never"):
+            raise InvalidOptionError(f"attachments must be auto, always, stories or never, not {attachments!r}")
         self.attachments = attachments
+        self._attachment_signal: Optional[bool] = None
+        self._attachment_confirmations = 0
         self.client = client
         self.reconcile = reconcile
         self.reconciled = False
@@ -179,18 +181,31 @@ class SyncContext:
             return task_gid, None
 
     def stories_and_attachments_of(self, task_gid: str) -> tuple[str, Optional[list], Optional[list]]:
-        """A task's stories and attachments. With ``attachments="stories"`` the attachments are read
-        only when a story says a file was attached (Asana records ``attachment_added``), which
-        saves a request per task where that holds."""
+        """A task's stories and attachments (``attachments`` option).
+
+        Asana records every attachment as an ``attachment_added`` story, so reading attachments only
+        for tasks with such a story saves a request per task. ``auto`` trusts that only once this
+        server has shown it: attachments are read for every task until 20 tasks with attachments all
+        had the story (then the story decides); one task with an attachment and no story, and
+        every task is read for the rest of the run.
+        """
         _, stories = self.stories_of(task_gid)
         if stories is None:
             return task_gid, None, None
         if self.attachments == "never":
             return task_gid, stories, None
-        if self.attachments == "stories" and not any(s.get("resource_subtype") == "attachment_added"
-                                                     for s in stories):
+        announced = any(s.get("resource_subtype") == "attachment_added" for s in stories)
+        if not announced and (self.attachments == "stories" or self._attachment_signal is True):
             return task_gid, stories, []
         attachments = self.optional_list("/attachments", {"parent": task_gid, "opt_fields": opt_fields("attachments")})
+        if self.attachments == "auto" and attachments:
+            with self._lock:
+                if not announced:
+                    self._attachment_signal = False
+                elif self._attachment_signal is None:
+                    self._attachment_confirmations += 1
+                    if self._attachment_confirmations >= 20:
+                        self._attachment_signal = True
         return task_gid, stories, attachments
 
     def optional_list(self, path: str, params: dict) -> Optional[list[dict]]:

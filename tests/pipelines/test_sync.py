@@ -123,3 +123,19 @@ def test_every_readable_object_lands(sim, tmp_path):
         result = sync(sim, base_url, tmp_path)
     assert result.unavailable == {}
     assert compare_coverage(sim.store, tmp_path / "asana.duckdb") == []
+
+
+def test_attachments_found_even_where_no_story_announces_them(tmp_path):
+    """``attachments=auto`` trusts ``attachment_added`` stories only once the server has shown them;
+    a server whose stories never announce attachments still gets every attachment read."""
+    from truth import compare_coverage
+
+    sim = AsanaSimulator(SimConfig.small(seed=11))
+    for gid, story in list(sim.store.stories.items()):
+        if story["resource_subtype"] == "attachment_added":
+            sim.store.ix_task_stories[story["target"]].remove(gid)
+            del sim.store.stories[gid]
+    assert sim.store.attachments
+    with serve_in_thread(sim, port=0) as base_url:
+        sync(sim, base_url, tmp_path)
+    assert [p for p in compare_coverage(sim.store, tmp_path / "asana.duckdb") if "attachments" in p] == []
