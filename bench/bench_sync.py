@@ -51,7 +51,11 @@ def main() -> None:
     parser.add_argument("--size", choices=["small", "demo"], default="demo")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--changes", type=int, default=200, help="tasks to change before the incremental run")
+    parser.add_argument("--paced", action="store_true", help="only the rate-limit pacing run")
     args = parser.parse_args()
+    if args.paced:
+        paced()
+        return
 
     config = SimConfig.demo(seed=args.seed) if args.size == "demo" else SimConfig.small(seed=args.seed)
     t0 = time.monotonic()
@@ -85,6 +89,22 @@ def main() -> None:
                    run_sync(destination, source_options={**options, "reconcile": "never"}))
             report("incremental, nothing changed (reconcile=never)",
                    run_sync(destination, source_options={**options, "reconcile": "never"}))
+
+
+def paced() -> None:
+    """The client's own limiter against a simulator enforcing Asana's paid-domain limit."""
+    config = SimConfig.small(seed=2, rate_limit_rpm=1500)
+    sim = AsanaSimulator(config)
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["ASANA_SYNC_HOME"] = str(Path(tmp) / "home")
+        destination = Destination.parse("duckdb", str(Path(tmp) / "paced.duckdb"))
+        with serve_in_process(sim, port=0) as base_url:
+            result = run_sync(destination, source_options={"access_token": config.tokens[0], "base_url": base_url})
+    per_minute = result.requests / result.seconds * 60
+    print(json.dumps({"run": "paced at the default 1,500 req/min against a server enforcing 1,500/min",
+                      "requests": result.requests, "seconds": round(result.seconds, 2),
+                      "requests_per_minute": round(per_minute), "ratio_to_limit": round(per_minute / 1500, 2),
+                      "429s": result.client_stats["by_status"].get("429", 0)}))
 
 
 if __name__ == "__main__":

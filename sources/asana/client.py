@@ -110,15 +110,19 @@ def error_message(body: Any) -> str:
 
 
 class RateLimiter:
-    """Spaces requests evenly at ``requests_per_minute`` and honours server back-off.
+    """Spaces requests so that no 60-second window holds more than ``requests_per_minute``, and
+    honours server back-off.
 
     A token bucket refilled continuously; ``burst`` requests may go back to back after an idle
     spell. ``pause(seconds)`` (called on a 429 with ``Retry-After: 30``) holds every thread.
     """
 
     def __init__(self, requests_per_minute: float, burst: Optional[int] = None) -> None:
-        self.rate = max(requests_per_minute, 1) / 60.0
-        self.capacity = float(burst if burst is not None else max(1, min(50, int(self.rate * 2))))
+        per_minute = max(float(requests_per_minute), 1.0)
+        self.capacity = float(burst if burst is not None else max(1, min(50, int(per_minute // 30))))
+        # Refilling at (limit - burst) per minute keeps any 60-second window, burst included, at or
+        # under the limit, so Asana's per-minute counter never sees one request too many.
+        self.rate = max(per_minute - self.capacity, 1.0) / 60.0
         self._tokens = self.capacity
         self._updated = time.monotonic()
         self._paused_until = 0.0
