@@ -87,12 +87,15 @@ def print_result(result: SyncResult, destination: Destination) -> None:
     out.print(f"synced into {destination.describe()} in {result.seconds:.1f}s: {result.requests} requests "
               f"({rps:.0f}/s), {result.total_rows} rows ({rows_ps:.0f}/s), "
               f"{result.client_stats.get('retries', 0)} retries", highlight=False)
+    note = ("rows written this run; tables replaced per task or parent also count one replacement "
+            "marker per re-read parent, which is not stored")
     if out.is_terminal:
-        table = Table("table", "rows loaded", title="rows loaded this run")
+        table = Table("table", "rows written", title="rows written this run", caption=note)
         for name, count in result.rows.items():
             table.add_row(name, str(count))
         out.print(table)
     else:
+        out.print(f"{note}:", highlight=False)
         for name, count in result.rows.items():
             out.print(f"  {name}: {count}", highlight=False)
     for path, reason in sorted(result.unavailable.items()):
