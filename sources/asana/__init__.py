@@ -46,7 +46,7 @@ from .settings import (
     opt_fields,
 )
 from . import sync as sync_module
-from .sync import SyncContext, UnknownWorkspaceError
+from .sync import InvalidOptionError, SyncContext, UnknownWorkspaceError
 
 __all__ = ["asana_source", "AsanaClient", "AsanaError", "SyncContext", "UnknownWorkspaceError"]
 
@@ -67,13 +67,7 @@ def replace_hints(table: str, parent_key: str, primary_key: Any = "gid") -> dict
 
 def _bridge_hints(table: str) -> dict:
     parent_key, child_key = BRIDGES[table]
-    return {
-        "table_name": table,
-        "write_disposition": {"disposition": "merge", "strategy": "delete-insert"},
-        "primary_key": (parent_key, child_key),
-        "merge_key": parent_key,
-        "columns": {**columns(table), TOMBSTONE: {"data_type": "bool", "hard_delete": True}},
-    }
+    return replace_hints(table, parent_key, (parent_key, child_key))
 
 
 @dlt.source(name="asana", max_table_nesting=0)
@@ -112,6 +106,11 @@ def asana_source(
         warehouse: what the destination holds already (see ``SyncContext``); the pipeline passes it.
         http_transport: an ``httpx`` transport, for in-process tests against the simulator.
     """
+    for name, value, low, high in (("page_size", page_size, 1, 100), ("max_concurrency", max_concurrency, 1, 50),
+                                   ("requests_per_minute", requests_per_minute, 1, 10**9),
+                                   ("lookback_seconds", lookback_seconds, 0, 10**9)):
+        if not isinstance(value, int) or not low <= value <= high:
+            raise InvalidOptionError(f"{name} must be a whole number from {low} to {high}, not {value!r}")
     client = AsanaClient(
         access_token,
         base_url=base_url,
