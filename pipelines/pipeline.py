@@ -334,10 +334,6 @@ def run_sync(
     try:
         try:
             pipeline = make_pipeline(destination)
-            if full_refresh:
-                from .models_cli import drop_models
-
-                drop_models(destination)
             options = dict(source_options or {})
             if not full_refresh:
                 options.setdefault("warehouse", WarehouseView(pipeline))
@@ -360,9 +356,16 @@ def run_sync(
             pipeline.normalize(workers=int(os.environ.get("NORMALIZE__WORKERS", "1")))
             if on_progress:
                 on_progress("load", {"stats": ctx.client.stats})
+            if full_refresh:
+                # Only now that everything was read: views would stop PostgreSQL dropping raw tables.
+                from .models_cli import drop_models
+
+                drop_models(destination)
             pipeline.load()
         except Exception as exc:  # noqa: BLE001 - every failure becomes one line and an exit code
-            raise explain(exc) from exc
+            error = explain(exc)
+            _record_failure(destination, started_at, time.monotonic() - started, error)
+            raise error from exc
         rows = _rows_loaded(pipeline)
         result = SyncResult(
             started_at=started_at.isoformat(),
@@ -403,6 +406,28 @@ def _record_run(pipeline: dlt.Pipeline, result: SyncResult, file_format: str) ->
     }
     pipeline.run([row], table_name="sync_runs", write_disposition="append", loader_file_format=file_format,
                  columns={"started_at": {"data_type": "timestamp"}})
+
+
+def _record_failure(destination: Destination, started_at: datetime, seconds: float, error: SyncError) -> None:
+    """Best effort: a failed run shows in ``status`` too, unless the warehouse is what failed, there
+    is no warehouse yet, or dlt holds a package it will retry (recording would load that first)."""
+    if error.exit_code in (EXIT_DESTINATION, EXIT_LOCKED):
+        return
+    if destination.kind == "duckdb" and not destination.duckdb_path.exists():
+        return  # a first run that failed (say, a wrong token) should not leave a warehouse behind
+    try:
+        pipeline = make_pipeline(destination)
+        if pipeline.has_pending_data:
+            return
+        from sources.asana import sync as sync_module
+
+        requests = sync_module.LAST_CONTEXT.client.stats.requests if sync_module.LAST_CONTEXT else 0
+        pipeline.run([{"started_at": started_at.isoformat(), "seconds": round(seconds, 3), "requests": requests,
+                       "rows": 0, "gaps": 0, "status": f"failed (exit {error.exit_code}): {error}"[:500]}],
+                     table_name="sync_runs", write_disposition="append", loader_file_format=destination.file_format,
+                     columns={"started_at": {"data_type": "timestamp"}})
+    except Exception:  # noqa: BLE001 - the original error is what the user needs to see
+        return
 
 
 def sync_status(destination: Destination) -> dict:

@@ -53,6 +53,14 @@ def test_run_from_any_directory_writes_asana_duckdb_there(served, tmp_path):
     status = run_cli(["status"], workdir)
     assert status.returncode == 0, status.stderr
     assert "tasks" in status.stdout
+    # A failed run (here: a revoked token) is listed in status too, and the data stays.
+    failed = run_cli(["run", "--no-models"], workdir, env_for(base_url, token="revoked"))
+    assert failed.returncode == 3
+    status = run_cli(["status"], workdir)
+    assert "failed (exit 3)" in status.stdout, status.stdout
+    con = duckdb.connect(str(workdir / "asana.duckdb"), read_only=True)
+    assert con.execute("select count(*) from asana_raw.tasks").fetchone()[0] == len(sim.store.tasks)
+    con.close()
 
 
 def test_wrong_token_is_one_line_exit_3_and_the_token_is_not_printed(served, tmp_path):
@@ -60,6 +68,7 @@ def test_wrong_token_is_one_line_exit_3_and_the_token_is_not_printed(served, tmp
     proc = run_cli(["run", "--no-models"], tmp_path, env_for(base_url, token="not-a-real-token-123"))
     assert_clean_failure(proc, 3, "token")
     assert "not-a-real-token-123" not in proc.stderr + proc.stdout
+    assert not (tmp_path / "asana.duckdb").exists()
 
 
 def test_missing_token_is_a_config_error(served, tmp_path):
