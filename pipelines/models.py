@@ -63,7 +63,21 @@ __all__ = [
 
 from sources.asana.settings import COLUMNS as SOURCE_COLUMNS  # noqa: E402
 
-DEFAULT_SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
+def _default_sql_dir() -> Path:
+    """The repository's sql/ when running from a checkout (or an editable install); the copy shipped
+    in the wheel as the package ``asana_sync_sql`` otherwise."""
+    checkout = Path(__file__).resolve().parent.parent / "sql"
+    if checkout.is_dir():
+        return checkout
+    try:
+        import asana_sync_sql  # type: ignore[import-not-found]
+
+        return Path(asana_sync_sql.__path__[0])
+    except (ImportError, AttributeError, IndexError):
+        return checkout
+
+
+DEFAULT_SQL_DIR = _default_sql_dir()
 LAYERS: tuple[str, ...] = ("staging", "intermediate", "marts")
 LAYER_KIND = {"staging": "view", "intermediate": "table", "marts": "table"}
 MODEL_SCHEMA = "asana"
