@@ -24,7 +24,6 @@ from .helpers import (
     story_row,
     story_tombstone,
     tag_row,
-    team_membership_row,
     team_row,
     user_row,
     workspace_row,
@@ -38,10 +37,8 @@ from .settings import (
     DEFAULT_MAX_CONCURRENCY,
     DEFAULT_REQUESTS_PER_MINUTE,
     PAGE_SIZE,
-    PROJECT_FIELDS,
     SECTION_FIELDS,
     TAG_FIELDS,
-    TEAM_MEMBERSHIP_FIELDS,
     TOMBSTONE,
     opt_fields,
 )
@@ -158,14 +155,17 @@ def workspaces_resource(ctx: Any) -> Iterator[list[dict]]:
 
 @dlt.resource(write_disposition=MERGE, primary_key="gid", columns=columns("users"))
 def users(ctx: Any) -> Iterator[Any]:
+    """Users per workspace from ``GET /users?workspace=``; ``workspace_users`` is replaced per
+    workspace, so someone who left it is gone from it (their user row stays for history)."""
+    links = []
     for workspace in ctx.workspaces():
         page = ctx.users(workspace["gid"])
         if page:
             yield [user_row(u) for u in page]
-            yield dlt.mark.with_hints(
-                [{"workspace_gid": workspace["gid"], "user_gid": u["gid"]} for u in page],
-                dlt.mark.make_hints(table_name="workspace_users", write_disposition=MERGE,
-                                    primary_key=("workspace_gid", "user_gid"), columns=columns("workspace_users")), create_table_variant=True)
+        links.append({"workspace_gid": workspace["gid"], "user_gid": "", TOMBSTONE: True})
+        links.extend({"workspace_gid": workspace["gid"], "user_gid": u["gid"]} for u in page)
+    yield dlt.mark.with_hints(links, dlt.mark.make_hints(
+        **replace_hints("workspace_users", "workspace_gid", ("workspace_gid", "user_gid"))), create_table_variant=True)
 
 
 @dlt.resource(write_disposition=MERGE, primary_key="gid", columns=columns("teams"))
@@ -173,13 +173,11 @@ def teams(ctx: Any) -> Iterator[list[dict]]:
     yield [team_row(t) for t in ctx.teams()]
 
 
-@dlt.resource(write_disposition=MERGE, primary_key="gid", columns=columns("team_memberships"))
-def team_memberships(ctx: Any) -> Iterator[list[dict]]:
-    def fetch(team: dict) -> list[dict]:
-        return ctx.client.get_all(f"/teams/{team['gid']}/team_memberships", {"opt_fields": TEAM_MEMBERSHIP_FIELDS})
-
-    for members in ctx.client.map(fetch, ctx.teams()):
-        yield [team_membership_row(m) for m in members]
+@dlt.resource(**replace_hints("team_memberships", "team_gid"))
+def team_memberships(ctx: Any) -> Iterator[Any]:
+    """Who is in which team, replaced per team so that someone who left is gone."""
+    yield from _replaced(ctx, "team_memberships", "team_gid", [t["gid"] for t in ctx.teams()],
+                         _lister(ctx, "team_memberships", "/teams/{gid}/team_memberships"))
 
 
 @dlt.resource(write_disposition=MERGE, primary_key="gid", columns=columns("projects"))
@@ -206,10 +204,15 @@ def sections(ctx: Any) -> Iterator[list[dict]]:
 @dlt.resource(write_disposition=MERGE, primary_key="gid", columns=columns("tags"))
 def tags(ctx: Any) -> Iterator[list[dict]]:
     listed: set[str] = set()
+    everything = True
     for workspace in ctx.workspaces():
-        for page in ctx.client.paginate("/tags", {"workspace": workspace["gid"], "opt_fields": TAG_FIELDS}):
-            listed.update(t["gid"] for t in page)
-            yield [tag_row(t, workspace["gid"]) for t in page]
+        found, complete = ctx.listing("/tags", {"workspace": workspace["gid"], "opt_fields": TAG_FIELDS})
+        everything &= complete
+        listed.update(t["gid"] for t in found)
+        if found:
+            yield [tag_row(t, workspace["gid"]) for t in found]
+    if not everything:
+        return  # a truncated listing says nothing about which tags are gone
     deleted, alive = ctx.vanished("tags", listed, "/tags/{gid}", TAG_FIELDS)
     yield deleted_rows(deleted, ctx.run_started_at) + [tag_row(t, "") for t in alive]
 

@@ -47,13 +47,6 @@ def team_row(t: dict) -> dict:
     return row
 
 
-def team_membership_row(m: dict) -> dict:
-    row = pick(m, "gid", "is_guest", "is_admin", "is_limited_access")
-    row["team_gid"] = gid_of(m.get("team"))
-    row["user_gid"] = gid_of(m.get("user"))
-    return row
-
-
 def project_row(p: dict) -> dict:
     row = pick(p, "gid", "name", "archived", "color", "created_at", "modified_at", "due_on", "start_on", "notes",
                "privacy_setting", "completed", "completed_at", "default_view", "permalink_url")

@@ -24,8 +24,6 @@ USER_FIELDS = join("gid", "name", "email")
 
 TEAM_FIELDS = join("gid", "name", "description", "organization", "visibility", "permalink_url")
 
-TEAM_MEMBERSHIP_FIELDS = join("gid", "team", "user", "is_guest", "is_admin", "is_limited_access")
-
 PROJECT_FIELDS = join(
     "gid", "name", "workspace", "team", "owner", "archived", "color", "created_at", "modified_at",
     "due_on", "start_on", "notes", "privacy_setting", "completed", "completed_at", "default_view",
@@ -176,6 +174,7 @@ COLUMNS.update({
 })
 
 REFS = {
+    "team_memberships": {"team_gid": "team", "user_gid": "user"},
     "workspace_memberships": {"workspace_gid": "workspace", "user_gid": "user"},
     "project_memberships": {"project_gid": "parent", "user_gid": "member"},
     "status_updates": {"parent_gid": "parent", "created_by_gid": "created_by", "author_gid": "author"},

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import threading
 from datetime import datetime, timedelta, timezone
-from typing import Any, Iterator, Optional, Sequence
+from typing import Any, Iterator, Optional
 
 from .client import (
     AsanaClient,
@@ -208,6 +208,19 @@ class SyncContext:
                         self._attachment_signal = True
         return task_gid, stories, attachments
 
+    def listing(self, path: str, params: dict) -> tuple[list[dict], bool]:
+        """Every item of a listing that cannot be split further, and whether that was all of it:
+        when Asana truncates it, what it did return is kept and the gap recorded."""
+        items: list[dict] = []
+        try:
+            for page in self.client.paginate(path, params):
+                items.extend(page)
+        except TruncatedResultError as exc:
+            self.record_gap(path, {k: v for k, v in params.items() if k != "opt_fields"},
+                            f"truncated by Asana and not splittable: {exc.message}")
+            return items, False
+        return items, True
+
     def optional_list(self, path: str, params: dict) -> Optional[list[dict]]:
         """A listing that may not exist for this token (premium feature, no access, deprecated):
         None when unavailable or truncated (the caller keeps what it had), else every item."""
@@ -359,7 +372,7 @@ class SyncContext:
         with self._lock:
             cached = self._users_by_workspace.get(workspace_gid)
         if cached is None:
-            cached = self.client.get_all("/users", {"workspace": workspace_gid, "opt_fields": USER_FIELDS})
+            cached, _ = self.listing("/users", {"workspace": workspace_gid, "opt_fields": USER_FIELDS})
             with self._lock:
                 self._users_by_workspace[workspace_gid] = cached
         return cached
