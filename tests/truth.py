@@ -181,6 +181,13 @@ def compare_coverage(store, path: Path) -> list[str]:
             return {("error", str(exc).splitlines()[0])}
 
     checks = [
+        ("team_memberships", {(m["gid"], m["team"], m["user"], m["is_admin"]) for m in store.team_memberships.values()},
+         "select gid, team_gid, user_gid, is_admin from asana_raw.team_memberships"),
+        ("workspace_users", {(w, u) for u, user in store.users.items() for w in user["workspaces"]},
+         "select workspace_gid, user_gid from asana_raw.workspace_users"),
+        ("custom_field_enum_options", {(cf, o["gid"], o["name"]) for cf, f in store.custom_fields.items()
+                                       for o in f.get("enum_options") or []},
+         "select custom_field_gid, gid, name from asana_raw.custom_field_enum_options"),
         ("workspace_memberships", {(m["gid"], m["workspace"], m["user"], m["is_admin"])
                                    for m in store.workspace_memberships.values()},
          "select gid, workspace_gid, user_gid, is_admin from asana_raw.workspace_memberships"),
