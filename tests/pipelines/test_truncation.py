@@ -58,3 +58,25 @@ def test_section_over_the_cap_without_premium_is_an_exact_gap(tmp_path):
     assert refused.returncode == 6, refused.stderr
     assert "sync_gaps" in refused.stderr and "Traceback" not in refused.stderr
     assert accepted.returncode == 0, accepted.stderr
+
+
+def test_truncated_assigned_task_list_falls_back_to_search(tmp_path):
+    """Tasks in no project are found through their assignee's list; when that list is over the cap,
+    premium search in created_at windows reads it instead of leaving a gap."""
+    sim = AsanaSimulator(SimConfig.truncation(seed=3, premium=True))
+    store = sim.store
+    user = sorted(store.users)[1]
+    big = _project(store, "Big project")
+    with serve_in_thread(sim, port=0) as base_url:
+        from test_sync import Api
+
+        api = Api(base_url, sim.config.tokens[0])
+        for task in store.tasks_in_project(big)[: sim.config.truncation_cap + 20]:
+            api.call("PUT", f"/tasks/{task}", {"assignee": user})
+        orphan = api.call("POST", "/tasks", {"name": "In no project", "workspace": store.tasks[task]["workspace"],
+                                             "assignee": user})["gid"]
+        result = sync(sim, base_url, tmp_path)
+    assert result.gaps == []
+    assert compare(store, tmp_path / "asana.duckdb") == []
+    con = warehouse(tmp_path / "asana.duckdb")
+    assert con.execute("select assignee_gid from asana_raw.tasks where gid = ?", [orphan]).fetchone() == (user,)
