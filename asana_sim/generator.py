@@ -51,7 +51,7 @@ class Generator:
         self.now = int(cfg.now * 1000)
 
     def run(self) -> Store:
-        r, s, cfg = self.r, self.s, self.cfg
+        s = self.s
         self.org = {"gid": s.new_gid(), "name": "Acme Corp", "is_organization": True,
                     "email_domains": ["example.com", "acme.test"]}
         self.plain = {"gid": s.new_gid(), "name": "Personal Projects", "is_organization": False,
@@ -116,7 +116,6 @@ class Generator:
                                        "is_admin": j == 0, "is_limited_access": False})
 
     def _custom_fields(self) -> None:
-        r, s = self.r, self.s
         specs = [("Priority", "enum", 0), ("Story points", "number", 0), ("Budget", "number", 2),
                  ("Status note", "text", 0), ("Labels", "multi_enum", 0), ("Launch date", "date", 0),
                  ("Reviewer", "people", 0), ("Effort", "enum", 0), ("Cost center", "text", 0)]

@@ -205,7 +205,6 @@ class Renderer:
 
     # ------------------------------------------------------------------ helpers
     def _story_fields(self) -> dict:
-        s = self.s
 
         def opt_ref(key):
             return lambda o: self._enum_opt(o[key]) if o.get(key) else None

@@ -269,6 +269,9 @@ def stories(items: Any, ctx: Any) -> Iterator[list[dict]]:
     attachments (metadata) of those with an ``attachment_added`` story."""
     if not isinstance(items, list):
         items = [items]
+    # What earlier runs learned about this server's attachment stories (see ``attachments``).
+    state = dlt.current.resource_state()
+    ctx.remember_attachment_signal(state)
     # The tasks resource also yields bridge rows; only task rows (they carry parent_gid) lead to stories.
     task_gids = [row["gid"] for row in items if isinstance(row, dict) and "parent_gid" in row
                  and row.get("gid") in ctx.changed_gids and not row.get("is_deleted")]
@@ -291,6 +294,7 @@ def stories(items: Any, ctx: Any) -> Iterator[list[dict]]:
     if attachments:
         yield dlt.mark.with_hints(attachments, dlt.mark.make_hints(**replace_hints("attachments", "task_gid")),
                                   create_table_variant=True)
+    ctx.remember_attachment_signal(state)
 
 
 # --- everything else the token can read ---------------------------------------------------------

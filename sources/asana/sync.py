@@ -221,6 +221,15 @@ class SyncContext:
             return items, False
         return items, True
 
+    def remember_attachment_signal(self, state: dict) -> None:
+        """Carry the verdict on ``attachment_added`` stories across runs in the stories' dlt state,
+        ``{"attachment_signal": true | false}``; a broken signal is never trusted again."""
+        with self._lock:
+            if self._attachment_signal is None and state.get("attachment_signal") is not None:
+                self._attachment_signal = bool(state["attachment_signal"])
+            if self._attachment_signal is not None:
+                state["attachment_signal"] = self._attachment_signal
+
     def optional_list(self, path: str, params: dict) -> Optional[list[dict]]:
         """A listing that may not exist for this token (premium feature, no access, deprecated):
         None when unavailable or truncated (the caller keeps what it had), else every item."""
