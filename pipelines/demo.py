@@ -75,10 +75,14 @@ def run_demo(size: str = "demo", seed: int = 1, duckdb_path: str = "demo.duckdb"
         options = {"access_token": config.tokens[0], "base_url": base_url,
                    "requests_per_minute": 200_000, "max_concurrency": 8}
         result = run_sync(destination, source_options=options)
-        from .models_cli import build_all
+        from .models_cli import build_all, run_data_tests
 
         try:
             result.models = build_all(destination)
+            checks = run_data_tests(destination)
+            failed = [c for c in checks if not c.passed]
+            console.print(f"built {len(result.models)} models; data tests: {len(checks) - len(failed)} passed, "
+                          f"{len(failed)} failed", highlight=False)
         except SyncError as error:
             console.print(f"[yellow]models not built:[/yellow] {error}")
     seconds = time.monotonic() - started

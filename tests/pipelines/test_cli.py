@@ -138,3 +138,11 @@ def test_every_command_help_ends_with_an_example():
         assert "Example" in result.output, args
 
 
+
+
+def test_demo_runs_end_to_end(tmp_path):
+    proc = run_cli(["demo", "--size", "small"], tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "matches the simulator" in proc.stdout
+    assert "0 failed" in proc.stdout
+    assert (tmp_path / "demo.duckdb").exists()
