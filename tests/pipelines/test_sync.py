@@ -71,25 +71,23 @@ def test_faults_do_not_change_the_result(tmp_path):
 
 
 def test_expired_pagination_token_mid_listing_loses_nothing(tmp_path):
-    # Small pages make every listing use offsets; a thread expires every issued token every 0.2 s,
-    # as if the crawl were slow enough for Asana's ~15-minute tokens to lapse mid-listing.
-    import threading
+    # Small pages make every listing use offsets; a few of the requests that carry one find all
+    # tokens expired, as if the crawl were slow enough for Asana's ~15-minute tokens to lapse.
+    import httpx
 
     sim = AsanaSimulator(SimConfig.small(seed=9))
-    stop = threading.Event()
+    offsets_seen = [0]
 
-    def expire() -> None:
-        while not stop.wait(0.2):
-            sim.expire_page_tokens()
+    def expiring_app(environ, start_response):
+        if "offset=" in environ.get("QUERY_STRING", ""):
+            offsets_seen[0] += 1
+            if offsets_seen[0] in (3, 17, 40):
+                sim.expire_page_tokens()
+        return sim.wsgi_app(environ, start_response)
 
-    with serve_in_thread(sim, port=0) as base_url:
-        expirer = threading.Thread(target=expire, daemon=True)
-        expirer.start()
-        try:
-            result = sync(sim, base_url, tmp_path, page_size=5, max_concurrency=4)
-        finally:
-            stop.set()
-            expirer.join()
+    result = run_sync(Destination.parse("duckdb", str(tmp_path / "asana.duckdb")), source_options={
+        "access_token": "sim-token", "base_url": "http://sim/api/1.0", "page_size": 5, "max_concurrency": 1,
+        "requests_per_minute": 1_000_000, "http_transport": httpx.WSGITransport(app=expiring_app)})
     assert compare(sim.store, tmp_path / "asana.duckdb") == []
     assert result.client_stats["pagination_restarts"] > 0
 
