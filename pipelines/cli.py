@@ -87,6 +87,9 @@ def print_result(result: SyncResult, destination: Destination) -> None:
     out.print(f"synced into {destination.describe()} in {result.seconds:.1f}s: {result.requests} requests "
               f"({rps:.0f}/s), {result.total_rows} rows ({rows_ps:.0f}/s), "
               f"{result.client_stats.get('retries', 0)} retries", highlight=False)
+    if result.models:
+        seconds = sum(m.seconds for m in result.models)
+        out.print(f"built {len(result.models)} models in schema asana in {seconds:.1f}s", highlight=False)
     note = ("rows written this run; tables replaced per task or parent also count one replacement "
             "marker per re-read parent, which is not stored")
     if out.is_terminal:
