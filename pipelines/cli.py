@@ -8,28 +8,21 @@ import time
 from typing import Any, Optional
 
 import click
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+
+from .console import destination_options, err, fail, out
 
 from .pipeline import (
     EXIT_GAPS,
     Destination,
     SyncError,
     SyncResult,
+    build_models,
     explain,
     run_sync,
     sync_status,
 )
-
-out = Console()
-err = Console(stderr=True)
-
-
-def fail(error: SyncError) -> None:
-    err.print(f"[red]error:[/red] {escape(str(error))}", highlight=False, soft_wrap=True)
-    sys.exit(error.exit_code)
-
 
 class Progress:
     """A live status line on a terminal; plain log lines every few seconds otherwise (cron, CI)."""
@@ -108,15 +101,6 @@ def print_result(result: SyncResult, destination: Destination) -> None:
                                                        f"{gap['reason']}"), highlight=False)
 
 
-def destination_options(fn: Any) -> Any:
-    fn = click.option("--duckdb-path", default=None, metavar="PATH",
-                      help="DuckDB file (default: asana.duckdb in the working directory).")(fn)
-    fn = click.option("--destination", "-d", type=click.Choice(["duckdb", "postgres"]), default="duckdb",
-                      show_default=True,
-                      help="Warehouse. PostgreSQL reads DESTINATION__POSTGRES__CREDENTIALS.")(fn)
-    return fn
-
-
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="asana-sync")
 def main() -> None:
@@ -167,7 +151,7 @@ def run(destination: str, duckdb_path: Optional[str], workspaces: tuple, resourc
                               source_options=options, on_progress=progress)
             if not no_models:
                 progress("models", {})
-                result.models = build_models_for(target)
+                result.models = build_models(target)
     except SyncError as error:
         fail(error)
     except Exception as exc:  # noqa: BLE001
@@ -177,12 +161,6 @@ def run(destination: str, duckdb_path: Optional[str], workspaces: tuple, resourc
     if result.gaps and not accept_gaps:
         fail(SyncError(f"{len(result.gaps)} listing(s) could not be read completely (see table sync_gaps); "
                        "rerun with --accept-gaps to treat this as success", EXIT_GAPS))
-
-
-def build_models_for(target: Destination) -> list:
-    from .models_cli import build_all
-
-    return build_all(target)
 
 
 @main.command()

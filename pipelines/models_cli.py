@@ -7,80 +7,11 @@ import time
 from typing import Optional
 
 import click
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from .pipeline import EXIT_DESTINATION, Destination, SyncError, make_pipeline
-
-EXIT_MODELS = 8
-
-out = Console()
-err = Console(stderr=True)
-
-
-def _project():
-    from .models import ModelError, ModelProject
-
-    try:
-        return ModelProject.load()
-    except ModelError as error:
-        raise SyncError(f"model error: {error}", EXIT_MODELS) from None
-
-
-def build_all(target: Destination, select: Optional[str] = None, progress=None) -> list:
-    """Build the models into schema ``asana`` of ``target``; raises SyncError naming the failed model."""
-    from .models import ModelError
-
-    project = _project()
-    pipeline = make_pipeline(target)
-    try:
-        return project.build(pipeline, select=select, progress=progress)
-    except ModelError as error:
-        raise SyncError(f"model build failed: {error}", EXIT_MODELS) from None
-    except Exception as error:  # noqa: BLE001 - the destination's own error, in one line
-        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise SyncError(f"cannot build models in {target.describe()}: {first[:300]}", EXIT_DESTINATION) from None
-
-
-def drop_models(target: Destination) -> None:
-    """Drop the model schema: PostgreSQL refuses to drop raw tables that views still depend on,
-    which a full refresh must do. The next build recreates everything."""
-    from .models import MODEL_SCHEMA, _catalog, detect_dialect
-
-    pipeline = make_pipeline(target)
-    try:
-        with pipeline.sql_client() as client:
-            dialect = detect_dialect(pipeline)
-            catalog = _catalog(client, dialect)
-            name = f'"{catalog}"."{MODEL_SCHEMA}"' if catalog else f'"{MODEL_SCHEMA}"'
-            client.execute_sql(f"drop schema if exists {name} cascade")
-    except Exception as error:  # noqa: BLE001
-        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise SyncError(f"cannot drop the models in {target.describe()}: {first[:300]}", EXIT_DESTINATION) from None
-
-
-def run_data_tests(target: Destination, select: Optional[str] = None) -> list:
-    project = _project()
-    try:
-        return project.test(make_pipeline(target), select=select)
-    except Exception as error:  # noqa: BLE001
-        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise SyncError(f"cannot test models in {target.describe()}: {first[:300]}", EXIT_DESTINATION) from None
-
-
-def _fail(error: SyncError) -> None:
-    err.print(f"[red]error:[/red] {escape(str(error))}", highlight=False, soft_wrap=True)
-    sys.exit(error.exit_code)
-
-
-def _target_options(fn):
-    fn = click.option("--duckdb-path", default=None, metavar="PATH",
-                      help="DuckDB file (default: asana.duckdb in the working directory).")(fn)
-    fn = click.option("--destination", "-d", type=click.Choice(["duckdb", "postgres"]), default="duckdb",
-                      show_default=True, help="Warehouse holding asana_raw.")(fn)
-    return fn
-
+from .console import destination_options, err, fail, out
+from .pipeline import EXIT_MODELS, Destination, SyncError, model_project, build_models, test_models
 
 @click.group()
 def models() -> None:
@@ -93,10 +24,10 @@ def models() -> None:
 
 
 @models.command(name="run")
-@_target_options
+@destination_options
 @click.option("--select", "-s", default=None, metavar="SPEC",
               help="Models to build: a name, +name (with ancestors), name+ (with descendants), layer:marts.")
-def run_models(destination: str, duckdb_path: Optional[str], select: Optional[str]) -> None:
+def run_command(destination: str, duckdb_path: Optional[str], select: Optional[str]) -> None:
     """Build the models (views for staging, tables otherwise) in dependency order.
 
     \b
@@ -105,9 +36,9 @@ def run_models(destination: str, duckdb_path: Optional[str], select: Optional[st
     """
     started = time.monotonic()
     try:
-        results = build_all(Destination.parse(destination, duckdb_path), select=select)
+        results = build_models(Destination.parse(destination, duckdb_path), select=select)
     except SyncError as error:
-        _fail(error)
+        fail(error)
     table = Table("model", "kind", "rows", "seconds", title="models built")
     for r in results:
         table.add_row(r.name, r.kind, "" if r.rows is None else str(r.rows), f"{r.seconds:.2f}")
@@ -125,9 +56,9 @@ def list_models(select: Optional[str]) -> None:
         asana-sync models list --select layer:marts
     """
     try:
-        project = _project()
+        project = model_project()
     except SyncError as error:
-        _fail(error)
+        fail(error)
     table = Table("model", "layer", "materialized", "grain")
     for name in project.order(select=select):
         model = project[name]
@@ -145,9 +76,9 @@ def dag(fmt: str) -> None:
         asana-sync models dag --format dot | dot -Tpng > dag.png
     """
     try:
-        edges = _project().dag(include_sources=True)
+        edges = model_project().dag(include_sources=True)
     except SyncError as error:
-        _fail(error)
+        fail(error)
     if fmt == "dot":
         out.print("digraph models {", highlight=False)
         for upstream, downstream in edges:
@@ -159,9 +90,9 @@ def dag(fmt: str) -> None:
 
 
 @models.command(name="test")
-@_target_options
+@destination_options
 @click.option("--select", "-s", default=None, metavar="SPEC", help="Only these models (see `models run`).")
-def test_models(destination: str, duckdb_path: Optional[str], select: Optional[str]) -> None:
+def test_command(destination: str, duckdb_path: Optional[str], select: Optional[str]) -> None:
     """Run the data tests: every model's grain is unique and not null, references resolve.
 
     \b
@@ -169,13 +100,13 @@ def test_models(destination: str, duckdb_path: Optional[str], select: Optional[s
         asana-sync models test --destination postgres
     """
     try:
-        results = run_data_tests(Destination.parse(destination, duckdb_path), select=select)
+        results = test_models(Destination.parse(destination, duckdb_path), select=select)
     except SyncError as error:
-        _fail(error)
+        fail(error)
     failed = [r for r in results if not r.passed]
     for r in failed:
         detail = r.error or f"{r.failures} failing rows"
-        err.print(f"[red]FAIL[/red] {r.model}: {r.test} ({detail})", highlight=False)
+        err.print(f"[red]FAIL[/red] {escape(f'{r.model}: {r.test} ({detail})')}", highlight=False)
     out.print(f"{len(results) - len(failed)} passed, {len(failed)} failed", highlight=False)
     if failed:
         sys.exit(EXIT_MODELS)

@@ -50,6 +50,7 @@ EXIT_LOCKED = 4
 EXIT_API = 5
 EXIT_GAPS = 6
 EXIT_DESTINATION = 7
+EXIT_MODELS = 8
 
 
 @dataclass
@@ -167,14 +168,14 @@ def explain(exc: BaseException) -> SyncError:
 
     cause = find_cause(exc, (DestinationTerminalException, DestinationTransientException))
     if cause is not None:
-        return SyncError(f"destination error: {_first_line(cause)}", EXIT_DESTINATION)
+        return SyncError(f"destination error: {first_line(cause)}", EXIT_DESTINATION)
     config_error = _config_error(exc)
     if config_error is not None:
         return config_error
     root = exc
     while getattr(root, "exception", None) is not None or root.__cause__ is not None:
         root = getattr(root, "exception", None) or root.__cause__
-    return SyncError(f"{type(root).__name__}: {_first_line(root)}", EXIT_ERROR)
+    return SyncError(f"{type(root).__name__}: {first_line(root)}", EXIT_ERROR)
 
 
 def _config_error(exc: BaseException) -> Optional[SyncError]:
@@ -185,91 +186,87 @@ def _config_error(exc: BaseException) -> Optional[SyncError]:
     except ImportError:  # pragma: no cover - tomlkit comes with dlt
         parse_error = None
     if parse_error is not None:
-        return SyncError(f"malformed config file: {_first_line(parse_error)}", EXIT_CONFIG)
+        return SyncError(f"malformed config file: {first_line(parse_error)}", EXIT_CONFIG)
     from dlt.common.configuration.exceptions import ConfigurationException
 
     cause = find_cause(exc, ConfigurationException)
     if cause is not None:
-        return SyncError(f"configuration error: {_first_line(cause)}", EXIT_CONFIG)
+        return SyncError(f"configuration error: {first_line(cause)}", EXIT_CONFIG)
     return None
 
 
-def _first_line(exc: BaseException) -> str:
+def first_line(exc: BaseException) -> str:
     text = str(exc).strip() or type(exc).__name__
     return text.splitlines()[0][:300]
 
 
 class WarehouseView:
-    """What the destination already holds, read before a sync (see ``SyncContext``)."""
+    """What the destination already holds, read before and during a sync (see ``SyncContext``).
+
+    Nothing is written to the raw tables until the load step, so a table read once stays true for
+    the whole extract and is kept.
+    """
 
     def __init__(self, pipeline: dlt.Pipeline) -> None:
         self.pipeline = pipeline
+        self._tables: dict[str, list[dict]] = {}
 
-    def _rows(self, sql: str, *args: Any) -> tuple[list[str], list[tuple]]:
+    def _query(self, sql: str, *args: Any, tables: Sequence[str] = ("tasks", "task_memberships")) -> list[dict]:
+        """Run ``sql`` with its ``{table}`` names qualified; no table yet (a first run) means no rows."""
         try:
             with self.pipeline.sql_client() as client:
-                table = client.make_qualified_table_name("tasks")
-                with client.execute_query(sql.format(tasks=table), *args) as cursor:
-                    names = [d[0] for d in cursor.description]
-                    return names, cursor.fetchall()
-        except Exception:  # noqa: BLE001 - no table yet (first run) means nothing is known
-            return [], []
-
-    def task_fingerprints(self) -> dict[str, tuple]:
-        _, rows = self._rows("select gid, workspace_gid, sync_fingerprint from {tasks} "
-                             "where not coalesce(is_deleted, false)")
-        return {gid: (workspace, fp) for gid, workspace, fp in rows}
+                names = {t: client.make_qualified_table_name(t) for t in tables}
+                with client.execute_query(sql.format(**names), *args) as cursor:
+                    columns = [d[0] for d in cursor.description]
+                    return [dict(zip(columns, r)) for r in cursor.fetchall()]
+        except Exception:  # noqa: BLE001 - a missing table or column is what a first run looks like
+            return []
 
     def rows(self, table: str) -> list[dict]:
-        """Every row of a raw table (empty when the table does not exist yet)."""
-        try:
-            with self.pipeline.sql_client() as client:
-                qualified = client.make_qualified_table_name(table)
-                with client.execute_query(f"select * from {qualified}") as cur:
-                    names = [d[0] for d in cur.description]
-                    return [dict(zip(names, r)) for r in cur.fetchall()]
-        except Exception:  # noqa: BLE001 - no table yet
-            return []
+        """Every row of a (small) raw table."""
+        if table not in self._tables:
+            self._tables[table] = self._query("select * from {%s}" % table, tables=(table,))
+        return self._tables[table]
 
     def live_rows(self, table: str) -> list[dict]:
         """Rows of a raw table not marked deleted."""
         return [r for r in self.rows(table) if not r.get("is_deleted")]
 
     def project_workspaces(self) -> dict[str, str]:
-        if not hasattr(self, "_project_workspaces"):
-            self._project_workspaces = {r["gid"]: r["workspace_gid"] for r in self.live_rows("projects")}
-        return self._project_workspaces
+        return {r["gid"]: r["workspace_gid"] for r in self.live_rows("projects")}
+
+    def task_fingerprints(self) -> dict[str, tuple]:
+        rows = self._query("select gid, workspace_gid, sync_fingerprint from {tasks} "
+                           "where not coalesce(is_deleted, false)")
+        return {r["gid"]: (r["workspace_gid"], r["sync_fingerprint"]) for r in rows}
+
+    def parent_gids(self) -> set[str]:
+        rows = self._query("select gid from {tasks} where num_subtasks > 0 and not coalesce(is_deleted, false)")
+        return {r["gid"] for r in rows}
 
     def project_task_gids(self, project_gid: str) -> set[str]:
         """Live tasks the warehouse has in a project."""
-        try:
-            with self.pipeline.sql_client() as client:
-                memberships = client.make_qualified_table_name("task_memberships")
-                tasks = client.make_qualified_table_name("tasks")
-                rows = client.execute_sql(
-                    f"select m.task_gid from {memberships} m join {tasks} t on t.gid = m.task_gid "
-                    "where m.project_gid = %s and not coalesce(t.is_deleted, false)", project_gid)
-        except Exception:  # noqa: BLE001 - no table yet
-            return set()
-        return {r[0] for r in rows or []}
-
-    def parent_gids(self) -> set[str]:
-        _, rows = self._rows("select gid from {tasks} where num_subtasks > 0 and not coalesce(is_deleted, false)")
-        return {r[0] for r in rows}
+        rows = self._query("select m.task_gid from {task_memberships} m join {tasks} t on t.gid = m.task_gid "
+                           "where m.project_gid = %s and not coalesce(t.is_deleted, false)", project_gid)
+        return {r["task_gid"] for r in rows}
 
     def task_rows(self, gids: list[str]) -> list[dict]:
         result = []
         for start in range(0, len(gids), 500):
             chunk = gids[start:start + 500]
-            placeholders = ", ".join(["%s"] * len(chunk))
-            names, rows = self._rows(f"select * from {{tasks}} where gid in ({placeholders})", *chunk)
-            result.extend(dict(zip(names, r)) for r in rows)
+            result += self._query(f"select * from {{tasks}} where gid in ({', '.join(['%s'] * len(chunk))})", *chunk)
         return result
 
 
-# What [sources.asana] (or SOURCES__ASANA__*) may set; anything else is a typo that dlt would ignore.
-SOURCE_OPTIONS = ("access_token", "base_url", "workspaces", "requests_per_minute", "max_concurrency",
-                  "lookback_seconds", "page_size", "reconcile", "attachments")
+def source_options() -> tuple[str, ...]:
+    """What [sources.asana] (or SOURCES__ASANA__*) may set: the source's own arguments, less the two
+    that only code passes. Anything else is a typo that dlt would silently ignore."""
+    import inspect
+
+    from sources.asana import asana_source
+
+    return tuple(name for name in inspect.signature(asana_source).parameters
+                 if name not in ("warehouse", "http_transport"))
 
 
 def check_config_keys(cwd: Optional[Path] = None) -> None:
@@ -278,10 +275,12 @@ def check_config_keys(cwd: Optional[Path] = None) -> None:
 
     import tomlkit
 
+    known = source_options()
+
     def unknown(key: str, where: str) -> SyncError:
         option = key.lower().removeprefix("sources__asana__")
-        close = difflib.get_close_matches(option, SOURCE_OPTIONS, n=1, cutoff=0.7)
-        hint = f"; did you mean {close[0]!r}?" if close else f"; known options: {', '.join(SOURCE_OPTIONS)}"
+        close = difflib.get_close_matches(option, known, n=1, cutoff=0.7)
+        hint = f"; did you mean {close[0]!r}?" if close else f"; known options: {', '.join(known)}"
         return SyncError(f"unknown option {key!r} in {where}{hint}", EXIT_CONFIG)
 
     folder = (cwd or Path.cwd()) / ".dlt"
@@ -292,15 +291,15 @@ def check_config_keys(cwd: Optional[Path] = None) -> None:
         try:
             document = tomlkit.parse(path.read_text(encoding="utf-8"))
         except Exception as exc:  # noqa: BLE001 - tomlkit's own parse errors
-            raise SyncError(f"malformed config file {path}: {_first_line(exc)}", EXIT_CONFIG) from None
+            raise SyncError(f"malformed config file {path}: {first_line(exc)}", EXIT_CONFIG) from None
         section = document.get("sources", {}).get("asana", {})
         for key, value in section.items():
-            if not isinstance(value, dict) and key not in SOURCE_OPTIONS:
+            if not isinstance(value, dict) and key not in known:
                 raise unknown(key, f"{path} [sources.asana]")
     for key in os.environ:
         if key.upper().startswith("SOURCES__ASANA__"):
             option = key[len("SOURCES__ASANA__"):].lower()
-            if "__" not in option and option not in SOURCE_OPTIONS:
+            if "__" not in option and option not in known:
                 raise unknown(key, "the environment")
 
 
@@ -358,8 +357,6 @@ def run_sync(
                 on_progress("load", {"stats": ctx.client.stats})
             if full_refresh:
                 # Only now that everything was read: views would stop PostgreSQL dropping raw tables.
-                from .models_cli import drop_models
-
                 drop_models(destination)
             pipeline.load()
         except Exception as exc:  # noqa: BLE001 - every failure becomes one line and an exit code
@@ -452,7 +449,7 @@ def sync_status(destination: Destination) -> dict:
                         f"{client.make_qualified_table_name('sync_runs')} order by started_at desc limit 10")
                 ]
     except Exception as exc:  # noqa: BLE001
-        raise SyncError(f"cannot read {destination.describe()}: {_first_line(exc)} (has a sync run yet?)",
+        raise SyncError(f"cannot read {destination.describe()}: {first_line(exc)} (has a sync run yet?)",
                         EXIT_DESTINATION) from exc
     try:
         pipeline.sync_destination()
@@ -466,3 +463,58 @@ def sync_status(destination: Destination) -> dict:
     except Exception:  # noqa: BLE001 - cursors are informative; the counts above are what matters
         status["cursors"] = {}
     return status
+
+
+# --- the SQL models, as library calls (the CLI's `models` commands and `run` use these) -----------
+
+
+def model_project() -> Any:
+    from .models import ModelError, ModelProject
+
+    try:
+        return ModelProject.load()
+    except ModelError as error:
+        raise SyncError(f"model error: {error}", EXIT_MODELS) from None
+
+
+def build_models(destination: Destination, select: Optional[str] = None) -> list:
+    """Build the models into schema ``asana``; a failure names the model and its file."""
+    from .models import ModelError
+
+    project = model_project()
+    try:
+        return project.build(make_pipeline(destination), select=select)
+    except ModelError as error:
+        raise SyncError(f"model build failed: {error}", EXIT_MODELS) from None
+    except Exception as error:  # noqa: BLE001 - the destination's own error, in one line
+        raise SyncError(f"cannot build models in {destination.describe()}: {first_line(error)}",
+                        EXIT_DESTINATION) from None
+
+
+def test_models(destination: Destination, select: Optional[str] = None) -> list:
+    """Run the models' data tests (grain unique and not null, references resolve)."""
+    project = model_project()
+    try:
+        return project.test(make_pipeline(destination), select=select)
+    except Exception as error:  # noqa: BLE001
+        raise SyncError(f"cannot test models in {destination.describe()}: {first_line(error)}",
+                        EXIT_DESTINATION) from None
+
+
+test_models.__test__ = False  # a library function, not a pytest test
+
+
+def drop_models(destination: Destination) -> None:
+    """Drop the model schema: PostgreSQL refuses to drop raw tables that views still depend on,
+    which a full refresh must do. The next build recreates everything."""
+    from .models import MODEL_SCHEMA, _catalog, detect_dialect
+
+    pipeline = make_pipeline(destination)
+    try:
+        with pipeline.sql_client() as client:
+            catalog = _catalog(client, detect_dialect(pipeline))
+            name = f'"{catalog}"."{MODEL_SCHEMA}"' if catalog else f'"{MODEL_SCHEMA}"'
+            client.execute_sql(f"drop schema if exists {name} cascade")
+    except Exception as error:  # noqa: BLE001
+        raise SyncError(f"cannot drop the models in {destination.describe()}: {first_line(error)}",
+                        EXIT_DESTINATION) from None

@@ -18,14 +18,8 @@ from .helpers import (
     gid_of,
     custom_field_rows,
     deleted_rows,
-    replace_tombstone,
-    project_row,
-    section_row,
+    tombstone,
     story_row,
-    story_tombstone,
-    tag_row,
-    team_row,
-    user_row,
     workspace_row,
 )
 from .settings import (
@@ -161,8 +155,8 @@ def users(ctx: Any) -> Iterator[Any]:
     for workspace in ctx.workspaces():
         page = ctx.users(workspace["gid"])
         if page:
-            yield [user_row(u) for u in page]
-        links.append({"workspace_gid": workspace["gid"], "user_gid": "", TOMBSTONE: True})
+            yield [copy_row("users", u) for u in page]
+        links.append(tombstone("workspace_gid", workspace["gid"], "user_gid"))
         links.extend({"workspace_gid": workspace["gid"], "user_gid": u["gid"]} for u in page)
     yield dlt.mark.with_hints(links, dlt.mark.make_hints(
         **replace_hints("workspace_users", "workspace_gid", ("workspace_gid", "user_gid"))), create_table_variant=True)
@@ -170,7 +164,7 @@ def users(ctx: Any) -> Iterator[Any]:
 
 @dlt.resource(write_disposition=MERGE, primary_key="gid", columns=columns("teams"))
 def teams(ctx: Any) -> Iterator[list[dict]]:
-    yield [team_row(t) for t in ctx.teams()]
+    yield [copy_row("teams", t) for t in ctx.teams()]
 
 
 @dlt.resource(**replace_hints("team_memberships", "team_gid"))
@@ -184,9 +178,9 @@ def team_memberships(ctx: Any) -> Iterator[Any]:
 def projects(ctx: Any) -> Iterator[list[dict]]:
     """Projects; those the warehouse knows but Asana now answers 404 for are marked deleted."""
     listed = ctx.projects()
-    yield [project_row(p) for p in listed]
+    yield [copy_row("projects", p) for p in listed]
     deleted, alive = ctx.deletions("projects")
-    yield deleted_rows(deleted, ctx.run_started_at) + [project_row(p) for p in alive]
+    yield deleted_rows(deleted, ctx.run_started_at) + [copy_row("projects", p) for p in alive]
 
 
 @dlt.resource(write_disposition=MERGE, primary_key="gid", columns=columns("sections"))
@@ -194,11 +188,11 @@ def sections(ctx: Any) -> Iterator[list[dict]]:
     listed: set[str] = set()
     rows = []
     for project_gid, project_sections in ctx.client.map(ctx.sections_of, [p["gid"] for p in ctx.projects()]):
-        rows.extend(section_row(s, project_gid) for s in project_sections)
+        rows.extend(copy_row("sections", s, project_gid=project_gid) for s in project_sections)
         listed.update(s["gid"] for s in project_sections)
     yield rows
     deleted, alive = ctx.vanished("sections", listed, "/sections/{gid}", SECTION_FIELDS)
-    yield deleted_rows(deleted, ctx.run_started_at) + [section_row(s, "") for s in alive]
+    yield deleted_rows(deleted, ctx.run_started_at) + [copy_row("sections", s) for s in alive]
 
 
 @dlt.resource(write_disposition=MERGE, primary_key="gid", columns=columns("tags"))
@@ -210,11 +204,11 @@ def tags(ctx: Any) -> Iterator[list[dict]]:
         everything &= complete
         listed.update(t["gid"] for t in found)
         if found:
-            yield [tag_row(t, workspace["gid"]) for t in found]
+            yield [copy_row("tags", t, workspace_gid=workspace["gid"]) for t in found]
     if not everything:
         return  # a truncated listing says nothing about which tags are gone
     deleted, alive = ctx.vanished("tags", listed, "/tags/{gid}", TAG_FIELDS)
-    yield deleted_rows(deleted, ctx.run_started_at) + [tag_row(t, "") for t in alive]
+    yield deleted_rows(deleted, ctx.run_started_at) + [copy_row("tags", t) for t in alive]
 
 
 @dlt.resource(write_disposition=MERGE, primary_key="gid", columns=columns("custom_fields"))
@@ -258,12 +252,7 @@ def tasks(ctx: Any) -> Iterator[Any]:
                 yield dlt.mark.with_hints(rows, dlt.mark.make_hints(**_bridge_hints(table)), create_table_variant=True)
 
 
-@dlt.transformer(
-    write_disposition={"disposition": "merge", "strategy": "delete-insert"},
-    primary_key="gid",
-    merge_key="task_gid",
-    columns={**columns("stories"), TOMBSTONE: {"data_type": "bool", "hard_delete": True}},
-)
+@dlt.transformer(**replace_hints("stories", "task_gid"))
 def stories(items: Any, ctx: Any) -> Iterator[list[dict]]:
     """Stories of the tasks that changed in this run, replacing each such task's stories; and the
     attachments (metadata) of those with an ``attachment_added`` story."""
@@ -281,10 +270,10 @@ def stories(items: Any, ctx: Any) -> Iterator[list[dict]]:
     attachments: list[dict] = []
     for task_gid, task_stories, task_attachments in ctx.client.map(ctx.stories_and_attachments_of, task_gids):
         if task_stories is not None:
-            rows.append(story_tombstone(task_gid))
+            rows.append(tombstone("task_gid", task_gid))
             rows.extend(story_row(s, task_gid) for s in task_stories)
         if task_attachments is not None:
-            attachments.append(replace_tombstone("attachments", "task_gid", task_gid))
+            attachments.append(tombstone("task_gid", task_gid))
             attachments.extend(copy_row("attachments", a, task_gid=task_gid) for a in task_attachments)
         if len(rows) >= STORY_BATCH_ROWS:
             yield rows
@@ -307,11 +296,11 @@ def _replaced(ctx: Any, table: str, parent_key: str, parents: list, fetch: Any,
     """Fetch each parent's list concurrently; yield its rows after a tombstone that clears the old.
     Parents that are ``gone`` (deleted) only get the tombstone: their rows go with them."""
     current = set(parents)
-    rows: list[dict] = [replace_tombstone(table, parent_key, gid) for gid in gone if gid not in current]
+    rows: list[dict] = [tombstone(parent_key, gid) for gid in gone if gid not in current]
     for parent_gid, items in ctx.client.map(fetch, parents):
         if items is None:
             continue
-        rows.append(replace_tombstone(table, parent_key, parent_gid))
+        rows.append(tombstone(parent_key, parent_gid))
         rows.extend(copy_row(table, item, **{parent_key: parent_gid}) for item in items)
         if len(rows) >= STORY_BATCH_ROWS:
             yield rows
@@ -401,10 +390,10 @@ def portfolios(ctx: Any) -> Iterator[Any]:
     for portfolio_gid, portfolio_items in ctx.client.map(items_of, gids):
         if portfolio_items is None:
             continue
-        items.append({"portfolio_gid": portfolio_gid, "item_gid": "", TOMBSTONE: True})
+        items.append(tombstone("portfolio_gid", portfolio_gid, "item_gid"))
         items.extend({"portfolio_gid": portfolio_gid, "item_gid": i["gid"], "item_type": i.get("resource_type")}
                      for i in portfolio_items)
-    items.extend({"portfolio_gid": gid, "item_gid": "", TOMBSTONE: True} for gid in ctx.gone("portfolios")
+    items.extend(tombstone("portfolio_gid", gid, "item_gid") for gid in ctx.gone("portfolios")
                  if gid not in gids)
     if items:
         yield dlt.mark.with_hints(items, dlt.mark.make_hints(
@@ -427,7 +416,7 @@ def goals(ctx: Any) -> Iterator[Any]:
         by_workspace.setdefault(goal["_workspace_gid"], []).append(goal)
     rows = []
     for workspace_gid in ctx.goal_workspaces:
-        rows.append(replace_tombstone("goals", "workspace_gid", workspace_gid))
+        rows.append(tombstone("workspace_gid", workspace_gid))
         rows.extend(copy_row("goals", g, workspace_gid=workspace_gid) for g in by_workspace.get(workspace_gid, []))
     if rows:
         yield rows
@@ -493,11 +482,11 @@ def custom_field_settings(ctx: Any) -> Iterator[Any]:
             if not isinstance(settings, list):
                 fallback[kind].append(parent["gid"])
                 continue
-            rows.append(replace_tombstone("custom_field_settings", "parent_gid", parent["gid"]))
+            rows.append(tombstone("parent_gid", parent["gid"]))
             rows.extend(copy_row("custom_field_settings", cfs, parent_gid=parent["gid"], parent_type=kind)
                         for cfs in settings if isinstance(cfs, dict) and cfs.get("gid"))
     for table in ("projects", "portfolios"):
-        rows.extend(replace_tombstone("custom_field_settings", "parent_gid", gid) for gid in ctx.gone(table))
+        rows.extend(tombstone("parent_gid", gid) for gid in ctx.gone(table))
     if rows:
         yield rows
     for kind, gids in fallback.items():

@@ -18,7 +18,7 @@ import socket
 import threading
 import time
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator, Mapping, Optional, TypeVar
 
@@ -404,22 +404,24 @@ class AsanaClient:
         the caller takes them, so a long list never piles up.
         """
         items = iter(items)
+        window = self.max_concurrency * 2
         with ThreadPoolExecutor(max_workers=self.max_concurrency, thread_name_prefix="asana") as pool:
-            pending = set()
-            for item in items:
-                pending.add(pool.submit(fn, item))
-                if len(pending) >= self.max_concurrency * 2:
-                    break
-            from concurrent.futures import FIRST_COMPLETED, wait
-
-            while pending:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for future in done:
-                    yield future.result()
-                for item in items:
-                    pending.add(pool.submit(fn, item))
-                    if len(pending) >= self.max_concurrency * 2:
-                        break
+            pending: set = set()
+            try:
+                while True:
+                    for item in items:
+                        pending.add(pool.submit(fn, item))
+                        if len(pending) >= window:
+                            break
+                    if not pending:
+                        return
+                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        yield future.result()
+            finally:
+                # A failure (or a caller that stops early) must not leave queued requests running.
+                for future in pending:
+                    future.cancel()
 
 
 def _parse_retry_after(value: Optional[str]) -> Optional[float]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime, timedelta, timezone
-from typing import Any, Iterator, Optional
+from typing import Any, Optional
 
 from .settings import BRIDGES, COLUMNS, REFS, TOMBSTONE
 
@@ -35,36 +35,6 @@ def workspace_row(w: dict) -> dict:
         "gid": w["gid"], "name": w.get("name"), "is_organization": w.get("is_organization"),
         "email_domains": ",".join(domains) if isinstance(domains, list) else domains,
     }
-
-
-def user_row(u: dict) -> dict:
-    return pick(u, "gid", "name", "email")
-
-
-def team_row(t: dict) -> dict:
-    row = pick(t, "gid", "name", "description", "visibility", "permalink_url")
-    row["organization_gid"] = gid_of(t.get("organization"))
-    return row
-
-
-def project_row(p: dict) -> dict:
-    row = pick(p, "gid", "name", "archived", "color", "created_at", "modified_at", "due_on", "start_on", "notes",
-               "privacy_setting", "completed", "completed_at", "default_view", "permalink_url")
-    row["workspace_gid"] = gid_of(p.get("workspace"))
-    row["team_gid"] = gid_of(p.get("team"))
-    row["owner_gid"] = gid_of(p.get("owner"))
-    return row
-
-
-def section_row(s: dict, project_gid: str) -> dict:
-    return {"gid": s["gid"], "name": s.get("name"), "project_gid": gid_of(s.get("project")) or project_gid,
-            "created_at": s.get("created_at")}
-
-
-def tag_row(t: dict, workspace_gid: str) -> dict:
-    row = pick(t, "gid", "name", "color", "notes", "created_at", "permalink_url")
-    row["workspace_gid"] = gid_of(t.get("workspace")) or workspace_gid
-    return row
 
 
 def custom_field_rows(cf: dict, workspace_gid: str) -> tuple[dict, list[dict]]:
@@ -147,7 +117,7 @@ def task_rows(task: dict) -> dict[str, list[dict]]:
     }
     row["sync_fingerprint"] = fingerprint(row, rows)
     for table, (parent_key, child_key) in BRIDGES.items():
-        rows[table].append({parent_key: gid, child_key: "", TOMBSTONE: True})
+        rows[table].append(tombstone(parent_key, gid, child_key))
     return rows
 
 
@@ -173,22 +143,11 @@ def deleted_rows(last_known: list[dict], detected_at: str) -> list[dict]:
 
 
 def deleted_task_rows(last_known: list[dict], detected_at: str) -> dict[str, list[dict]]:
-    """Tasks Asana answers 404 for: kept with their last known values, marked deleted, and
-    removed from every bridge table."""
-    rows: dict[str, list[dict]] = {"tasks": []}
-    for known in last_known:
-        row = {k: v for k, v in known.items() if not k.startswith("_dlt")}
-        row["is_deleted"] = True
-        row["deleted_detected_at"] = detected_at
-        rows["tasks"].append(row)
-        for table, (parent_key, child_key) in BRIDGES.items():
-            rows.setdefault(table, []).append({parent_key: row["gid"], child_key: "", TOMBSTONE: True})
+    """Tasks Asana answers 404 for: marked deleted (``deleted_rows``) and removed from every bridge table."""
+    rows: dict[str, list[dict]] = {"tasks": deleted_rows(last_known, detected_at)}
+    for table, (parent_key, child_key) in BRIDGES.items():
+        rows[table] = [tombstone(parent_key, row["gid"], child_key) for row in last_known]
     return rows
-
-
-def story_tombstone(task_gid: str) -> dict:
-    """Stories are replaced per task: this row (hard-deleted on load) clears a task's old stories."""
-    return {"gid": f"tombstone:{task_gid}", "task_gid": task_gid, TOMBSTONE: True}
 
 
 def _date_part(dates: Any, key: str) -> Optional[str]:
@@ -240,13 +199,6 @@ def max_ts(current: Optional[str], candidate: Optional[str]) -> Optional[str]:
     return candidate if parse_ts(candidate) > parse_ts(current) else current
 
 
-def split_rows(rows_by_table: Iterator[dict[str, list[dict]]]) -> dict[str, list[dict]]:
-    merged: dict[str, list[dict]] = {}
-    for rows in rows_by_table:
-        for table, table_rows in rows.items():
-            merged.setdefault(table, []).extend(table_rows)
-    return merged
-
 
 def _type_of(ref: Any) -> Optional[str]:
     return ref.get("resource_type") if isinstance(ref, dict) else None
@@ -289,6 +241,8 @@ def copy_row(table: str, obj: dict, **context: Any) -> dict:
     return row
 
 
-def replace_tombstone(table: str, parent_key: str, parent_gid: str) -> dict:
-    """A row that, hard-deleted on load, clears the rows of ``parent_gid`` before its new ones land."""
-    return {"gid": f"tombstone:{parent_gid}", parent_key: parent_gid, TOMBSTONE: True}
+def tombstone(parent_key: str, parent_gid: str, child_key: str = "gid") -> dict:
+    """A row that, hard-deleted on load, clears a parent's rows (delete-insert on the parent key)
+    before its current ones land. Its own key is unique per parent so no two markers collide."""
+    return {parent_key: parent_gid, child_key: f"tombstone:{parent_gid}" if child_key == "gid" else "",
+            TOMBSTONE: True}

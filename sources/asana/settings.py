@@ -174,6 +174,11 @@ COLUMNS.update({
 })
 
 REFS = {
+    "users": {},
+    "teams": {"organization_gid": "organization"},
+    "projects": {"workspace_gid": "workspace", "team_gid": "team", "owner_gid": "owner"},
+    "sections": {"project_gid": "project"},
+    "tags": {"workspace_gid": "workspace"},
     "team_memberships": {"team_gid": "team", "user_gid": "user"},
     "workspace_memberships": {"workspace_gid": "workspace", "user_gid": "user"},
     "project_memberships": {"project_gid": "parent", "user_gid": "member"},
@@ -222,7 +227,7 @@ DERIVED_COLUMNS = {"parent_type", "supporting_resource_type", "resource_type", "
 
 # Columns filled from where a row was found, not from the object itself.
 CONTEXT_COLUMNS = {"workspace_gid", "project_gid", "parent_gid", "portfolio_gid", "is_deleted",
-                   "deleted_detected_at", "resource_subtype_context"}
+                   "deleted_detected_at"}
 
 
 def columns(table: str) -> dict:

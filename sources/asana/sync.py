@@ -70,17 +70,12 @@ class SyncContext:
         self._attachment_confirmations = 0
         self.client = client
         self.reconcile = reconcile
-        self.reconciled = False
         self.warehouse = warehouse
         self.changed_gids: set[str] = set()
         self._warehouse_fingerprints: Optional[dict] = None
         self._warehouse_parents: Optional[set] = None
-        self._portfolios: Optional[list[dict]] = None
-        self._goals: Optional[list[dict]] = None
-        self._users_by_workspace: dict[str, list[dict]] = {}
-        self._memberships_by_workspace: dict[str, Optional[list[dict]]] = {}
-        self._portfolio_items: dict[str, Optional[list[dict]]] = {}
-        self._deletions: dict[str, tuple[list[dict], list[dict]]] = {}
+        self._cache: dict[Any, Any] = {}
+        self._key_locks: dict[Any, threading.RLock] = {}
         self.relisted: list[dict] = []
         self.goal_workspaces: list[str] = []
         self.unavailable: dict[str, str] = {}
@@ -93,9 +88,6 @@ class SyncContext:
         self.run_started_at = format_ts(datetime.now(timezone.utc))
         self.gaps: list[dict] = []
         self._lock = threading.Lock()
-        self._workspaces: Optional[list[dict]] = None
-        self._teams: Optional[list[dict]] = None
-        self._projects: Optional[list[dict]] = None
 
     @property
     def warehouse_fingerprints(self) -> dict:
@@ -116,55 +108,59 @@ class SyncContext:
 
     # --- shared listings -------------------------------------------------------------------------
 
-    def workspaces(self) -> list[dict]:
+    def _once(self, key: Any, fetch: Any) -> Any:
+        """``fetch()`` the first time ``key`` is asked for, from whichever thread asks first; later
+        callers wait for and share that answer. Only callers of the same key wait on each other,
+        and nothing holds the context's own lock while requests run."""
         with self._lock:
-            if self._workspaces is None:
-                visible = self.client.get_all("/workspaces", {"opt_fields": WORKSPACE_FIELDS})
-                if self.wanted:
-                    by_key = {w["gid"]: w for w in visible} | {w.get("name"): w for w in visible}
-                    missing = [w for w in self.wanted if w not in by_key]
-                    if missing:
-                        names = ", ".join(f"{w['gid']} ({w.get('name')})" for w in visible) or "none"
-                        raise UnknownWorkspaceError(
-                            f"workspace {', '.join(missing)} is not visible to this token; visible: {names}")
-                    chosen = {by_key[w]["gid"]: by_key[w] for w in self.wanted}
-                    visible = list(chosen.values())
-                self._workspaces = visible
-            return self._workspaces
+            if key in self._cache:
+                return self._cache[key]
+            key_lock = self._key_locks.setdefault(key, threading.RLock())
+        with key_lock:
+            with self._lock:
+                if key in self._cache:
+                    return self._cache[key]
+            value = fetch()
+            with self._lock:
+                self._cache[key] = value
+            return value
+
+    def workspaces(self) -> list[dict]:
+        return self._once("workspaces", self._fetch_workspaces)
+
+    def _fetch_workspaces(self) -> list[dict]:
+        visible = self.client.get_all("/workspaces", {"opt_fields": WORKSPACE_FIELDS})
+        if not self.wanted:
+            return visible
+        by_key = {w["gid"]: w for w in visible} | {w.get("name"): w for w in visible}
+        missing = [w for w in self.wanted if w not in by_key]
+        if missing:
+            names = ", ".join(f"{w['gid']} ({w.get('name')})" for w in visible) or "none"
+            raise UnknownWorkspaceError(f"workspace {', '.join(missing)} is not visible to this token; visible: {names}")
+        return list({by_key[w]["gid"]: by_key[w] for w in self.wanted}.values())
 
     def teams(self) -> list[dict]:
-        workspaces = self.workspaces()
-        with self._lock:
-            if self._teams is None:
-                teams = []
-                for workspace in workspaces:
-                    if workspace.get("is_organization"):
-                        teams.extend(self.client.get_all(f"/workspaces/{workspace['gid']}/teams",
-                                                         {"opt_fields": TEAM_FIELDS}))
-                self._teams = teams
-            return self._teams
+        return self._once("teams", lambda: [
+            team for w in self.workspaces() if w.get("is_organization")
+            for team in self.client.get_all(f"/workspaces/{w['gid']}/teams", {"opt_fields": TEAM_FIELDS})])
 
     def projects(self) -> list[dict]:
         """Projects per team in organizations (workspace-wide lists time out on big domains),
         per workspace elsewhere."""
-        workspaces = self.workspaces()
-        teams = self.teams()
-        with self._lock:
-            if self._projects is None:
-                found: dict[str, dict] = {}
-                for team in teams:
-                    # A team the token cannot open (403/404) has no projects to read, not a failure.
-                    for project in self.optional_list(f"/teams/{team['gid']}/projects",
-                                                      {"opt_fields": PROJECT_FIELDS}) or []:
-                        found.setdefault(project["gid"], project)
-                for workspace in workspaces:
-                    if not workspace.get("is_organization"):
-                        for page in self.client.paginate("/projects", {"workspace": workspace["gid"],
-                                                                       "opt_fields": PROJECT_FIELDS}):
-                            for project in page:
-                                found.setdefault(project["gid"], project)
-                self._projects = list(found.values())
-            return self._projects
+        return self._once("projects", self._fetch_projects)
+
+    def _fetch_projects(self) -> list[dict]:
+        found: dict[str, dict] = {}
+        for team in self.teams():
+            # A team the token cannot open (403/404) has no projects to read, not a failure.
+            for project in self.optional_list(f"/teams/{team['gid']}/projects", {"opt_fields": PROJECT_FIELDS}) or []:
+                found.setdefault(project["gid"], project)
+        for workspace in self.workspaces():
+            if not workspace.get("is_organization"):
+                for project in self.client.get_all("/projects", {"workspace": workspace["gid"],
+                                                                 "opt_fields": PROJECT_FIELDS}):
+                    found.setdefault(project["gid"], project)
+        return list(found.values())
 
     def sections_of(self, project_gid: str) -> tuple[str, list[dict]]:
         try:
@@ -208,18 +204,24 @@ class SyncContext:
                         self._attachment_signal = True
         return task_gid, stories, attachments
 
-    def listing(self, path: str, params: dict) -> tuple[list[dict], bool]:
-        """Every item of a listing that cannot be split further, and whether that was all of it:
-        when Asana truncates it, what it did return is kept and the gap recorded."""
+    def read_all(self, path: str, params: dict) -> tuple[list[dict], Optional[TruncatedResultError]]:
+        """Every page of a listing, and Asana's truncation error if it stopped early: the pages
+        before it are kept, so nothing read is read twice."""
         items: list[dict] = []
         try:
             for page in self.client.paginate(path, params):
                 items.extend(page)
         except TruncatedResultError as exc:
-            self.record_gap(path, {k: v for k, v in params.items() if k != "opt_fields"},
-                            f"truncated by Asana and not splittable: {exc.message}")
-            return items, False
-        return items, True
+            return items, exc
+        return items, None
+
+    def listing(self, path: str, params: dict) -> tuple[list[dict], bool]:
+        """Every item of a listing that cannot be split further, and whether that was all of it:
+        when Asana truncates it, what it did return is kept and the gap recorded."""
+        items, cut = self.read_all(path, params)
+        if cut is not None:
+            self.record_gap(path, _without_fields(params), f"truncated by Asana and not splittable: {cut.message}")
+        return items, cut is None
 
     def remember_attachment_signal(self, state: dict) -> None:
         """Carry the verdict on ``attachment_added`` stories across runs in the stories' dlt state,
@@ -234,14 +236,11 @@ class SyncContext:
         """A listing that may not exist for this token (premium feature, no access, deprecated):
         None when unavailable or truncated (the caller keeps what it had), else every item."""
         try:
-            return self.client.get_all(path, params)
+            items, complete = self.listing(path, params)
         except (PremiumRequiredError, ForbiddenError, NotFoundError) as exc:
             self.note_unavailable(path, exc)
             return None
-        except TruncatedResultError as exc:
-            self.record_gap(path, {k: v for k, v in params.items() if k != "opt_fields"},
-                            f"truncated by Asana and not splittable: {exc.message}")
-            return None
+        return items if complete else None
 
     def optional_get(self, path: str, params: dict) -> Optional[dict]:
         try:
@@ -259,7 +258,8 @@ class SyncContext:
         listing did not return: (last known rows of those Asana answers 404 for, objects still alive)."""
         if self.warehouse is None:
             return [], []
-        known = [r for r in self.warehouse.live_rows(table) if r["gid"] not in listed and self._in_scope(table, r)]
+        in_scope = self._scope(table)
+        known = [r for r in self.warehouse.live_rows(table) if r["gid"] not in listed and in_scope(r)]
         if not known:
             return [], []
 
@@ -283,24 +283,23 @@ class SyncContext:
     def deletions(self, table: str) -> tuple[list[dict], list[dict]]:
         """``vanished`` for projects or portfolios, computed once per run: both the table itself and
         the tables keyed by it (memberships, statuses, items, ...) need the answer."""
-        with self._lock:
-            if table in self._deletions:
-                return self._deletions[table]
-        if table == "projects":
-            result = self.vanished("projects", {p["gid"] for p in self.projects()}, "/projects/{gid}", PROJECT_FIELDS)
-        else:
-            result = self.vanished("portfolios", {p["gid"] for p in self.portfolios()}, "/portfolios/{gid}",
-                                   opt_fields("portfolios"))
-        with self._lock:
-            self._deletions[table] = result
-        return result
+        def compute() -> tuple[list[dict], list[dict]]:
+            if table == "projects":
+                return self.vanished("projects", {p["gid"] for p in self.projects()}, "/projects/{gid}",
+                                     PROJECT_FIELDS)
+            return self.vanished("portfolios", {p["gid"] for p in self.portfolios()}, "/portfolios/{gid}",
+                                 opt_fields("portfolios"))
+
+        return self._once(("deletions", table), compute)
 
     def gone(self, table: str) -> list[str]:
         """Parents whose dependent rows must be cleared: deleted this run or marked deleted before."""
+        return self._once(("gone", table), lambda: self._gone(table))
+
+    def _gone(self, table: str) -> list[str]:
         if self.warehouse is None:
             return []
         if table == "goals":
-            self.goals()
             listed = {g["gid"] for g in self.goals()}
             read = set(self.goal_workspaces)
             return sorted(r["gid"] for r in self.warehouse.rows("goals")
@@ -309,50 +308,45 @@ class SyncContext:
         before = {r["gid"] for r in self.warehouse.rows(table) if r.get("is_deleted")}
         return sorted({r["gid"] for r in deleted} | before)
 
-    def _in_scope(self, table: str, row: dict) -> bool:
+    def _scope(self, table: str) -> Any:
+        """Whether a warehouse row belongs to the selected workspaces (rows of others are not ours
+        to mark deleted)."""
         wanted = {w["gid"] for w in self.workspaces()}
-        if "workspace_gid" in row:
-            return row["workspace_gid"] in wanted or row["workspace_gid"] is None
         if table == "sections":
             project_workspaces = self.warehouse.project_workspaces()
-            return project_workspaces.get(row.get("project_gid")) in wanted
-        return True
+            return lambda row: project_workspaces.get(row.get("project_gid")) in wanted
+        return lambda row: row.get("workspace_gid") in wanted or row.get("workspace_gid") is None
 
     def portfolios(self) -> list[dict]:
         """Portfolios owned by the token's user (the API lists no others) and every portfolio nested
         in them."""
-        with self._lock:
-            if self._portfolios is not None:
-                return self._portfolios
+        return self._once("portfolios", self._fetch_portfolios)
+
+    def _fetch_portfolios(self) -> list[dict]:
         found: dict[str, dict] = {}
         for workspace in self.workspaces():
             if not workspace.get("is_organization"):
                 continue
-            owned = self.optional_list("/portfolios", {"workspace": workspace["gid"], "owner": "me",
-                                                       "opt_fields": opt_fields("portfolios")})
-            pending = list(owned or [])
+            pending = list(self.optional_list("/portfolios", {"workspace": workspace["gid"], "owner": "me",
+                                                              "opt_fields": opt_fields("portfolios")}) or [])
             while pending:
                 portfolio = pending.pop()
                 if portfolio["gid"] in found:
                     continue
                 found[portfolio["gid"]] = portfolio
-                items = self.portfolio_items(portfolio["gid"]) or []
-                for item in items:
+                for item in self.portfolio_items(portfolio["gid"]) or []:
                     if item.get("resource_type") == "portfolio" and item["gid"] not in found:
                         nested = self.optional_get(f"/portfolios/{item['gid']}", {"opt_fields": opt_fields("portfolios")})
                         if nested:
                             pending.append(nested)
-        with self._lock:
-            self._portfolios = list(found.values())
-            return self._portfolios
+        return list(found.values())
 
     def goals(self) -> list[dict]:
         """Goals per workspace; a truncated workspace list is read per team instead."""
-        with self._lock:
-            if self._goals is not None:
-                return self._goals
+        return self._once("goals", self._fetch_goals)
+
+    def _fetch_goals(self) -> list[dict]:
         goals: dict[str, dict] = {}
-        workspaces_read = []
         for workspace in self.workspaces():
             params = {"workspace": workspace["gid"], "opt_fields": opt_fields("goals")}
             try:
@@ -361,49 +355,27 @@ class SyncContext:
                 self.note_unavailable("/goals", exc)
                 continue
             except TruncatedResultError:
-                listed = []
-                for team in self.teams():
-                    if _gid(team.get("organization")) != workspace["gid"]:
-                        continue
-                    listed.extend(self.optional_list("/goals", {"team": team["gid"],
-                                                                "opt_fields": opt_fields("goals")}) or [])
-            workspaces_read.append(workspace["gid"])
+                listed = [goal for team in self.teams() if _gid(team.get("organization")) == workspace["gid"]
+                          for goal in self.optional_list("/goals", {"team": team["gid"],
+                                                                    "opt_fields": opt_fields("goals")}) or []]
+            self.goal_workspaces.append(workspace["gid"])
             for goal in listed:
                 goal["_workspace_gid"] = workspace["gid"]
                 goals.setdefault(goal["gid"], goal)
-        with self._lock:
-            self._goals = list(goals.values())
-            self.goal_workspaces = workspaces_read
-            return self._goals
+        return list(goals.values())
 
     def users(self, workspace_gid: str) -> list[dict]:
         """Every user of a workspace, from ``GET /users?workspace=`` (sorted by gid, paginated)."""
-        with self._lock:
-            cached = self._users_by_workspace.get(workspace_gid)
-        if cached is None:
-            cached, _ = self.listing("/users", {"workspace": workspace_gid, "opt_fields": USER_FIELDS})
-            with self._lock:
-                self._users_by_workspace[workspace_gid] = cached
-        return cached
+        return self._once(("users", workspace_gid), lambda: self.listing(
+            "/users", {"workspace": workspace_gid, "opt_fields": USER_FIELDS})[0])
 
     def workspace_memberships(self, workspace_gid: str) -> Optional[list[dict]]:
-        with self._lock:
-            if workspace_gid in self._memberships_by_workspace:
-                return self._memberships_by_workspace[workspace_gid]
-        found = self.optional_list(f"/workspaces/{workspace_gid}/workspace_memberships",
-                                   {"opt_fields": opt_fields("workspace_memberships")})
-        with self._lock:
-            self._memberships_by_workspace[workspace_gid] = found
-        return found
+        return self._once(("workspace_memberships", workspace_gid), lambda: self.optional_list(
+            f"/workspaces/{workspace_gid}/workspace_memberships", {"opt_fields": opt_fields("workspace_memberships")}))
 
     def portfolio_items(self, portfolio_gid: str) -> Optional[list[dict]]:
-        with self._lock:
-            if portfolio_gid in self._portfolio_items:
-                return self._portfolio_items[portfolio_gid]
-        items = self.optional_list(f"/portfolios/{portfolio_gid}/items", {"opt_fields": "gid,resource_type"})
-        with self._lock:
-            self._portfolio_items[portfolio_gid] = items
-        return items
+        return self._once(("portfolio_items", portfolio_gid), lambda: self.optional_list(
+            f"/portfolios/{portfolio_gid}/items", {"opt_fields": "gid,resource_type"}))
 
     def workspace_user_gids(self, workspace_gid: str) -> list[str]:
         return [user for workspace, user in self._workspace_users() if workspace == workspace_gid]
@@ -415,52 +387,46 @@ class SyncContext:
 
     # --- tasks -----------------------------------------------------------------------------------
 
-    def _list_tasks(self, params: dict) -> list[dict]:
-        return self.client.get_all("/tasks", {**params, "opt_fields": TASK_FIELDS})
-
     def project_tasks(self, project_gid: str, since: Optional[str]) -> list[dict]:
         """Top-level tasks of a project changed since ``since``, split by section if truncated."""
-        params = {"project": project_gid}
+        params = {"project": project_gid, "opt_fields": TASK_FIELDS}
         if since:
             params["modified_since"] = since
         try:
-            return self._list_tasks(params)
-        except TruncatedResultError:
-            pass
+            tasks, cut = self.read_all("/tasks", params)
         except NotFoundError:
             return []
-        found: dict[str, dict] = {}
+        if cut is None:
+            return tasks
+        found = {t["gid"]: t for t in tasks}
         for section in self.sections_of(project_gid)[1]:
-            for task in self.section_tasks(project_gid, section["gid"], since):
+            section_params = {"section": section["gid"], "opt_fields": TASK_FIELDS}
+            if since:
+                section_params["modified_since"] = since
+            for task in self.tasks_or_search(section_params, self._workspace_of_project(project_gid),
+                                             {"sections.any": section["gid"]}, since):
                 found.setdefault(task["gid"], task)
         return list(found.values())
 
-    def section_tasks(self, project_gid: str, section_gid: str, since: Optional[str]) -> list[dict]:
-        params = {"section": section_gid}
-        if since:
-            params["modified_since"] = since
+    def tasks_or_search(self, params: dict, workspace_gid: str, search_filters: dict,
+                        since: Optional[str]) -> list[dict]:
+        """``GET /tasks`` with ``params``; when Asana truncates it, the premium search API with the
+        same filter in ``created_at`` windows. Failing both, what the listing returned is kept and
+        the gap recorded."""
         try:
-            return self._list_tasks(params)
-        except TruncatedResultError:
-            pass
+            tasks, cut = self.read_all("/tasks", params)
         except NotFoundError:
             return []
-        workspace_gid = self._workspace_of_project(project_gid)
+        if cut is None:
+            return tasks
         try:
-            return self.search(workspace_gid, {"sections.any": section_gid}, since)
+            found = {t["gid"]: t for t in tasks}
+            found.update((t["gid"], t) for t in self.search(workspace_gid, search_filters, since))
+            return list(found.values())
         except (PremiumRequiredError, TruncatedResultError) as exc:
-            self.record_gap("/tasks", params, f"truncated by Asana; search API unavailable: {exc.message}")
-            # What the truncated listing did return is still worth keeping.
-            return self._partial(params)
-
-    def _partial(self, params: dict) -> list[dict]:
-        rows: list[dict] = []
-        try:
-            for page in self.client.paginate("/tasks", {**params, "opt_fields": TASK_FIELDS}):
-                rows.extend(page)
-        except TruncatedResultError:
-            pass
-        return rows
+            self.record_gap("/tasks", _without_fields(params), f"truncated by Asana; search API unavailable: "
+                                                               f"{exc.message}")
+            return tasks
 
     def _workspace_of_project(self, project_gid: str) -> str:
         for project in self.projects():
@@ -513,7 +479,6 @@ class SyncContext:
         project_cursors: dict = state.setdefault("project_cursors", {})
         assignee_cursors: dict = state.setdefault("assignee_cursors", {})
         reconciling = self.should_reconcile(state)
-        self.reconciled = reconciling
         # Event streams are read (or started) first, so that whatever changes while this run lists
         # tasks is in the stream the next run reads.
         event_syncs: dict = state.setdefault("event_syncs", {})
@@ -571,19 +536,13 @@ class SyncContext:
         def fetch_assigned(key: tuple[str, str]) -> tuple[str, list[dict]]:
             workspace_gid, user_gid = key
             cursor_key = f"{workspace_gid}:{user_gid}"
-            params = {"assignee": user_gid, "workspace": workspace_gid}
+            params = {"assignee": user_gid, "workspace": workspace_gid, "opt_fields": TASK_FIELDS}
             since = None if reconciling else cursor_with_lookback(assignee_cursors.get(cursor_key),
                                                                   self.lookback_seconds)
             if since:
                 params["modified_since"] = since
             try:
-                return cursor_key, self._list_tasks(params)
-            except TruncatedResultError:
-                try:
-                    return cursor_key, self.search(workspace_gid, {"assignee.any": user_gid}, since)
-                except (PremiumRequiredError, TruncatedResultError) as exc:
-                    self.record_gap("/tasks", params, f"assigned tasks truncated by Asana; search API "
-                                                      f"unavailable: {exc.message}")
+                return cursor_key, self.tasks_or_search(params, workspace_gid, {"assignee.any": user_gid}, since)
             except AsanaError as exc:
                 # A deactivated or guest user's list may be refused; their tasks in projects are
                 # read through the projects anyway. Anything else (auth, exhausted retries) fails the run.
@@ -780,3 +739,8 @@ def _path_kind(path: str) -> str:
 
 def _gids(objects: list[dict]) -> list[str]:
     return [o["gid"] for o in objects]
+
+
+def _without_fields(params: dict) -> dict:
+    """Listing parameters as recorded in sync_gaps: what was asked for, not which fields."""
+    return {k: v for k, v in params.items() if k != "opt_fields"}

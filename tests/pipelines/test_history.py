@@ -8,7 +8,7 @@ import duckdb
 from asana_sim import AsanaSimulator, SimConfig, serve_in_thread
 from test_sync import Api, sync
 
-from pipelines.models_cli import build_all
+from pipelines.pipeline import build_models
 from pipelines.pipeline import Destination
 
 
@@ -67,7 +67,7 @@ def test_history_tables_match_the_simulators_record(tmp_path):
     path = tmp_path / "asana.duckdb"
     with serve_in_thread(sim, port=0) as base_url:
         sync(sim, base_url, tmp_path)
-        build_all(Destination.parse("duckdb", str(path)))
+        build_models(Destination.parse("duckdb", str(path)))
         assert check_history(sim.store, path) == []
 
         api = Api(base_url, sim.config.tokens[0])
@@ -83,5 +83,5 @@ def test_history_tables_match_the_simulators_record(tmp_path):
                       if sec["project"] == membership["project"] and s != membership.get("section"))
         api.call("POST", f"/sections/{target}/addTask", {"task": top[4]})
         sync(sim, base_url, tmp_path)
-        build_all(Destination.parse("duckdb", str(path)))
+        build_models(Destination.parse("duckdb", str(path)))
     assert check_history(sim.store, path) == []

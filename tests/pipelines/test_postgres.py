@@ -10,7 +10,7 @@ import pytest
 from asana_sim import AsanaSimulator, SimConfig, serve_in_thread
 
 from pipelines.models import ModelProject
-from pipelines.models_cli import build_all, run_data_tests
+from pipelines.pipeline import build_models, test_models
 from pipelines.pipeline import Destination, make_pipeline, run_sync
 
 
@@ -48,7 +48,7 @@ def both(pg_server, tmp_path_factory):
                 options = {"access_token": "sim-token", "base_url": base_url, "requests_per_minute": 100_000}
                 for destination in (duck, pg):
                     run_sync(destination, source_options=options)
-                    build_all(destination)
+                    build_models(destination)
             yield sim, duck, pg
         finally:
             for key, value in saved.items():
@@ -86,7 +86,7 @@ def test_every_mart_is_identical_on_both_engines(both):
 
 def test_data_tests_pass_on_postgres(both):
     _, _, pg = both
-    failed = [r for r in run_data_tests(pg) if not r.passed]
+    failed = [r for r in test_models(pg) if not r.passed]
     assert failed == []
 
 
@@ -101,7 +101,7 @@ def test_full_refresh_on_postgres_with_models_in_place(both):
         os.environ["DESTINATION__POSTGRES__CREDENTIALS"] = both_credentials["dsn"]
         try:
             run_sync(pg, source_options=options, full_refresh=True)
-            build_all(pg)
+            build_models(pg)
         finally:
             if saved is None:
                 os.environ.pop("DESTINATION__POSTGRES__CREDENTIALS", None)
