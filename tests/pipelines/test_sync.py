@@ -137,3 +137,28 @@ def test_attachments_found_even_where_no_story_announces_them(tmp_path):
     with serve_in_thread(sim, port=0) as base_url:
         sync(sim, base_url, tmp_path)
     assert [p for p in compare_coverage(sim.store, tmp_path / "asana.duckdb") if "attachments" in p] == []
+
+
+def test_a_team_the_token_cannot_open_is_skipped_not_fatal(tmp_path):
+    """A private team answers 403 for its projects: the sync notes it and reads everything else."""
+    import json as jsonlib
+
+    import httpx
+
+    sim = AsanaSimulator(SimConfig.small(seed=11))
+    closed = sorted(sim.store.teams)[0]
+
+    def app(environ, start_response):
+        if environ["PATH_INFO"].endswith(f"/teams/{closed}/projects"):
+            start_response("403 Forbidden", [("content-type", "application/json")])
+            return [jsonlib.dumps({"errors": [{"message": "Forbidden"}]}).encode()]
+        return sim.wsgi_app(environ, start_response)
+
+    result = run_sync(Destination.parse("duckdb", str(tmp_path / "asana.duckdb")), source_options={
+        "access_token": "sim-token", "base_url": "http://sim/api/1.0", "requests_per_minute": 1_000_000,
+        "http_transport": httpx.WSGITransport(app=app)})
+    assert "/teams/{gid}/projects" in result.unavailable
+    con = warehouse(tmp_path / "asana.duckdb")
+    loaded = {g for (g,) in con.execute("select gid from asana_raw.projects").fetchall()}
+    visible = {g for g, p in sim.store.projects.items() if p.get("team") != closed}
+    assert loaded == visible
