@@ -510,6 +510,10 @@ class AsanaSimulator:
         if q.get("attributable_to"):
             preds.append(lambda o: o["attributable_to"] == q["attributable_to"])
         if q.get("workspace"):
+            if not (q.get("entered_on_start_date") or q.get("entered_on_end_date")):
+                # asana_oas.yaml, GET /time_tracking_entries, parameter workspace.
+                raise ApiError(400, "entered_on_start_date: At least one of `entered_on_start_date` or "
+                                    "`entered_on_end_date` must be provided when filtering by workspace.")
             s.get("workspace", q["workspace"])
             preds.append(lambda o: o["task"] in s.tasks and s.tasks[o["task"]]["workspace"] == q["workspace"])
         if q.get("portfolio"):

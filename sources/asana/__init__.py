@@ -17,6 +17,7 @@ from .helpers import (
     copy_row,
     gid_of,
     custom_field_rows,
+    kept_rows,
     deleted_rows,
     tombstone,
     story_row,
@@ -153,11 +154,15 @@ def users(ctx: Any) -> Iterator[Any]:
     workspace, so someone who left it is gone from it (their user row stays for history)."""
     links = []
     for workspace in ctx.workspaces():
-        page = ctx.users(workspace["gid"])
+        page, complete = ctx.user_listing(workspace["gid"])
         if page:
             yield [copy_row("users", u) for u in page]
         links.append(tombstone("workspace_gid", workspace["gid"], "user_gid"))
         links.extend({"workspace_gid": workspace["gid"], "user_gid": u["gid"]} for u in page)
+        if not complete and ctx.warehouse is not None:
+            # A cut listing says nothing of the users past the cut: they stay.
+            links += kept_rows([r for r in ctx.warehouse.rows("workspace_users")
+                                if r.get("workspace_gid") == workspace["gid"]], {u["gid"] for u in page}, "user_gid")
     yield dlt.mark.with_hints(links, dlt.mark.make_hints(
         **replace_hints("workspace_users", "workspace_gid", ("workspace_gid", "user_gid"))), create_table_variant=True)
 
@@ -435,8 +440,29 @@ def time_periods(ctx: Any) -> Iterator[Any]:
 
 @dlt.resource(**replace_hints("time_tracking_entries", "workspace_gid"))
 def time_tracking_entries(ctx: Any) -> Iterator[Any]:
-    yield from _replaced(ctx, "time_tracking_entries", "workspace_gid", _workspace_gids(ctx),
-                         _lister(ctx, "time_tracking_entries", "/time_tracking_entries", workspace="{gid}"))
+    """Entries per workspace, replaced per workspace. The listing lacks each entry's task and
+    created_at: the warehouse has them for entries seen before, one GET per new entry adds them."""
+    known = {r["gid"]: r for r in ctx.warehouse.rows("time_tracking_entries")} if ctx.warehouse else {}
+    for workspace_gid in _workspace_gids(ctx):
+        read = ctx.time_tracking_entries(workspace_gid)
+        if read is None:
+            continue
+        entries, complete = read
+        new = [e["gid"] for e in entries if not (known.get(e["gid"]) or {}).get("task_gid")]
+        details = {gid: detail for gid, detail in ctx.client.map(ctx.time_tracking_detail, new)}
+        rows = [tombstone("workspace_gid", workspace_gid)]
+        for entry in entries:
+            detail = details.get(entry["gid"], known.get(entry["gid"]))
+            if detail is None:
+                continue  # deleted between the listing and its detail
+            row = copy_row("time_tracking_entries", entry, workspace_gid=workspace_gid)
+            row["task_gid"] = row.get("task_gid") or detail.get("task_gid") or gid_of(detail.get("task"))
+            row["created_at"] = row.get("created_at") or detail.get("created_at")
+            rows.append(row)
+        if not complete:
+            rows += kept_rows([r for r in known.values() if r.get("workspace_gid") == workspace_gid],
+                              {e["gid"] for e in entries})
+        yield rows
 
 
 @dlt.resource(write_disposition=MERGE, primary_key="gid", columns=columns("user_task_lists"))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any, Optional
 
 from .settings import BRIDGES, COLUMNS, REFS, TOMBSTONE
@@ -246,3 +246,39 @@ def tombstone(parent_key: str, parent_gid: str, child_key: str = "gid") -> dict:
     before its current ones land. Its own key is unique per parent so no two markers collide."""
     return {parent_key: parent_gid, child_key: f"tombstone:{parent_gid}" if child_key == "gid" else "",
             TOMBSTONE: True}
+
+
+DateWindow = tuple[date, Optional[date]]
+
+
+def split_date_window(window: DateWindow, seen: list[Optional[str]], today: date) -> Optional[list[DateWindow]]:
+    """Two smaller windows covering ``window`` (``(first day, last day or None for open-ended)``),
+    or None when it is a single day and cannot be split.
+
+    An open-ended window splits at today. A closed one splits at the median ``entered_on`` of what
+    the truncated listing did return (so data bunched in recent months splits where it lies), or
+    at its midpoint when that says nothing.
+    """
+    start, end = window
+    if end is None:
+        pivot = max(start, today)
+        return [(start, pivot), (pivot + timedelta(days=1), None)]
+    if start >= end:
+        return None
+    dates = sorted(d for d in (_as_date(s) for s in seen) if d is not None and start <= d < end)
+    pivot = dates[len(dates) // 2] if dates else start + (end - start) // 2
+    return [(start, pivot), (pivot + timedelta(days=1), end)]
+
+
+def _as_date(value: Optional[str]) -> Optional[date]:
+    try:
+        return date.fromisoformat(value[:10]) if value else None
+    except ValueError:
+        return None
+
+
+def kept_rows(known: list[dict], read_keys: set[str], key: str = "gid") -> list[dict]:
+    """Warehouse rows a partial listing did not reach, re-written as they are so that replacing
+    their parent does not delete them (what was read is kept, what was not is not lost)."""
+    return [{k: v for k, v in row.items() if not k.startswith("_dlt")} for row in known
+            if row.get(key) not in read_keys]

@@ -14,6 +14,11 @@ DEFAULT_MAX_CONCURRENCY = 10
 DEFAULT_LOOKBACK_SECONDS = 300
 
 
+# Time tracking is listed per workspace in windows of ``entered_on`` dates; the first window opens
+# here (no entry predates it) and stays open-ended, so one request covers a small workspace.
+TIME_TRACKING_FIRST_DAY = "1900-01-01"
+
+
 def join(*fields: str) -> str:
     return ",".join(fields)
 
@@ -61,6 +66,11 @@ STORY_FIELDS = join(
     "old_text_value", "new_text_value", "old_number_value", "new_number_value",
     "old_enum_value", "new_enum_value", "old_date_value", "new_date_value", "old_name", "new_name",
 )
+
+# GET /time_tracking_entries offers only these fields (asana_oas.yaml); an entry's task and
+# created_at come from GET /time_tracking_entries/{gid}, once per entry, since neither ever changes.
+TIME_TRACKING_LIST_FIELDS = join("duration_minutes", "entered_on", "attributable_to", "created_by")
+TIME_TRACKING_DETAIL_FIELDS = join("task", "created_at")
 
 # Tables and their grain. The source declares every column so that a column whose values are all
 # null on the first load still exists for the SQL models.
@@ -255,7 +265,7 @@ RESOURCES = {
     "portfolios": "portfolios the token's user owns (and nested ones), plus portfolio_items and memberships",
     "goals": "goals per workspace, plus goal_relationships",
     "time_periods": "time periods per workspace",
-    "time_tracking_entries": "time tracking entries per workspace",
+    "time_tracking_entries": "time tracking entries per workspace, in entered_on windows",
     "user_task_lists": "each user's My Tasks list per workspace",
     "webhooks": "webhooks per workspace",
     "custom_field_settings": "custom fields attached to each project and portfolio",

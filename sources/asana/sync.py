@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any, Iterator, Optional
 
 from .client import (
@@ -20,13 +20,24 @@ from .client import (
     SyncTokenError,
     TruncatedResultError,
 )
-from .helpers import cursor_with_lookback, deleted_task_rows, format_ts, max_ts, parse_ts, task_rows
+from .helpers import (
+    cursor_with_lookback,
+    deleted_task_rows,
+    format_ts,
+    max_ts,
+    parse_ts,
+    split_date_window,
+    task_rows,
+)
 from .settings import (
     PROJECT_FIELDS,
     SECTION_FIELDS,
     STORY_FIELDS,
     TASK_FIELDS,
     TEAM_FIELDS,
+    TIME_TRACKING_DETAIL_FIELDS,
+    TIME_TRACKING_FIRST_DAY,
+    TIME_TRACKING_LIST_FIELDS,
     USER_FIELDS,
     WORKSPACE_FIELDS,
     opt_fields,
@@ -366,8 +377,12 @@ class SyncContext:
 
     def users(self, workspace_gid: str) -> list[dict]:
         """Every user of a workspace, from ``GET /users?workspace=`` (sorted by gid, paginated)."""
+        return self.user_listing(workspace_gid)[0]
+
+    def user_listing(self, workspace_gid: str) -> tuple[list[dict], bool]:
+        """``users`` and whether Asana returned all of them (a truncated list records a gap)."""
         return self._once(("users", workspace_gid), lambda: self.listing(
-            "/users", {"workspace": workspace_gid, "opt_fields": USER_FIELDS})[0])
+            "/users", {"workspace": workspace_gid, "opt_fields": USER_FIELDS}))
 
     def workspace_memberships(self, workspace_gid: str) -> Optional[list[dict]]:
         return self._once(("workspace_memberships", workspace_gid), lambda: self.optional_list(
@@ -384,6 +399,49 @@ class SyncContext:
         with self._lock:
             self.gaps.append({"run_started_at": self.run_started_at, "endpoint": endpoint,
                               "parameters": json.dumps(parameters, sort_keys=True), "reason": reason})
+
+    def time_tracking_entries(self, workspace_gid: str) -> Optional[tuple[list[dict], bool]]:
+        """A workspace's time tracking entries and whether that is all of them; None when the
+        workspace offers none to this token.
+
+        Asana requires an ``entered_on`` bound when listing by workspace, so the listing is read in
+        date windows: one open-ended window first, split in two whenever Asana truncates it, down to
+        single days (a truncated single day keeps what was read and records the gap).
+        """
+        found: dict[str, dict] = {}
+        complete = True
+        today = datetime.now(timezone.utc).date()
+        pending: list = [(date.fromisoformat(TIME_TRACKING_FIRST_DAY), None)]
+        while pending:
+            window = pending.pop()
+            params = {"workspace": workspace_gid, "entered_on_start_date": window[0].isoformat(),
+                      "opt_fields": TIME_TRACKING_LIST_FIELDS}
+            if window[1] is not None:
+                params["entered_on_end_date"] = window[1].isoformat()
+            try:
+                items, cut = self.read_all("/time_tracking_entries", params)
+            except (PremiumRequiredError, ForbiddenError, NotFoundError) as exc:
+                self.note_unavailable("/time_tracking_entries", exc)
+                return None
+            found.update((item["gid"], item) for item in items)
+            if cut is None:
+                continue
+            halves = split_date_window(window, [item.get("entered_on") for item in items], today)
+            if halves is None:
+                complete = False
+                self.record_gap("/time_tracking_entries", _without_fields(params),
+                                f"truncated by Asana within a single day: {cut.message}")
+            else:
+                pending.extend(halves)
+        return list(found.values()), complete
+
+    def time_tracking_detail(self, entry_gid: str) -> tuple[str, Optional[dict]]:
+        """An entry's task and created_at, which the workspace listing does not offer."""
+        try:
+            return entry_gid, self.client.get(f"/time_tracking_entries/{entry_gid}",
+                                              {"opt_fields": TIME_TRACKING_DETAIL_FIELDS})
+        except NotFoundError:
+            return entry_gid, None  # deleted since it was listed
 
     # --- tasks -----------------------------------------------------------------------------------
 

@@ -80,3 +80,28 @@ def test_truncated_assigned_task_list_falls_back_to_search(tmp_path):
     assert compare(store, tmp_path / "asana.duckdb") == []
     con = warehouse(tmp_path / "asana.duckdb")
     assert con.execute("select assignee_gid from asana_raw.tasks where gid = ?", [orphan]).fetchone() == (user,)
+
+
+def test_time_tracking_is_read_in_date_windows_that_split_when_truncated(tmp_path):
+    """Asana requires an entered_on bound when listing time tracking by workspace (the simulator
+    answers 400 without one), and truncates a big workspace: the source splits its date windows
+    until every entry is read, and adds each new entry's task with one GET."""
+    sim = AsanaSimulator(SimConfig.small(seed=5, truncation_cap=40, time_tracking_share=0.6))
+    store = sim.store
+    per_workspace = {}
+    for entry in store.time_tracking_entries.values():
+        workspace = store.tasks[entry["task"]]["workspace"]
+        per_workspace[workspace] = per_workspace.get(workspace, 0) + 1
+    assert max(per_workspace.values()) > 2 * sim.config.truncation_cap
+    with serve_in_thread(sim, port=0) as base_url:
+        result = sync(sim, base_url, tmp_path)
+        second = sync(sim, base_url, tmp_path)
+    assert result.gaps == [] and second.gaps == []
+    assert compare(store, tmp_path / "asana.duckdb") == []
+    con = warehouse(tmp_path / "asana.duckdb")
+    assert con.execute("select count(*) from asana_raw.time_tracking_entries where task_gid is null "
+                       "or created_at is null").fetchone() == (0,)
+    con.close()
+    # Entries already in the warehouse keep their task: the second run asks for no detail.
+    assert second.client_stats["by_status"].get("400", 0) >= 1  # the truncated windows
+    assert sim.stats.by_path_kind.get("GET /time_tracking_entries/{gid}", 0) == len(store.time_tracking_entries)
