@@ -194,7 +194,7 @@ def _coverage_cases(sim, of, ws, team, proj, L):
         (f"/goal_relationships/{first['goal_relationships']}", {}),
         ("/time_periods", {"workspace": ws, **L}), (f"/time_periods/{first['time_periods']}", {}),
         (f"/time_periods/{next(g for g, t in s.time_periods.items() if t['parent'])}", {}),
-        ("/time_tracking_entries", {"workspace": ws, **L}),
+        ("/time_tracking_entries", {"workspace": ws, "entered_on_start_date": "1900-01-01", **L}),
         ("/time_tracking_entries", {"task": tte_task, "opt_fields": of["time_tracking_entry"], **L}),
         (f"/tasks/{tte_task}/time_tracking_entries", L),
         (f"/time_tracking_entries/{first['time_tracking_entries']}", {}),
