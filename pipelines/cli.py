@@ -8,8 +8,10 @@ import time
 from typing import Any, Optional
 
 import click
+from rich.live import Live
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from .console import destination_options, err, fail, out
 
@@ -25,53 +27,66 @@ from .pipeline import (
 )
 
 class Progress:
-    """A live status line on a terminal; plain log lines every few seconds otherwise (cron, CI)."""
+    """Where a run stands: a live status line on a terminal (rich's ``Live``), plain log lines every
+    15 seconds otherwise (cron, CI). Shows requests, the concurrency the client settled on, 429s
+    and the time spent waiting on them."""
+
+    LOG_EVERY = 15.0
 
     def __init__(self, quiet: bool = False) -> None:
         self.quiet = quiet
         self.interactive = err.is_terminal and not quiet
         self.phase = "starting"
-        self.stats: Any = None
+        self.report: Any = None
         self.started = time.monotonic()
-        self._stop = threading.Event()
-        self._thread: Optional[threading.Thread] = None
-        self._status: Any = None
+        self._live: Optional[Live] = None
+        self._ticker: Optional[threading.Timer] = None
+        self._last_log = time.monotonic()
 
     def line(self) -> str:
         elapsed = time.monotonic() - self.started
-        if self.stats is None:
+        stats = self.report.client_stats if self.report is not None else {}
+        if not stats:
             return f"{self.phase} ({elapsed:.0f}s)"
-        rate = self.stats.requests / max(elapsed, 1e-9)
-        return (f"{self.phase}: {self.stats.requests} requests ({rate:.0f}/s), "
-                f"{self.stats.retries} retries, {elapsed:.0f}s")
+        return (f"{self.phase}: {stats['requests']} requests ({stats['requests'] / max(elapsed, 1e-9):.0f}/s), "
+                f"{stats['retries']} retries, {stats['throttled']} throttled (429), concurrency {stats['concurrency']}, "
+                f"waited {stats['waited_seconds']:.0f}s, {elapsed:.0f}s")
 
     def __call__(self, phase: str, info: dict) -> None:
         self.phase = phase
-        self.stats = info.get("stats", self.stats)
-        if not self.interactive and not self.quiet:
+        self.report = info.get("report", self.report)
+        self.tick(force=True)
+
+    def tick(self, force: bool = False) -> None:
+        if self._live is not None:
+            self._live.update(Text(self.line()))
+        elif not self.quiet and (force or time.monotonic() - self._last_log >= self.LOG_EVERY):
+            self._last_log = time.monotonic()
             err.print(f"asana-sync: {self.line()}", highlight=False)
 
     def __enter__(self) -> "Progress":
         if self.interactive:
-            self._status = err.status(self.line())
-            self._status.start()
-        self._thread = threading.Thread(target=self._tick, daemon=True)
-        self._thread.start()
+            self._live = Live(console=err, refresh_per_second=4, transient=True,
+                              get_renderable=lambda: Text(self.line()))
+            self._live.start()
+        elif not self.quiet:
+            self._schedule()
         return self
 
-    def _tick(self) -> None:
-        last_log = time.monotonic()
-        while not self._stop.wait(0.25):
-            if self._status is not None:
-                self._status.update(self.line())
-            elif not self.quiet and time.monotonic() - last_log >= 15:
-                last_log = time.monotonic()
-                err.print(f"asana-sync: {self.line()}", highlight=False)
+    def _schedule(self) -> None:
+        self._ticker = threading.Timer(self.LOG_EVERY, self._log_and_reschedule)
+        self._ticker.daemon = True
+        self._ticker.start()
+
+    def _log_and_reschedule(self) -> None:
+        self.tick()
+        self._schedule()
 
     def __exit__(self, *exc: Any) -> None:
-        self._stop.set()
-        if self._status is not None:
-            self._status.stop()
+        if self._live is not None:
+            self._live.stop()
+        if self._ticker is not None:
+            self._ticker.cancel()
 
 
 def print_result(result: SyncResult, destination: Destination) -> None:
@@ -243,9 +258,9 @@ def list_resources() -> None:
     Example:
         asana-sync resources
     """
-    from sources.asana.settings import RESOURCES
+    from sources.asana import RESOURCE_DESCRIPTIONS
 
-    for name, description in RESOURCES.items():
+    for name, description in RESOURCE_DESCRIPTIONS.items():
         out.print(f"{name:18} {description}", highlight=False)
 
 

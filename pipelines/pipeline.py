@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Optional, Sequence
+from typing import Any, Callable, Iterator, Optional, Sequence
 
 import dlt
 from dlt.common.configuration.exceptions import ConfigFieldMissingException
@@ -148,8 +148,7 @@ def find_cause(exc: BaseException, kind: type) -> Optional[BaseException]:
 
 def explain(exc: BaseException) -> SyncError:
     """Turn any failure into a one-line reason and an exit code; never includes the token."""
-    from sources.asana.client import AsanaError, AuthError
-    from sources.asana.sync import InvalidOptionError
+    from sources.asana.errors import AsanaError, AuthError, InvalidOptionError
 
     if isinstance(exc, SyncError):
         return exc
@@ -201,7 +200,7 @@ def first_line(exc: BaseException) -> str:
 
 
 class WarehouseView:
-    """What the destination already holds, read before and during a sync (see ``SyncContext``).
+    """What the destination already holds, read before and during a sync (``sources.asana.warehouse.Warehouse``).
 
     Nothing is written to the raw tables until the load step, so a table read once stays true for
     the whole extract and is kept.
@@ -263,10 +262,9 @@ def source_options() -> tuple[str, ...]:
     that only code passes. Anything else is a typo that dlt would silently ignore."""
     import inspect
 
-    from sources.asana import asana_source
+    from sources.asana import CODE_ONLY_OPTIONS, asana_source
 
-    return tuple(name for name in inspect.signature(asana_source).parameters
-                 if name not in ("warehouse", "http_transport"))
+    return tuple(name for name in inspect.signature(asana_source).parameters if name not in CODE_ONLY_OPTIONS)
 
 
 def check_config_keys(cwd: Optional[Path] = None) -> None:
@@ -318,8 +316,7 @@ def run_sync(
     on_progress: Optional[Callable[[str, dict], None]] = None,
 ) -> SyncResult:
     """Run one sync into ``destination``; raises ``SyncError`` with an exit code on failure."""
-    from sources.asana import asana_source
-    from sources.asana import sync as sync_module
+    from sources.asana import RunReport, asana_source
 
     check_config_keys()
     lock = run_lock(destination)
@@ -330,6 +327,9 @@ def run_sync(
                         "this run did nothing", EXIT_LOCKED) from None
     started = time.monotonic()
     started_at = datetime.now(timezone.utc)
+    report = RunReport()
+    progress = on_progress or (lambda phase, info: None)
+    rows: dict[str, int] = {}
     try:
         try:
             pipeline = make_pipeline(destination)
@@ -338,52 +338,90 @@ def run_sync(
                 options.setdefault("warehouse", WarehouseView(pipeline))
             if workspaces:
                 options["workspaces"] = list(workspaces)
-            source = asana_source(**options)
-            if resources:
-                unknown = sorted(set(resources) - set(source.resources))
-                if unknown:
-                    raise SyncError(f"unknown resource(s) {', '.join(unknown)}; choose from "
-                                    f"{', '.join(source.resources)}", EXIT_CONFIG)
-                source = source.with_resources(*resources)
-            ctx = sync_module.LAST_CONTEXT
-            if on_progress:
-                on_progress("extract", {"stats": ctx.client.stats})
-            pipeline.extract(source, refresh="drop_sources" if full_refresh else None,
-                             loader_file_format=destination.file_format)
-            if on_progress:
-                on_progress("normalize", {"stats": ctx.client.stats})
-            pipeline.normalize(workers=int(os.environ.get("NORMALIZE__WORKERS", "1")))
-            if on_progress:
-                on_progress("load", {"stats": ctx.client.stats})
+            source = asana_source(**options, report=report)
+            selected = list(resources or source.resources)
+            unknown = sorted(set(selected) - set(source.resources))
+            if unknown:
+                raise SyncError(f"unknown resource(s) {', '.join(unknown)}; choose from "
+                                f"{', '.join(source.resources)}", EXIT_CONFIG)
             if full_refresh:
-                # Only now that everything was read: views would stop PostgreSQL dropping raw tables.
-                drop_models(destination)
-            pipeline.load()
+                # One step: the old tables are dropped in the same load that writes the new ones.
+                _run_step(pipeline, destination, source.with_resources(*selected), "", rows, progress, report,
+                          refresh=True)
+            else:
+                for label, step in checkpoint_steps(options, report, selected):
+                    _run_step(pipeline, destination, step, label, rows, progress, report)
         except Exception as exc:  # noqa: BLE001 - every failure becomes one line and an exit code
             error = explain(exc)
-            _record_failure(destination, started_at, time.monotonic() - started, error)
+            _record_failure(destination, started_at, time.monotonic() - started, error, report)
             raise error from exc
-        rows = _rows_loaded(pipeline)
         result = SyncResult(
             started_at=started_at.isoformat(),
             seconds=time.monotonic() - started,
-            requests=ctx.client.stats.requests,
-            rows=rows,
-            gaps=list(ctx.gaps),
-            client_stats=ctx.client.stats.as_dict(),
-            unavailable=dict(ctx.unavailable),
+            requests=report.requests,
+            rows=dict(sorted(rows.items())),
+            gaps=list(report.gaps),
+            client_stats=report.client_stats,
+            unavailable=dict(report.unavailable),
         )
         _record_run(pipeline, result, destination.file_format)
-        ctx.client.close()
         return result
     finally:
+        if report.client is not None:
+            report.client.close()
         lock.release()
 
 
-def _rows_loaded(pipeline: dlt.Pipeline) -> dict[str, int]:
+# A first sync (or a reconciling one) commits its progress every this many projects: each step loads
+# its tasks, their child rows and stories together with the cursors that cover them, so a crash or a
+# kill costs at most the unfinished step.
+CHECKPOINT_PROJECTS = int(os.environ.get("ASANA_SYNC_CHECKPOINT_PROJECTS", "10"))
+TASK_RESOURCES = ("tasks", "stories")
+
+
+def checkpoint_steps(options: dict, report: Any, selected: Sequence[str]) -> Iterator[tuple[str, Any]]:
+    """The steps of one run, each a source limited to what it loads: first everything but the tasks,
+    then the tasks of ``CHECKPOINT_PROJECTS`` projects at a time, the last step with the tasks in no
+    project, subtasks of known parents and deletions."""
+    from sources.asana import asana_source
+
+    others = [r for r in selected if r not in TASK_RESOURCES]
+    task_resources = [r for r in selected if r in TASK_RESOURCES]
+    first = asana_source(**options, report=report)
+    ctx = report.context
+    if others:
+        yield "", first.with_resources(*others)
+    if not task_resources:
+        return
+    projects = ctx.listings.project_gids()
+    groups = [projects[i:i + CHECKPOINT_PROJECTS] for i in range(0, len(projects), CHECKPOINT_PROJECTS)] or [[]]
+    for number, group in enumerate(groups, start=1):
+        step = asana_source(**options, report=report, context=ctx, task_projects=group,
+                            final_step=number == len(groups))
+        yield f"tasks {number}/{len(groups)}", step.with_resources(*task_resources)
+
+
+def _run_step(pipeline: dlt.Pipeline, destination: Destination, source: Any, label: str, rows: dict,
+              progress: Callable[[str, dict], None], report: Any, refresh: bool = False) -> None:
+    """Extract, normalize and load one step; its rows and dlt state land together or not at all."""
+    suffix = f" ({label})" if label else ""
+    progress("extract" + suffix, {"report": report})
+    pipeline.extract(source, refresh="drop_sources" if refresh else None, loader_file_format=destination.file_format)
+    progress("normalize" + suffix, {"report": report})
+    pipeline.normalize(workers=int(os.environ.get("NORMALIZE__WORKERS", "1")))
     info = pipeline.last_trace.last_normalize_info if pipeline.last_trace else None
-    counts = dict(info.row_counts) if info else {}
-    return {t: n for t, n in sorted(counts.items()) if not t.startswith("_dlt")}
+    for table, count in (dict(info.row_counts) if info else {}).items():
+        if not table.startswith("_dlt"):
+            rows[table] = rows.get(table, 0) + count
+    progress("load" + suffix, {"report": report})
+    _load(pipeline, destination, refresh)
+
+
+def _load(pipeline: dlt.Pipeline, destination: Destination, full_refresh: bool) -> None:
+    if full_refresh:
+        # Only now that everything was read: views would stop PostgreSQL dropping raw tables.
+        drop_models(destination)
+    pipeline.load()
 
 
 def _record_run(pipeline: dlt.Pipeline, result: SyncResult, file_format: str) -> None:
@@ -405,7 +443,8 @@ def _record_run(pipeline: dlt.Pipeline, result: SyncResult, file_format: str) ->
                  columns={"started_at": {"data_type": "timestamp"}})
 
 
-def _record_failure(destination: Destination, started_at: datetime, seconds: float, error: SyncError) -> None:
+def _record_failure(destination: Destination, started_at: datetime, seconds: float, error: SyncError,
+                    report: Any = None) -> None:
     """Best effort: a failed run shows in ``status`` too, unless the warehouse is what failed, there
     is no warehouse yet, or dlt holds a package it will retry (recording would load that first)."""
     if error.exit_code in (EXIT_DESTINATION, EXIT_LOCKED):
@@ -416,9 +455,7 @@ def _record_failure(destination: Destination, started_at: datetime, seconds: flo
         pipeline = make_pipeline(destination)
         if pipeline.has_pending_data:
             return
-        from sources.asana import sync as sync_module
-
-        requests = sync_module.LAST_CONTEXT.client.stats.requests if sync_module.LAST_CONTEXT else 0
+        requests = report.requests if report is not None else 0
         pipeline.run([{"started_at": started_at.isoformat(), "seconds": round(seconds, 3), "requests": requests,
                        "rows": 0, "gaps": 0, "status": f"failed (exit {error.exit_code}): {error}"[:500]}],
                      table_name="sync_runs", write_disposition="append", loader_file_format=destination.file_format,

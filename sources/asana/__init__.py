@@ -1,9 +1,10 @@
 """The ``asana`` dlt source: one resource per Asana endpoint family, loaded into ``asana_raw``.
 
-Tasks are read per project with ``modified_since`` (a cursor per project in dlt state); subtasks,
-which no project list returns, are crawled from their parents; stories are read only for tasks that
-changed. Lists that Asana truncates are split along the hierarchy (project -> section -> search
-windows) and whatever still cannot be read is recorded in ``sync_gaps``.
+Resources are thin: they turn what ``SyncContext`` reads into rows. Tasks are read per project
+with ``modified_since`` (a cursor per project in dlt state); subtasks, which no project list
+returns, are crawled from their parents; stories are read only for tasks that changed. Listings
+that Asana truncates are split along the hierarchy (project -> section -> search windows), and
+whatever still cannot be read is recorded in ``sync_gaps`` while the rest of the run goes on.
 """
 
 from __future__ import annotations
@@ -12,38 +13,36 @@ from typing import Any, Iterator, Optional, Sequence, Union
 
 import dlt
 
-from .client import AsanaClient, AsanaError
-from .helpers import (
-    copy_row,
-    gid_of,
-    custom_field_rows,
-    kept_rows,
-    deleted_rows,
-    tombstone,
-    story_row,
-    workspace_row,
-)
+from .client import AsanaClient
+from .context import SyncContext
+from .errors import AsanaError, InvalidOptionError, UnknownWorkspaceError
+from .helpers import copy_row, custom_field_rows, deleted_rows, gid_of, kept_rows, story_row, tombstone, workspace_row
+from .report import RunReport
 from .settings import (
     BRIDGES,
-    columns,
+    CHILD_LISTINGS,
     CUSTOM_FIELD_FIELDS,
     DEFAULT_BASE_URL,
     DEFAULT_LOOKBACK_SECONDS,
     DEFAULT_MAX_CONCURRENCY,
     DEFAULT_REQUESTS_PER_MINUTE,
     PAGE_SIZE,
+    PARENT_LISTINGS,
     SECTION_FIELDS,
     TAG_FIELDS,
     TOMBSTONE,
+    ParentListing,
+    columns,
     opt_fields,
 )
-from . import sync as sync_module
-from .sync import InvalidOptionError, SyncContext, UnknownWorkspaceError
 
-__all__ = ["asana_source", "AsanaClient", "AsanaError", "SyncContext", "UnknownWorkspaceError"]
+__all__ = ["asana_source", "AsanaClient", "AsanaError", "RunReport", "SyncContext", "UnknownWorkspaceError",
+           "RESOURCE_DESCRIPTIONS"]
 
 MERGE = "merge"
 STORY_BATCH_ROWS = 5_000
+# Options only code passes (not settable in config.toml or the environment).
+CODE_ONLY_OPTIONS = ("warehouse", "report", "http_transport", "context", "task_projects", "final_step")
 
 
 def replace_hints(table: str, parent_key: str, primary_key: Any = "gid") -> dict:
@@ -57,9 +56,21 @@ def replace_hints(table: str, parent_key: str, primary_key: Any = "gid") -> dict
     }
 
 
-def _bridge_hints(table: str) -> dict:
+def bridge_hints(table: str) -> dict:
+    """A task's bridge rows (tags, followers, ...) are replaced whenever the task is re-read."""
     parent_key, child_key = BRIDGES[table]
     return replace_hints(table, parent_key, (parent_key, child_key))
+
+
+def into(table: str, rows: list[dict], hints: Optional[dict] = None) -> Any:
+    """Rows for another table than the resource's own (a dlt table variant); bridge hints by default."""
+    return dlt.mark.with_hints(rows, dlt.mark.make_hints(**(hints or bridge_hints(table))), create_table_variant=True)
+
+
+def _check_options(**options: Any) -> None:
+    for name, (value, low, high) in options.items():
+        if not isinstance(value, int) or not low <= value <= high:
+            raise InvalidOptionError(f"{name} must be a whole number from {low} to {high}, not {value!r}")
 
 
 @dlt.source(name="asana", max_table_nesting=0)
@@ -73,8 +84,13 @@ def asana_source(
     page_size: int = PAGE_SIZE,
     reconcile: str = "auto",
     attachments: str = "auto",
+    throttle_patience_seconds: int = 900,
     warehouse: Any = None,
+    report: Optional[RunReport] = None,
     http_transport: Any = None,
+    context: Optional[SyncContext] = None,
+    task_projects: Optional[list[str]] = None,
+    final_step: bool = True,
 ) -> Any:
     """Every object the token can read, as normalized tables.
 
@@ -84,7 +100,8 @@ def asana_source(
         workspaces: workspace gids (or exact names) to sync, as a list or a comma-separated string;
             all visible workspaces when empty.
         requests_per_minute: client-side budget; 1,500 on paid domains, 150 on free ones.
-        max_concurrency: requests in flight at once (Asana allows 50 GETs per token).
+        max_concurrency: the most requests in flight at once (Asana allows 50 GETs per token); the
+            client goes lower by itself while Asana answers 429.
         lookback_seconds: how far before each cursor incremental reads start again.
         page_size: items per page, 1..100 (Asana's maximum is the sensible default).
         reconcile: ``always`` lists every task each run (catching deletions, moves, tag and
@@ -95,185 +112,171 @@ def asana_source(
             ``stories`` only for tasks with an ``attachment_added`` story (half the requests of a
             first sync); ``auto`` starts like ``always`` and switches to ``stories`` once the server
             has shown that its stories announce every attachment; ``never``.
-        warehouse: what the destination holds already (see ``SyncContext``); the pipeline passes it.
+        throttle_patience_seconds: how long Asana may answer 429 without one request succeeding
+            before the run gives up (429s never use up a request's retries).
+        warehouse: what the destination holds already (a ``Warehouse``); the pipeline passes it.
+        report: the ``RunReport`` the pipeline reads gaps and statistics from after the run.
         http_transport: an ``httpx`` transport, for in-process tests against the simulator.
+        context: the ``SyncContext`` of an earlier checkpoint step of the same run, reused (with
+            its client, cached listings and task crawl) instead of building a new one.
+        task_projects: the projects whose tasks this step reads (all when None); ``final_step``
+            adds the tasks in no project, the subtasks of known parents and deletions.
     """
-    for name, value, low, high in (("page_size", page_size, 1, 100), ("max_concurrency", max_concurrency, 1, 50),
-                                   ("requests_per_minute", requests_per_minute, 1, 10**9),
-                                   ("lookback_seconds", lookback_seconds, 0, 10**9)):
-        if not isinstance(value, int) or not low <= value <= high:
-            raise InvalidOptionError(f"{name} must be a whole number from {low} to {high}, not {value!r}")
-    client = AsanaClient(
-        access_token,
-        base_url=base_url,
-        requests_per_minute=requests_per_minute,
-        max_concurrency=max_concurrency,
-        transport=http_transport,
-        page_size=page_size,
-    )
-    ctx = SyncContext(client, workspaces=workspaces, lookback_seconds=lookback_seconds, reconcile=reconcile,
-                      warehouse=warehouse, attachments=attachments)
-    # The pipeline reads request counts and gaps from here after the run.
-    sync_module.LAST_CONTEXT = ctx
-    task_resource = tasks(ctx)
+    ctx = context or _new_context(**locals())
+    task_resource = tasks(ctx, task_projects, final_step)
     return (
-        workspaces_resource(ctx),
-        users(ctx),
-        teams(ctx),
-        team_memberships(ctx),
-        projects(ctx),
-        sections(ctx),
-        tags(ctx),
-        custom_fields(ctx),
-        task_resource,
-        task_resource | stories(ctx),
-        workspace_memberships(ctx),
-        project_memberships(ctx),
-        status_updates(ctx),
-        project_statuses(ctx),
-        project_briefs(ctx),
-        project_templates(ctx),
-        portfolios(ctx),
-        goals(ctx),
-        time_periods(ctx),
-        time_tracking_entries(ctx),
-        user_task_lists(ctx),
-        webhooks(ctx),
-        custom_field_settings(ctx),
+        workspaces_resource(ctx), users(ctx), teams(ctx), projects(ctx), sections(ctx), tags(ctx),
+        custom_fields(ctx), task_resource, task_resource | stories(ctx), workspace_memberships(ctx),
+        project_briefs(ctx), portfolios(ctx), goals(ctx), time_tracking_entries(ctx), user_task_lists(ctx),
+        custom_field_settings(ctx), *(make(ctx) for make in LISTING_RESOURCES.values()),
     )
+
+
+def _new_context(access_token: str, base_url: str, workspaces: Any, requests_per_minute: int, max_concurrency: int,
+                 lookback_seconds: int, page_size: int, reconcile: str, attachments: str,
+                 throttle_patience_seconds: int, warehouse: Any, report: Optional[RunReport], http_transport: Any,
+                 **_: Any) -> SyncContext:
+    from .retry import RetryPolicy
+
+    _check_options(page_size=(page_size, 1, 100), max_concurrency=(max_concurrency, 1, 50),
+                   requests_per_minute=(requests_per_minute, 1, 10**9), lookback_seconds=(lookback_seconds, 0, 10**9),
+                   throttle_patience_seconds=(throttle_patience_seconds, 1, 10**9))
+    client = AsanaClient(access_token, base_url=base_url, requests_per_minute=requests_per_minute,
+                         max_concurrency=max_concurrency, transport=http_transport, page_size=page_size,
+                         retry=RetryPolicy(throttle_patience=throttle_patience_seconds))
+    return SyncContext(client, report=report, warehouse=warehouse, workspaces=workspaces,
+                       lookback_seconds=lookback_seconds, reconcile=reconcile, attachments=attachments)
+
+
+# --- shared listings ----------------------------------------------------------------------------
 
 
 @dlt.resource(name="workspaces", write_disposition=MERGE, primary_key="gid", columns=columns("workspaces"))
-def workspaces_resource(ctx: Any) -> Iterator[list[dict]]:
-    yield [workspace_row(w) for w in ctx.workspaces()]
+def workspaces_resource(ctx: SyncContext) -> Iterator[list[dict]]:
+    """workspaces the token can see (filtered by --workspace)"""
+    yield [workspace_row(w) for w in ctx.listings.workspaces()]
 
 
 @dlt.resource(write_disposition=MERGE, primary_key="gid", columns=columns("users"))
-def users(ctx: Any) -> Iterator[Any]:
-    """Users per workspace from ``GET /users?workspace=``; ``workspace_users`` is replaced per
-    workspace, so someone who left it is gone from it (their user row stays for history)."""
+def users(ctx: SyncContext) -> Iterator[Any]:
+    """users per workspace (GET /users?workspace=), plus workspace_users
+
+    ``workspace_users`` is replaced per workspace, so someone who left it is gone from it (their
+    user row stays for history); a cut listing keeps the users past the cut."""
     links = []
-    for workspace in ctx.workspaces():
-        page, complete = ctx.user_listing(workspace["gid"])
+    for workspace_gid in ctx.listings.workspace_gids():
+        page, complete = ctx.listings.user_listing(workspace_gid)
         if page:
             yield [copy_row("users", u) for u in page]
-        links.append(tombstone("workspace_gid", workspace["gid"], "user_gid"))
-        links.extend({"workspace_gid": workspace["gid"], "user_gid": u["gid"]} for u in page)
+        links.append(tombstone("workspace_gid", workspace_gid, "user_gid"))
+        links.extend({"workspace_gid": workspace_gid, "user_gid": u["gid"]} for u in page)
         if not complete and ctx.warehouse is not None:
-            # A cut listing says nothing of the users past the cut: they stay.
-            links += kept_rows([r for r in ctx.warehouse.rows("workspace_users")
-                                if r.get("workspace_gid") == workspace["gid"]], {u["gid"] for u in page}, "user_gid")
-    yield dlt.mark.with_hints(links, dlt.mark.make_hints(
-        **replace_hints("workspace_users", "workspace_gid", ("workspace_gid", "user_gid"))), create_table_variant=True)
+            links += kept_rows([r for r in ctx.warehouse.rows("workspace_users") if r.get("workspace_gid") == workspace_gid],
+                               {u["gid"] for u in page}, "user_gid")
+    yield into("workspace_users", links, replace_hints("workspace_users", "workspace_gid", ("workspace_gid", "user_gid")))
 
 
 @dlt.resource(write_disposition=MERGE, primary_key="gid", columns=columns("teams"))
-def teams(ctx: Any) -> Iterator[list[dict]]:
-    yield [copy_row("teams", t) for t in ctx.teams()]
-
-
-@dlt.resource(**replace_hints("team_memberships", "team_gid"))
-def team_memberships(ctx: Any) -> Iterator[Any]:
-    """Who is in which team, replaced per team so that someone who left is gone."""
-    yield from _replaced(ctx, "team_memberships", "team_gid", [t["gid"] for t in ctx.teams()],
-                         _lister(ctx, "team_memberships", "/teams/{gid}/team_memberships"))
+def teams(ctx: SyncContext) -> Iterator[list[dict]]:
+    """teams of organization workspaces"""
+    yield [copy_row("teams", t) for t in ctx.listings.teams()]
 
 
 @dlt.resource(write_disposition=MERGE, primary_key="gid", columns=columns("projects"))
-def projects(ctx: Any) -> Iterator[list[dict]]:
-    """Projects; those the warehouse knows but Asana now answers 404 for are marked deleted."""
-    listed = ctx.projects()
-    yield [copy_row("projects", p) for p in listed]
-    deleted, alive = ctx.deletions("projects")
+def projects(ctx: SyncContext) -> Iterator[list[dict]]:
+    """projects per team (organizations) or per workspace
+
+    Those the warehouse knows but Asana now answers 404 for are marked deleted."""
+    yield [copy_row("projects", p) for p in ctx.listings.projects()]
+    deleted, alive = ctx.deletions.of("projects")
     yield deleted_rows(deleted, ctx.run_started_at) + [copy_row("projects", p) for p in alive]
 
 
 @dlt.resource(write_disposition=MERGE, primary_key="gid", columns=columns("sections"))
-def sections(ctx: Any) -> Iterator[list[dict]]:
+def sections(ctx: SyncContext) -> Iterator[list[dict]]:
+    """sections per project"""
     listed: set[str] = set()
     rows = []
-    for project_gid, project_sections in ctx.client.map(ctx.sections_of, [p["gid"] for p in ctx.projects()]):
-        rows.extend(copy_row("sections", s, project_gid=project_gid) for s in project_sections)
-        listed.update(s["gid"] for s in project_sections)
+    for project_gid, found in ctx.client.map(ctx.listings.sections_of, ctx.listings.project_gids()):
+        rows.extend(copy_row("sections", s, project_gid=project_gid) for s in found or [])
+        listed.update(s["gid"] for s in found or [])
     yield rows
-    deleted, alive = ctx.vanished("sections", listed, "/sections/{gid}", SECTION_FIELDS)
+    if "sections" in ctx.report.incomplete:
+        return  # a failed listing says nothing about which sections are gone
+    deleted, alive = ctx.deletions.vanished("sections", listed, "/sections/{gid}", SECTION_FIELDS)
     yield deleted_rows(deleted, ctx.run_started_at) + [copy_row("sections", s) for s in alive]
 
 
 @dlt.resource(write_disposition=MERGE, primary_key="gid", columns=columns("tags"))
-def tags(ctx: Any) -> Iterator[list[dict]]:
+def tags(ctx: SyncContext) -> Iterator[list[dict]]:
+    """tags per workspace"""
     listed: set[str] = set()
     everything = True
-    for workspace in ctx.workspaces():
-        found, complete = ctx.listing("/tags", {"workspace": workspace["gid"], "opt_fields": TAG_FIELDS})
-        everything &= complete
-        listed.update(t["gid"] for t in found)
+    for workspace_gid in ctx.listings.workspace_gids():
+        found = ctx.listings.optional_list("/tags", {"workspace": workspace_gid, "opt_fields": TAG_FIELDS})
+        everything &= found is not None
+        listed.update(t["gid"] for t in found or [])
         if found:
-            yield [copy_row("tags", t, workspace_gid=workspace["gid"]) for t in found]
+            yield [copy_row("tags", t, workspace_gid=workspace_gid) for t in found]
     if not everything:
-        return  # a truncated listing says nothing about which tags are gone
-    deleted, alive = ctx.vanished("tags", listed, "/tags/{gid}", TAG_FIELDS)
+        return  # a cut or failed listing says nothing about which tags are gone
+    deleted, alive = ctx.deletions.vanished("tags", listed, "/tags/{gid}", TAG_FIELDS)
     yield deleted_rows(deleted, ctx.run_started_at) + [copy_row("tags", t) for t in alive]
 
 
 @dlt.resource(write_disposition=MERGE, primary_key="gid", columns=columns("custom_fields"))
-def custom_fields(ctx: Any) -> Iterator[Any]:
-    for workspace in ctx.workspaces():
-        path = f"/workspaces/{workspace['gid']}/custom_fields"
+def custom_fields(ctx: SyncContext) -> Iterator[Any]:
+    """custom fields per workspace, plus custom_field_enum_options"""
+    for workspace_gid in ctx.listings.workspace_gids():
         # Custom fields are a premium feature: a free workspace answers 402 and simply has none.
-        page = ctx.optional_list(path, {"opt_fields": CUSTOM_FIELD_FIELDS})
-        if page:
-            rows, options = [], []
-            for cf in page:
-                row, cf_options = custom_field_rows(cf, workspace["gid"])
-                rows.append(row)
-                options.extend(cf_options)
-            yield rows
-            if options:
-                yield dlt.mark.with_hints(
-                    options,
-                    dlt.mark.make_hints(table_name="custom_field_enum_options", write_disposition=MERGE,
-                                        primary_key=("custom_field_gid", "gid"),
-                                        columns=columns("custom_field_enum_options")), create_table_variant=True)
+        page = ctx.listings.optional_list(f"/workspaces/{workspace_gid}/custom_fields",
+                                          {"opt_fields": CUSTOM_FIELD_FIELDS})
+        if not page:
+            continue
+        rows, options = [], []
+        for cf in page:
+            row, cf_options = custom_field_rows(cf, workspace_gid)
+            rows.append(row)
+            options.extend(cf_options)
+        yield rows
+        if options:
+            yield into("custom_field_enum_options", options, {
+                "table_name": "custom_field_enum_options", "write_disposition": MERGE,
+                "primary_key": ("custom_field_gid", "gid"), "columns": columns("custom_field_enum_options")})
+
+
+# --- tasks and stories --------------------------------------------------------------------------
 
 
 @dlt.resource(write_disposition=MERGE, primary_key="gid", columns=columns("tasks"))
-def tasks(ctx: Any) -> Iterator[Any]:
-    """Changed tasks (and their subtasks) per project, plus assigned tasks in no project.
+def tasks(ctx: SyncContext, projects: Optional[list[str]] = None, final: bool = True) -> Iterator[Any]:
+    """tasks and subtasks changed since the last run, plus memberships, tags, followers, dependencies and custom field values
 
-    State (``dlt.current.resource_state()``), kept in the destination with the data:
-    ``{"project_cursors": {"<project gid>": "<max modified_at seen>"},
-    "assignee_cursors": {"<workspace gid>:<user gid>": "<max modified_at seen>"},
-    "event_syncs": {"<project gid>": "<events sync token>"}, "last_reconciled_at": "<time>"}``.
-    """
-    state = dlt.current.resource_state()
-    for batch in ctx.changed_tasks(state):
+    State (``dlt.current.resource_state()``) is kept in the destination with the data it covers;
+    see ``TaskCrawl.changed_tasks``."""
+    for batch in ctx.crawl.changed_tasks(dlt.current.resource_state(), projects, final):
         for table, rows in batch.items():
-            if not rows:
-                continue
-            if table == "tasks":
-                yield rows
-            else:
-                yield dlt.mark.with_hints(rows, dlt.mark.make_hints(**_bridge_hints(table)), create_table_variant=True)
+            if rows:
+                yield rows if table == "tasks" else into(table, rows)
 
 
 @dlt.transformer(**replace_hints("stories", "task_gid"))
-def stories(items: Any, ctx: Any) -> Iterator[list[dict]]:
-    """Stories of the tasks that changed in this run, replacing each such task's stories; and the
-    attachments (metadata) of those with an ``attachment_added`` story."""
-    if not isinstance(items, list):
-        items = [items]
-    # What earlier runs learned about this server's attachment stories (see ``attachments``).
+def stories(items: Any, ctx: SyncContext) -> Iterator[Any]:
+    """comments and system stories of the tasks that changed, plus their attachments (metadata)
+
+    Each such task's stories are replaced; a task whose stories could not be read keeps its old
+    ones and is read again next run."""
+    items = items if isinstance(items, list) else [items]
     state = dlt.current.resource_state()
-    ctx.remember_attachment_signal(state)
+    ctx.attachments.remember(state)
     # The tasks resource also yields bridge rows; only task rows (they carry parent_gid) lead to stories.
     task_gids = [row["gid"] for row in items if isinstance(row, dict) and "parent_gid" in row
-                 and row.get("gid") in ctx.changed_gids and not row.get("is_deleted")]
+                 and row.get("gid") in ctx.crawl.changed_gids and not row.get("is_deleted")]
     # One yield per batch: dlt re-validates table hints on every yield, which costs more than the
     # rows themselves when a yield holds one task's handful of stories.
     rows: list[dict] = []
     attachments: list[dict] = []
-    for task_gid, task_stories, task_attachments in ctx.client.map(ctx.stories_and_attachments_of, task_gids):
+    for task_gid, task_stories, task_attachments in ctx.client.map(ctx.crawl.stories_and_attachments_of, task_gids):
         if task_stories is not None:
             rows.append(tombstone("task_gid", task_gid))
             rows.extend(story_row(s, task_gid) for s in task_stories)
@@ -286,18 +289,18 @@ def stories(items: Any, ctx: Any) -> Iterator[list[dict]]:
     if rows:
         yield rows
     if attachments:
-        yield dlt.mark.with_hints(attachments, dlt.mark.make_hints(**replace_hints("attachments", "task_gid")),
-                                  create_table_variant=True)
-    ctx.remember_attachment_signal(state)
+        yield into("attachments", attachments, replace_hints("attachments", "task_gid"))
+    ctx.attachments.remember(state)
 
 
 # --- everything else the token can read ---------------------------------------------------------
 # Each list below is re-read every run and replaced per parent (tombstone + delete-insert on the
-# parent key), so whatever Asana no longer lists is gone from the warehouse too.
+# parent key), so whatever Asana no longer lists is gone from the warehouse too. A parent whose
+# list could not be read keeps its rows.
 
 
-def _replaced(ctx: Any, table: str, parent_key: str, parents: list, fetch: Any,
-              gone: Sequence[str] = ()) -> Iterator[Any]:
+def replaced(ctx: SyncContext, table: str, parent_key: str, parents: list, fetch: Any,
+             gone: Sequence[str] = ()) -> Iterator[list[dict]]:
     """Fetch each parent's list concurrently; yield its rows after a tombstone that clears the old.
     Parents that are ``gone`` (deleted) only get the tombstone: their rows go with them."""
     current = set(parents)
@@ -314,175 +317,156 @@ def _replaced(ctx: Any, table: str, parent_key: str, parents: list, fetch: Any,
         yield rows
 
 
-def _lister(ctx: Any, table: str, path: str, **params: Any) -> Any:
+def parents_of(ctx: SyncContext, kind: str) -> list[str]:
+    listings = ctx.listings
+    found = {"workspaces": listings.workspaces, "teams": listings.teams, "projects": listings.projects,
+             "portfolios": listings.portfolios, "goals": listings.goals}[kind]()
+    return [obj["gid"] for obj in found]
+
+
+def listing_rows(ctx: SyncContext, table: str, spec: ParentListing) -> Iterator[list[dict]]:
+    """The rows of a ``ParentListing`` table: every parent's list, replacing the parent's rows."""
     def fetch(parent_gid: str) -> tuple[str, Optional[list[dict]]]:
-        query = {k: v.format(gid=parent_gid) for k, v in params.items()}
-        return parent_gid, ctx.optional_list(path.format(gid=parent_gid), {**query, "opt_fields": opt_fields(table)})
+        query = {k: v.format(gid=parent_gid) for k, v in spec.params}
+        return parent_gid, ctx.listings.optional_list(spec.path.format(gid=parent_gid),
+                                                      {**query, "opt_fields": opt_fields(table)})
 
-    return fetch
+    parents = [gid for kind in spec.parents for gid in parents_of(ctx, kind)]
+    gone = [gid for kind in spec.parents if kind in ("projects", "portfolios", "goals")
+            for gid in ctx.deletions.gone(kind)]
+    yield from replaced(ctx, table, spec.parent_key, parents, fetch, gone)
 
 
-def _workspace_gids(ctx: Any) -> list[str]:
-    return [w["gid"] for w in ctx.workspaces()]
+def _listing_resource(table: str, spec: ParentListing) -> Any:
+    def read(ctx: SyncContext) -> Iterator[list[dict]]:
+        yield from listing_rows(ctx, table, spec)
+
+    read.__doc__ = spec.description
+    read.__name__ = table
+    return dlt.resource(read, **replace_hints(table, spec.parent_key))
 
 
-def _project_gids(ctx: Any) -> list[str]:
-    return [p["gid"] for p in ctx.projects()]
+# Generated like the hubspot source's object resources: one per row of the table in settings.
+LISTING_RESOURCES = {table: _listing_resource(table, spec) for table, spec in PARENT_LISTINGS.items()}
+
+
+def _child_rows(ctx: SyncContext, table: str) -> Iterator[Any]:
+    spec = CHILD_LISTINGS[table]
+    for rows in listing_rows(ctx, table, spec):
+        yield into(table, rows, replace_hints(table, spec.parent_key))
 
 
 @dlt.resource(**replace_hints("workspace_memberships", "workspace_gid"))
-def workspace_memberships(ctx: Any) -> Iterator[Any]:
-    yield from _replaced(ctx, "workspace_memberships", "workspace_gid", _workspace_gids(ctx),
-                         lambda gid: (gid, ctx.workspace_memberships(gid)))
-
-
-@dlt.resource(**replace_hints("project_memberships", "project_gid"))
-def project_memberships(ctx: Any) -> Iterator[Any]:
-    yield from _replaced(ctx, "project_memberships", "project_gid", _project_gids(ctx),
-                         _lister(ctx, "project_memberships", "/projects/{gid}/project_memberships"),
-                         gone=ctx.gone("projects"))
-
-
-@dlt.resource(**replace_hints("project_statuses", "project_gid"))
-def project_statuses(ctx: Any) -> Iterator[Any]:
-    """Asana's legacy status objects (superseded by status updates, still readable)."""
-    yield from _replaced(ctx, "project_statuses", "project_gid", _project_gids(ctx),
-                         _lister(ctx, "project_statuses", "/projects/{gid}/project_statuses"),
-                         gone=ctx.gone("projects"))
-
-
-@dlt.resource(**replace_hints("status_updates", "parent_gid"))
-def status_updates(ctx: Any) -> Iterator[Any]:
-    parents = _project_gids(ctx) + [p["gid"] for p in ctx.portfolios()] + [g["gid"] for g in ctx.goals()]
-    gone = ctx.gone("projects") + ctx.gone("portfolios") + ctx.gone("goals")
-    yield from _replaced(ctx, "status_updates", "parent_gid", parents,
-                         _lister(ctx, "status_updates", "/status_updates", parent="{gid}"), gone=gone)
+def workspace_memberships(ctx: SyncContext) -> Iterator[Any]:
+    """users' memberships of each workspace"""
+    yield from replaced(ctx, "workspace_memberships", "workspace_gid", ctx.listings.workspace_gids(),
+                        lambda gid: (gid, ctx.listings.workspace_memberships(gid)))
 
 
 @dlt.resource(**replace_hints("project_briefs", "project_gid"))
-def project_briefs(ctx: Any) -> Iterator[Any]:
-    """Each project's brief (at most one), replaced per project so a removed brief disappears."""
-    projects = {p["gid"]: p for p in ctx.projects()}
+def project_briefs(ctx: SyncContext) -> Iterator[Any]:
+    """project briefs (at most one per project, replaced per project so a removed brief disappears)"""
+    projects = {p["gid"]: p for p in ctx.listings.projects()}
 
     def fetch(project_gid: str) -> tuple[str, Optional[list[dict]]]:
         project = projects[project_gid]
         ref = project.get("project_brief")
         if not isinstance(ref, dict) or not ref.get("gid"):
-            return project["gid"], [] if "project_brief" in project else None
-        brief = ctx.optional_get(f"/project_briefs/{ref['gid']}", {"opt_fields": opt_fields("project_briefs")})
-        return project["gid"], [brief] if brief else None
+            return project_gid, [] if "project_brief" in project else None
+        brief = ctx.listings.optional_get(f"/project_briefs/{ref['gid']}", {"opt_fields": opt_fields("project_briefs")})
+        return project_gid, [brief] if brief else None
 
-    yield from _replaced(ctx, "project_briefs", "project_gid", list(projects), fetch, gone=ctx.gone("projects"))
-
-
-@dlt.resource(**replace_hints("project_templates", "workspace_gid"))
-def project_templates(ctx: Any) -> Iterator[Any]:
-    yield from _replaced(ctx, "project_templates", "workspace_gid", _workspace_gids(ctx),
-                         _lister(ctx, "project_templates", "/project_templates", workspace="{gid}"))
+    yield from replaced(ctx, "project_briefs", "project_gid", list(projects), fetch, gone=ctx.deletions.gone("projects"))
 
 
 @dlt.resource(write_disposition=MERGE, primary_key="gid", columns=columns("portfolios"))
-def portfolios(ctx: Any) -> Iterator[Any]:
-    """Portfolios the token's user owns and those nested in them, with items and memberships."""
-    listed = ctx.portfolios()
+def portfolios(ctx: SyncContext) -> Iterator[Any]:
+    """portfolios of each organization (and nested ones), plus portfolio_items and memberships"""
+    listed = ctx.listings.portfolios()
     yield [copy_row("portfolios", p) for p in listed]
     gids = [p["gid"] for p in listed]
-
-    def items_of(portfolio_gid: str) -> tuple[str, Optional[list[dict]]]:
-        return portfolio_gid, ctx.portfolio_items(portfolio_gid)
-
     items: list[dict] = []
-    for portfolio_gid, portfolio_items in ctx.client.map(items_of, gids):
-        if portfolio_items is None:
-            continue
-        items.append(tombstone("portfolio_gid", portfolio_gid, "item_gid"))
-        items.extend({"portfolio_gid": portfolio_gid, "item_gid": i["gid"], "item_type": i.get("resource_type")}
-                     for i in portfolio_items)
-    items.extend(tombstone("portfolio_gid", gid, "item_gid") for gid in ctx.gone("portfolios")
+    for portfolio_gid in gids:
+        found = ctx.listings.portfolio_items(portfolio_gid)  # read already while listing nested portfolios
+        if found is not None:
+            items.append(tombstone("portfolio_gid", portfolio_gid, "item_gid"))
+            items.extend({"portfolio_gid": portfolio_gid, "item_gid": i["gid"], "item_type": i.get("resource_type")}
+                         for i in found)
+    items.extend(tombstone("portfolio_gid", gid, "item_gid") for gid in ctx.deletions.gone("portfolios")
                  if gid not in gids)
     if items:
-        yield dlt.mark.with_hints(items, dlt.mark.make_hints(
-            **replace_hints("portfolio_items", "portfolio_gid", ("portfolio_gid", "item_gid"))),
-            create_table_variant=True)
-    for rows in _replaced(ctx, "portfolio_memberships", "portfolio_gid", gids,
-                          _lister(ctx, "portfolio_memberships", "/portfolios/{gid}/portfolio_memberships"),
-                          gone=ctx.gone("portfolios")):
-        yield dlt.mark.with_hints(rows, dlt.mark.make_hints(**replace_hints("portfolio_memberships", "portfolio_gid")),
-                                  create_table_variant=True)
-    deleted, alive = ctx.deletions("portfolios")
+        yield into("portfolio_items", items,
+                   replace_hints("portfolio_items", "portfolio_gid", ("portfolio_gid", "item_gid")))
+    yield from _child_rows(ctx, "portfolio_memberships")
+    deleted, alive = ctx.deletions.of("portfolios")
     yield deleted_rows(deleted, ctx.run_started_at) + [copy_row("portfolios", p) for p in alive]
 
 
 @dlt.resource(**replace_hints("goals", "workspace_gid"))
-def goals(ctx: Any) -> Iterator[Any]:
-    """Goals per workspace, and what supports each (goal_relationships)."""
+def goals(ctx: SyncContext) -> Iterator[Any]:
+    """goals per workspace, plus goal_relationships"""
     by_workspace: dict[str, list[dict]] = {}
-    for goal in ctx.goals():
+    for goal in ctx.listings.goals():
         by_workspace.setdefault(goal["_workspace_gid"], []).append(goal)
     rows = []
-    for workspace_gid in ctx.goal_workspaces:
+    for workspace_gid in ctx.listings.goal_workspaces:
         rows.append(tombstone("workspace_gid", workspace_gid))
         rows.extend(copy_row("goals", g, workspace_gid=workspace_gid) for g in by_workspace.get(workspace_gid, []))
     if rows:
         yield rows
-    for rows in _replaced(ctx, "goal_relationships", "supported_goal_gid", [g["gid"] for g in ctx.goals()],
-                          _lister(ctx, "goal_relationships", "/goal_relationships", supported_goal="{gid}"),
-                          gone=ctx.gone("goals")):
-        yield dlt.mark.with_hints(rows, dlt.mark.make_hints(
-            **replace_hints("goal_relationships", "supported_goal_gid")), create_table_variant=True)
-
-
-@dlt.resource(**replace_hints("time_periods", "workspace_gid"))
-def time_periods(ctx: Any) -> Iterator[Any]:
-    yield from _replaced(ctx, "time_periods", "workspace_gid", _workspace_gids(ctx),
-                         _lister(ctx, "time_periods", "/time_periods", workspace="{gid}"))
+    yield from _child_rows(ctx, "goal_relationships")
 
 
 @dlt.resource(**replace_hints("time_tracking_entries", "workspace_gid"))
-def time_tracking_entries(ctx: Any) -> Iterator[Any]:
-    """Entries per workspace, replaced per workspace. The listing lacks each entry's task and
-    created_at: the warehouse has them for entries seen before, one GET per new entry adds them."""
+def time_tracking_entries(ctx: SyncContext) -> Iterator[Any]:
+    """time tracking entries per workspace, in entered_on windows
+
+    Replaced per workspace. The listing lacks each entry's task and created_at: the warehouse has
+    them for entries seen before, one GET per new entry adds them."""
     known = {r["gid"]: r for r in ctx.warehouse.rows("time_tracking_entries")} if ctx.warehouse else {}
-    for workspace_gid in _workspace_gids(ctx):
-        read = ctx.time_tracking_entries(workspace_gid)
+    for workspace_gid in ctx.listings.workspace_gids():
+        read = ctx.listings.time_tracking_entries(workspace_gid)
         if read is None:
             continue
         entries, complete = read
         new = [e["gid"] for e in entries if not (known.get(e["gid"]) or {}).get("task_gid")]
-        details = {gid: detail for gid, detail in ctx.client.map(ctx.time_tracking_detail, new)}
+        details = dict(ctx.client.map(ctx.listings.time_tracking_detail, new))
         rows = [tombstone("workspace_gid", workspace_gid)]
         for entry in entries:
             detail = details.get(entry["gid"], known.get(entry["gid"]))
             if detail is None:
-                continue  # deleted between the listing and its detail
+                continue  # deleted between the listing and its detail, or its detail failed
             row = copy_row("time_tracking_entries", entry, workspace_gid=workspace_gid)
-            row["task_gid"] = row.get("task_gid") or detail.get("task_gid") or gid_of(detail.get("task"))
-            row["created_at"] = row.get("created_at") or detail.get("created_at")
+            row["task_gid"] = detail.get("task_gid") or gid_of(detail.get("task"))
+            row["created_at"] = detail.get("created_at")
             rows.append(row)
-        if not complete:
+        if not complete or len(rows) <= len(entries):
+            # What could not be read completely keeps what the warehouse had.
             rows += kept_rows([r for r in known.values() if r.get("workspace_gid") == workspace_gid],
-                              {e["gid"] for e in entries})
+                              {r.get("gid") for r in rows})
         yield rows
 
 
 @dlt.resource(write_disposition=MERGE, primary_key="gid", columns=columns("user_task_lists"))
-def user_task_lists(ctx: Any) -> Iterator[Any]:
-    """Each user's My Tasks per workspace: from the workspace memberships when they carry it (no extra
-    request), else one ``GET /users/{gid}/user_task_list`` per user."""
+def user_task_lists(ctx: SyncContext) -> Iterator[Any]:
+    """each user's My Tasks list per workspace
+
+    From the workspace memberships when they carry it (no extra request), else one
+    ``GET /users/{gid}/user_task_list`` per user."""
     rows, missing = [], []
-    for workspace_gid in _workspace_gids(ctx):
-        memberships = {gid_of(m.get("user")): m for m in ctx.workspace_memberships(workspace_gid) or []}
-        for user_gid in ctx.workspace_user_gids(workspace_gid):
-            found = (memberships.get(user_gid) or {}).get("user_task_list")
+    for workspace_gid in ctx.listings.workspace_gids():
+        memberships = {gid_of(m.get("user")): m for m in ctx.listings.workspace_memberships(workspace_gid) or []}
+        for user in ctx.listings.users(workspace_gid):
+            found = (memberships.get(user["gid"]) or {}).get("user_task_list")
             if isinstance(found, dict) and found.get("gid"):
-                rows.append(copy_row("user_task_lists", found, workspace_gid=workspace_gid, owner_gid=user_gid))
+                rows.append(copy_row("user_task_lists", found, workspace_gid=workspace_gid, owner_gid=user["gid"]))
             else:
-                missing.append((workspace_gid, user_gid))
+                missing.append((workspace_gid, user["gid"]))
 
     def fetch(pair: tuple[str, str]) -> Optional[dict]:
         workspace_gid, user_gid = pair
-        found = ctx.optional_get(f"/users/{user_gid}/user_task_list",
-                                 {"workspace": workspace_gid, "opt_fields": opt_fields("user_task_lists")})
+        found = ctx.listings.optional_get(f"/users/{user_gid}/user_task_list",
+                                          {"workspace": workspace_gid, "opt_fields": opt_fields("user_task_lists")})
         return copy_row("user_task_lists", found, workspace_gid=workspace_gid, owner_gid=user_gid) if found else None
 
     rows.extend(row for row in ctx.client.map(fetch, missing) if row)
@@ -490,19 +474,15 @@ def user_task_lists(ctx: Any) -> Iterator[Any]:
         yield rows
 
 
-@dlt.resource(**replace_hints("webhooks", "workspace_gid"))
-def webhooks(ctx: Any) -> Iterator[Any]:
-    yield from _replaced(ctx, "webhooks", "workspace_gid", _workspace_gids(ctx),
-                         _lister(ctx, "webhooks", "/webhooks", workspace="{gid}"))
-
-
 @dlt.resource(**replace_hints("custom_field_settings", "parent_gid"))
-def custom_field_settings(ctx: Any) -> Iterator[Any]:
-    """Custom fields attached to each project and portfolio: from the listings' own
-    ``custom_field_settings`` when served (no extra request), else one request per parent."""
+def custom_field_settings(ctx: SyncContext) -> Iterator[Any]:
+    """custom fields attached to each project and portfolio
+
+    From the listings' own ``custom_field_settings`` when served (no extra request), else one
+    request per parent."""
     rows: list[dict] = []
     fallback: dict[str, list[str]] = {"project": [], "portfolio": []}
-    for kind, parents in (("project", ctx.projects()), ("portfolio", ctx.portfolios())):
+    for kind, parents in (("project", ctx.listings.projects()), ("portfolio", ctx.listings.portfolios())):
         for parent in parents:
             settings = parent.get("custom_field_settings")
             if not isinstance(settings, list):
@@ -511,10 +491,30 @@ def custom_field_settings(ctx: Any) -> Iterator[Any]:
             rows.append(tombstone("parent_gid", parent["gid"]))
             rows.extend(copy_row("custom_field_settings", cfs, parent_gid=parent["gid"], parent_type=kind)
                         for cfs in settings if isinstance(cfs, dict) and cfs.get("gid"))
-    for table in ("projects", "portfolios"):
-        rows.extend(tombstone("parent_gid", gid) for gid in ctx.gone(table))
+    rows.extend(tombstone("parent_gid", gid) for table in ("projects", "portfolios") for gid in ctx.deletions.gone(table))
     if rows:
         yield rows
     for kind, gids in fallback.items():
-        yield from _replaced(ctx, "custom_field_settings", "parent_gid", gids,
-                             _lister(ctx, "custom_field_settings", f"/{kind}s/{{gid}}/custom_field_settings"))
+        spec = ParentListing(f"/{kind}s/{{gid}}/custom_field_settings", (), "parent_gid", "")
+
+        def fetch(gid: str, spec: ParentListing = spec) -> tuple[str, Optional[list[dict]]]:
+            return gid, ctx.listings.optional_list(spec.path.format(gid=gid),
+                                                   {"opt_fields": opt_fields("custom_field_settings")})
+
+        yield from replaced(ctx, "custom_field_settings", "parent_gid", gids, fetch)
+
+
+def _description(resource: Any) -> str:
+    return (resource.__doc__ or "").strip().splitlines()[0] if resource.__doc__ else ""
+
+
+# What ``asana-sync resources`` prints: each resource's own first docstring line or listing description.
+RESOURCE_DESCRIPTIONS = {
+    **{name: _description(fn) for name, fn in (
+        ("workspaces", workspaces_resource), ("users", users), ("teams", teams), ("projects", projects),
+        ("sections", sections), ("tags", tags), ("custom_fields", custom_fields), ("tasks", tasks),
+        ("stories", stories), ("workspace_memberships", workspace_memberships), ("project_briefs", project_briefs),
+        ("portfolios", portfolios), ("goals", goals), ("time_tracking_entries", time_tracking_entries),
+        ("user_task_lists", user_task_lists), ("custom_field_settings", custom_field_settings))},
+    **{name: spec.description for name, spec in PARENT_LISTINGS.items()},
+}

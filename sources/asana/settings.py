@@ -1,8 +1,10 @@
-"""Constants and the exact ``opt_fields`` each resource asks for.
+"""Constants, the column contract of every table, and the exact ``opt_fields`` each resource asks for.
 
 One list request with the right ``opt_fields`` replaces a GET per record, so every field a table
 stores is requested here and nowhere else.
 """
+
+from dataclasses import dataclass
 
 DEFAULT_BASE_URL = "https://app.asana.com/api/1.0"
 PAGE_SIZE = 100
@@ -244,29 +246,45 @@ def columns(table: str) -> dict:
     """A fresh copy of a table's column hints: dlt annotates the dicts it is given in place."""
     return {name: dict(hint) for name, hint in COLUMNS[table].items()}
 
-RESOURCES = {
-    "workspaces": "workspaces the token can see (filtered by --workspace)",
-    "users": "users per workspace (GET /users?workspace=), plus workspace_users",
-    "teams": "teams of organization workspaces",
-    "team_memberships": "who is in which team",
-    "projects": "projects per team (organizations) or per workspace",
-    "sections": "sections per project",
-    "tags": "tags per workspace",
-    "custom_fields": "custom fields per workspace, plus custom_field_enum_options",
-    "tasks": "tasks and subtasks changed since the last run, plus memberships, tags, followers, "
-             "dependencies and custom field values",
-    "stories": "comments and system stories of the tasks that changed, plus their attachments (metadata)",
-    "workspace_memberships": "users' memberships of each workspace",
-    "project_memberships": "who is a member of each project",
-    "status_updates": "status updates of projects, portfolios and goals",
-    "project_statuses": "legacy project statuses",
-    "project_briefs": "project briefs",
-    "project_templates": "project templates per workspace",
-    "portfolios": "portfolios the token's user owns (and nested ones), plus portfolio_items and memberships",
-    "goals": "goals per workspace, plus goal_relationships",
-    "time_periods": "time periods per workspace",
-    "time_tracking_entries": "time tracking entries per workspace, in entered_on windows",
-    "user_task_lists": "each user's My Tasks list per workspace",
-    "webhooks": "webhooks per workspace",
-    "custom_field_settings": "custom fields attached to each project and portfolio",
+
+@dataclass(frozen=True)
+class ParentListing:
+    """A listing read once per parent and replaced per parent in its table.
+
+    ``path`` and ``params`` take the parent's gid as ``{gid}``; ``parents`` name the shared
+    listings the parents come from (``workspaces``, ``teams``, ``projects``, ``portfolios``,
+    ``goals``); rows of a parent that was deleted are cleared.
+    """
+
+    path: str
+    parents: tuple[str, ...]
+    parent_key: str
+    description: str
+    params: tuple[tuple[str, str], ...] = ()
+
+
+# The resources generated from one listing each (see ``sources.asana.__init__``).
+PARENT_LISTINGS = {
+    "team_memberships": ParentListing("/teams/{gid}/team_memberships", ("teams",), "team_gid",
+                                      "who is in which team"),
+    "project_memberships": ParentListing("/projects/{gid}/project_memberships", ("projects",), "project_gid",
+                                         "who is a member of each project"),
+    "status_updates": ParentListing("/status_updates", ("projects", "portfolios", "goals"), "parent_gid",
+                                    "status updates of projects, portfolios and goals", (("parent", "{gid}"),)),
+    "project_statuses": ParentListing("/projects/{gid}/project_statuses", ("projects",), "project_gid",
+                                      "legacy project statuses (superseded by status updates, still readable)"),
+    "project_templates": ParentListing("/project_templates", ("workspaces",), "workspace_gid",
+                                       "project templates per workspace", (("workspace", "{gid}"),)),
+    "time_periods": ParentListing("/time_periods", ("workspaces",), "workspace_gid", "time periods per workspace",
+                                  (("workspace", "{gid}"),)),
+    "webhooks": ParentListing("/webhooks", ("workspaces",), "workspace_gid", "webhooks per workspace",
+                              (("workspace", "{gid}"),)),
+}
+
+# Listings read per parent inside another resource (they load with it).
+CHILD_LISTINGS = {
+    "portfolio_memberships": ParentListing("/portfolios/{gid}/portfolio_memberships", ("portfolios",),
+                                           "portfolio_gid", "who is a member of each portfolio"),
+    "goal_relationships": ParentListing("/goal_relationships", ("goals",), "supported_goal_gid",
+                                        "what supports each goal", (("supported_goal", "{gid}"),)),
 }

@@ -6,17 +6,17 @@ import httpx
 import pytest
 from asana_sim import AsanaSimulator, SimConfig
 
-from sources.asana.client import (
-    AsanaClient,
+from sources.asana.client import AsanaClient
+from sources.asana.errors import (
     AuthError,
     MalformedResponseError,
     NotFoundError,
-    OffsetPaginator,
-    RateLimiter,
-    RetryPolicy,
     TransientError,
     TruncatedResultError,
 )
+from sources.asana.paginator import CursorPaginator
+from sources.asana.retry import RetryPolicy
+from sources.asana.throttle import AdaptiveConcurrency, RateLimiter
 
 
 @pytest.fixture(scope="module")
@@ -85,8 +85,8 @@ def test_malformed_success_body_is_an_error_not_data():
         client.get("/workspaces")
 
 
-def test_paginator_follows_next_page_offset():
-    paginator = OffsetPaginator(limit=50)
+def test_paginator_follows_the_next_page_cursor():
+    paginator = CursorPaginator(limit=50)
     assert paginator.update_request({"project": "1"}) == {"project": "1", "limit": 50}
     paginator.update_state({"data": [], "next_page": {"offset": "abc", "path": "/x", "uri": "u"}})
     assert paginator.has_more and paginator.update_request({})["offset"] == "abc"
@@ -102,3 +102,57 @@ def test_rate_limiter_pause_blocks_until_retry_after():
     started = time.monotonic()
     limiter.acquire()
     assert time.monotonic() - started >= 0.19
+
+
+def test_throttling_does_not_use_up_attempts():
+    """Half the answers are 429s: every request still succeeds, though it takes more than
+    max_attempts tries for some, because a 429 means "wait", not "fail"."""
+    sim = AsanaSimulator(SimConfig.small(seed=2, fault_rate=0.5, fault_seed=3, fault_kinds=("429",)))
+    client = client_for(sim, retry=RetryPolicy(max_attempts=2, base_delay=0.001, max_delay=0.01))
+    client.limiter.pause = lambda seconds: None  # Retry-After: 1 would make this test slow
+    project = next(iter(sim.store.projects))
+    for _ in range(20):
+        assert [t["gid"] for t in client.get_all("/tasks", {"project": project})] == sim.store.tasks_in_project(project)
+    assert client.stats.throttled > 10 and client.stats.retries == 0
+
+
+def test_throttling_gives_up_only_after_the_patience_without_a_success():
+    sim = AsanaSimulator(SimConfig.small(seed=2, fault_rate=1.0, fault_kinds=("429",)))
+    client = client_for(sim, retry=RetryPolicy(throttle_patience=0.3))
+    client.limiter.pause = lambda seconds: None
+    with pytest.raises(TransientError) as info:
+        client.get("/workspaces")
+    assert info.value.status == 429 and "without one successful request" in str(info.value)
+
+
+def test_adaptive_concurrency_halves_on_throttle_and_grows_back_one_at_a_time():
+    concurrency = AdaptiveConcurrency(10, cooldown=0)
+    concurrency.on_throttled()
+    assert concurrency.current == 5
+    concurrency.on_throttled()
+    assert concurrency.current == 2 and concurrency.lowest == 2
+    for _ in range(2):
+        concurrency.on_success()
+    assert concurrency.current == 3
+    for _ in range(1000):
+        concurrency.on_success()
+    assert concurrency.current == 10  # never above the configured maximum
+
+
+def test_one_overload_cuts_the_concurrency_once():
+    concurrency = AdaptiveConcurrency(8, cooldown=60)
+    for _ in range(5):
+        concurrency.on_throttled()  # five requests answered 429 by the same overload
+    assert concurrency.current == 4
+
+
+def test_the_concurrency_cap_of_the_server_costs_a_handful_of_429s():
+    sim = AsanaSimulator(SimConfig.small(seed=2, max_concurrent_gets=3))
+    client = client_for(sim, max_concurrency=10)
+    client.limiter.pause = lambda seconds: None
+    project = next(iter(sim.store.projects))
+    tasks = sim.store.tasks_in_project(project)
+    results = list(client.map(lambda gid: client.get(f"/tasks/{gid}")["gid"], tasks * 3))
+    assert sorted(results) == sorted(tasks * 3)
+    assert client.stats.throttled < 0.1 * client.stats.requests
+    assert client.concurrency.current <= 10

@@ -1,0 +1,67 @@
+"""What one sync run works with: the client, the run report, the warehouse view and the options,
+and the parts that read Asana for the resources (listings, task crawl, deletions)."""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from .client import AsanaClient
+from .deletions import Deletions
+from .errors import InvalidOptionError
+from .listings import Listings, parse_workspaces
+from .report import RunReport
+from .tasks import AttachmentPolicy, TaskCrawl
+from .warehouse import Warehouse
+
+RECONCILE_MODES = ("auto", "always", "never")
+ATTACHMENT_MODES = ("auto", "always", "stories", "never")
+
+
+class SyncContext:
+    """Shared by every resource of one source instance.
+
+    ``warehouse`` (a ``Warehouse``, or None for an empty one) is what the destination already
+    holds, so the sync can tell changed tasks from unchanged ones and notice deletions.
+    """
+
+    def __init__(self, client: AsanaClient, report: Optional[RunReport] = None, warehouse: Optional[Warehouse] = None,
+                 workspaces: Any = None, lookback_seconds: int = 300, reconcile: str = "auto",
+                 attachments: str = "auto") -> None:
+        if reconcile not in RECONCILE_MODES:
+            raise InvalidOptionError(f"reconcile must be auto, always or never, not {reconcile!r}")
+        if attachments not in ATTACHMENT_MODES:
+            raise InvalidOptionError(f"attachments must be auto, always, stories or never, not {attachments!r}")
+        self.client = client
+        self.report = report if report is not None else RunReport()
+        self.report.client = client
+        self.report.context = self
+        self.warehouse = warehouse
+        self.reconcile = reconcile
+        self.lookback_seconds = lookback_seconds
+        self.attachments = AttachmentPolicy(attachments)
+        self.listings = Listings(client, self.report, parse_workspaces(workspaces))
+        self.deletions = Deletions(client, self.listings, self.report, warehouse)
+        self.crawl = TaskCrawl(self)
+        self._fingerprints: Optional[dict] = None
+        self._parents: Optional[set] = None
+
+    @property
+    def run_started_at(self) -> str:
+        return self.report.run_started_at
+
+    @property
+    def warehouse_fingerprints(self) -> dict:
+        """Live tasks the warehouse holds in the selected workspaces: ``{gid: fingerprint}``."""
+        if self._fingerprints is None:
+            known = self.warehouse.task_fingerprints() if self.warehouse is not None else {}
+            wanted = set(self.listings.workspace_gids())
+            self._fingerprints = {gid: fp for gid, (workspace, fp) in known.items()
+                                  if workspace in wanted or workspace is None}
+        return self._fingerprints
+
+    @property
+    def warehouse_parents(self) -> set:
+        if self._parents is None:
+            parents = self.warehouse.parent_gids() if self.warehouse is not None else set()
+            self._parents = parents & set(self.warehouse_fingerprints)
+        return self._parents

@@ -1,0 +1,314 @@
+"""Listings several resources share (workspaces, teams, projects, users, portfolios, goals), read
+once per run, and the three ways of reading a listing: whole, cut-tolerant, and optional."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import date, datetime, timezone
+from typing import Any, Callable, Optional
+
+from .client import AsanaClient
+from .errors import UNAVAILABLE, AsanaError, NotFoundError, TruncatedResultError, UnknownWorkspaceError
+from .helpers import gid_of, split_date_window
+from .report import RunReport
+from .settings import (
+    PROJECT_FIELDS,
+    SECTION_FIELDS,
+    TEAM_FIELDS,
+    TIME_TRACKING_DETAIL_FIELDS,
+    TIME_TRACKING_FIRST_DAY,
+    TIME_TRACKING_LIST_FIELDS,
+    USER_FIELDS,
+    WORKSPACE_FIELDS,
+    opt_fields,
+)
+
+
+def parse_workspaces(workspaces: Any) -> list[str]:
+    """``["123"]``, ``'["123"]'`` (JSON, from the environment) or ``"123,456"`` -> gids or names."""
+    if isinstance(workspaces, str):
+        text = workspaces.strip()
+        workspaces = json.loads(text) if text.startswith("[") else text.split(",")
+    return [str(w).strip() for w in (workspaces or []) if str(w).strip()]
+
+
+class Listings:
+    """Reads listings for one run; shared ones are fetched once, by whichever thread asks first."""
+
+    def __init__(self, client: AsanaClient, report: RunReport, wanted: list[str]) -> None:
+        self.client = client
+        self.report = report
+        self.wanted = wanted
+        self.goal_workspaces: list[str] = []
+        self._cache: dict[Any, Any] = {}
+        self._key_locks: dict[Any, threading.RLock] = {}
+        self._lock = threading.Lock()
+
+    def once(self, key: Any, fetch: Callable[[], Any]) -> Any:
+        """``fetch()`` the first time ``key`` is asked for; later callers wait for and share that
+        answer. Only callers of the same key wait on each other, and no lock is held across keys."""
+        with self._lock:
+            if key in self._cache:
+                return self._cache[key]
+            key_lock = self._key_locks.setdefault(key, threading.RLock())
+        with key_lock:
+            with self._lock:
+                if key in self._cache:
+                    return self._cache[key]
+            value = fetch()
+            with self._lock:
+                self._cache[key] = value
+            return value
+
+    # --- reading one listing ----------------------------------------------------------------------
+
+    def read_all(self, path: str, params: dict) -> tuple[list[dict], Optional[TruncatedResultError]]:
+        """Every page of a listing, and Asana's truncation error if it stopped early: the pages
+        before it are kept, so nothing read is read twice."""
+        items: list[dict] = []
+        try:
+            for page in self.client.paginate(path, params):
+                items.extend(page)
+        except TruncatedResultError as exc:
+            return items, exc
+        return items, None
+
+    def listing(self, path: str, params: dict) -> tuple[list[dict], bool]:
+        """Every item of a listing that cannot be split further, and whether that was all of it:
+        when Asana truncates it, what it did return is kept and the gap recorded."""
+        items, cut = self.read_all(path, params)
+        if cut is not None:
+            self.report.record_gap(path, params, f"truncated by Asana and not splittable: {cut.message}")
+        return items, cut is None
+
+    def optional_list(self, path: str, params: dict, affects: tuple[str, ...] = ()) -> Optional[list[dict]]:
+        """A listing that may not exist for this token (premium feature, no access, deprecated) or
+        may fail: None when unavailable, failed or truncated (the caller keeps what it had)."""
+        try:
+            items, complete = self.listing(path, params)
+        except UNAVAILABLE as exc:
+            self.report.note_unavailable(path, exc)
+            return None
+        except AsanaError as exc:
+            self.report.record_failure(path, params, exc, affects)
+            return None
+        return items if complete else None
+
+    def optional_get(self, path: str, params: dict) -> Optional[dict]:
+        try:
+            return self.client.get(path, params)
+        except UNAVAILABLE as exc:
+            self.report.note_unavailable(path, exc)
+        except AsanaError as exc:
+            self.report.record_failure(path, params, exc)
+        return None
+
+    # --- the shared listings ----------------------------------------------------------------------
+
+    def workspaces(self) -> list[dict]:
+        return self.once("workspaces", self._fetch_workspaces)
+
+    def _fetch_workspaces(self) -> list[dict]:
+        # The run's first request: a rejected token here stops the run (exit 3).
+        visible = self.client.get_all("/workspaces", {"opt_fields": WORKSPACE_FIELDS})
+        if not self.wanted:
+            return visible
+        by_key = {w["gid"]: w for w in visible} | {w.get("name"): w for w in visible}
+        missing = [w for w in self.wanted if w not in by_key]
+        if missing:
+            names = ", ".join(f"{w['gid']} ({w.get('name')})" for w in visible) or "none"
+            raise UnknownWorkspaceError(f"workspace {', '.join(missing)} is not visible to this token; visible: {names}")
+        return list({by_key[w]["gid"]: by_key[w] for w in self.wanted}.values())
+
+    def workspace_gids(self) -> list[str]:
+        return [w["gid"] for w in self.workspaces()]
+
+    def teams(self) -> list[dict]:
+        return self.once("teams", lambda: [
+            team for w in self.workspaces() if w.get("is_organization")
+            for team in self.optional_list(f"/workspaces/{w['gid']}/teams", {"opt_fields": TEAM_FIELDS},
+                                           affects=("projects", "tasks")) or []])
+
+    def projects(self) -> list[dict]:
+        """Projects per team in organizations (workspace-wide lists time out on big domains),
+        per workspace elsewhere."""
+        return self.once("projects", self._fetch_projects)
+
+    def _fetch_projects(self) -> list[dict]:
+        found: dict[str, dict] = {}
+        lists = [(f"/teams/{team['gid']}/projects", {}) for team in self.teams()]
+        lists += [("/projects", {"workspace": w["gid"]}) for w in self.workspaces() if not w.get("is_organization")]
+        for path, params in lists:
+            # A team the token cannot open (403/404) has no projects to read, not a failure; a cut
+            # listing keeps what it returned.
+            try:
+                items, _ = self.listing(path, {**params, "opt_fields": PROJECT_FIELDS})
+            except UNAVAILABLE as exc:
+                self.report.note_unavailable(path, exc)
+                continue
+            except AsanaError as exc:
+                self.report.record_failure(path, params, exc, affects=("projects", "tasks"))
+                continue
+            for project in items:
+                found.setdefault(project["gid"], project)
+        return list(found.values())
+
+    def project_gids(self) -> list[str]:
+        return [p["gid"] for p in self.projects()]
+
+    def workspace_of_project(self, project_gid: str) -> str:
+        for project in self.projects():
+            if project["gid"] == project_gid and gid_of(project.get("workspace")):
+                return gid_of(project["workspace"])
+        return self.workspaces()[0]["gid"]
+
+    def sections_of(self, project_gid: str) -> tuple[str, Optional[list[dict]]]:
+        """A project's sections; None when they could not be read (the gap is recorded)."""
+        try:
+            return project_gid, self.client.get_all(f"/projects/{project_gid}/sections",
+                                                    {"opt_fields": SECTION_FIELDS})
+        except NotFoundError:
+            return project_gid, []
+        except AsanaError as exc:
+            self.report.record_failure(f"/projects/{project_gid}/sections", {}, exc, affects=("sections",))
+            return project_gid, None
+
+    def users(self, workspace_gid: str) -> list[dict]:
+        """Every user of a workspace, from ``GET /users?workspace=`` (sorted by gid, paginated)."""
+        return self.user_listing(workspace_gid)[0]
+
+    def user_listing(self, workspace_gid: str) -> tuple[list[dict], bool]:
+        """``users`` and whether Asana returned all of them (a cut or failed list records a gap)."""
+        def fetch() -> tuple[list[dict], bool]:
+            params = {"workspace": workspace_gid, "opt_fields": USER_FIELDS}
+            try:
+                return self.listing("/users", params)
+            except AsanaError as exc:
+                self.report.record_failure("/users", params, exc)
+                return [], False
+
+        return self.once(("users", workspace_gid), fetch)
+
+    def workspace_users(self) -> list[tuple[str, str]]:
+        return [(w, u["gid"]) for w in self.workspace_gids() for u in self.users(w)]
+
+    def workspace_memberships(self, workspace_gid: str) -> Optional[list[dict]]:
+        return self.once(("workspace_memberships", workspace_gid), lambda: self.optional_list(
+            f"/workspaces/{workspace_gid}/workspace_memberships", {"opt_fields": opt_fields("workspace_memberships")}))
+
+    def portfolios(self) -> list[dict]:
+        """Every portfolio of each organization the token can read, and those nested in them."""
+        return self.once("portfolios", self._fetch_portfolios)
+
+    def _fetch_portfolios(self) -> list[dict]:
+        found: dict[str, dict] = {}
+        for workspace in self.workspaces():
+            if not workspace.get("is_organization"):
+                continue
+            pending = list(self._top_portfolios(workspace["gid"]))
+            while pending:
+                portfolio = pending.pop()
+                if portfolio["gid"] in found:
+                    continue
+                found[portfolio["gid"]] = portfolio
+                for item in self.portfolio_items(portfolio["gid"]) or []:
+                    if item.get("resource_type") == "portfolio" and item["gid"] not in found:
+                        nested = self.optional_get(f"/portfolios/{item['gid']}", {"opt_fields": opt_fields("portfolios")})
+                        if nested:
+                            pending.append(nested)
+        return list(found.values())
+
+    def _top_portfolios(self, workspace_gid: str) -> list[dict]:
+        """Without ``owner`` a service account lists every portfolio of the workspace (asana_oas.yaml);
+        a user token must name an owner, so where that is refused the token's own are listed."""
+        fields = opt_fields("portfolios")
+        try:
+            items, _ = self.listing("/portfolios", {"workspace": workspace_gid, "opt_fields": fields})
+            return items
+        except AsanaError as exc:
+            if exc.status != 400:
+                self.report.note_unavailable("/portfolios", exc)
+                return []
+        return self.optional_list("/portfolios", {"workspace": workspace_gid, "owner": "me", "opt_fields": fields}) or []
+
+    def portfolio_items(self, portfolio_gid: str) -> Optional[list[dict]]:
+        return self.once(("portfolio_items", portfolio_gid), lambda: self.optional_list(
+            f"/portfolios/{portfolio_gid}/items", {"opt_fields": "gid,resource_type"}))
+
+    def goals(self) -> list[dict]:
+        """Goals per workspace; a truncated workspace list is read per team instead."""
+        return self.once("goals", self._fetch_goals)
+
+    def _fetch_goals(self) -> list[dict]:
+        goals: dict[str, dict] = {}
+        for workspace in self.workspaces():
+            params = {"workspace": workspace["gid"], "opt_fields": opt_fields("goals")}
+            try:
+                listed = self.client.get_all("/goals", params)
+            except UNAVAILABLE as exc:
+                self.report.note_unavailable("/goals", exc)
+                continue
+            except TruncatedResultError:
+                listed = [goal for team in self.teams() if gid_of(team.get("organization")) == workspace["gid"]
+                          for goal in self.optional_list("/goals", {"team": team["gid"],
+                                                                    "opt_fields": opt_fields("goals")}) or []]
+            except AsanaError as exc:
+                self.report.record_failure("/goals", params, exc)
+                continue
+            self.goal_workspaces.append(workspace["gid"])
+            for goal in listed:
+                goal["_workspace_gid"] = workspace["gid"]
+                goals.setdefault(goal["gid"], goal)
+        return list(goals.values())
+
+    # --- time tracking ----------------------------------------------------------------------------
+
+    def time_tracking_entries(self, workspace_gid: str) -> Optional[tuple[list[dict], bool]]:
+        """A workspace's time tracking entries and whether that is all of them; None when the
+        workspace offers none to this token.
+
+        Asana requires an ``entered_on`` bound when listing by workspace, so the listing is read in
+        date windows: one open-ended window first, split in two whenever Asana truncates it, down to
+        single days (a truncated single day keeps what was read and records the gap).
+        """
+        found: dict[str, dict] = {}
+        complete = True
+        today = datetime.now(timezone.utc).date()
+        pending: list = [(date.fromisoformat(TIME_TRACKING_FIRST_DAY), None)]
+        while pending:
+            window = pending.pop()
+            params = {"workspace": workspace_gid, "entered_on_start_date": window[0].isoformat(),
+                      "opt_fields": TIME_TRACKING_LIST_FIELDS}
+            if window[1] is not None:
+                params["entered_on_end_date"] = window[1].isoformat()
+            try:
+                items, cut = self.read_all("/time_tracking_entries", params)
+            except UNAVAILABLE as exc:
+                self.report.note_unavailable("/time_tracking_entries", exc)
+                return None
+            except AsanaError as exc:
+                self.report.record_failure("/time_tracking_entries", params, exc)
+                return list(found.values()), False
+            found.update((item["gid"], item) for item in items)
+            if cut is None:
+                continue
+            halves = split_date_window(window, [item.get("entered_on") for item in items], today)
+            if halves is None:
+                complete = False
+                self.report.record_gap("/time_tracking_entries", params,
+                                       f"truncated by Asana within a single day: {cut.message}")
+            else:
+                pending.extend(halves)
+        return list(found.values()), complete
+
+    def time_tracking_detail(self, entry_gid: str) -> tuple[str, Optional[dict]]:
+        """An entry's task and created_at, which the workspace listing does not offer."""
+        try:
+            return entry_gid, self.client.get(f"/time_tracking_entries/{entry_gid}",
+                                              {"opt_fields": TIME_TRACKING_DETAIL_FIELDS})
+        except NotFoundError:
+            return entry_gid, None  # deleted since it was listed
+        except AsanaError as exc:
+            self.report.record_failure(f"/time_tracking_entries/{entry_gid}", {}, exc)
+            return entry_gid, None

@@ -1,0 +1,421 @@
+"""The task crawl: which tasks changed this run, with their subtasks, stories and attachments.
+
+A reconciling run lists every task (cheap: the same pages ``modified_since`` would need on a busy
+day), compares each task's fingerprint with the warehouse, re-reads the subtasks of every known
+parent, and confirms vanished tasks with a GET (404 = deleted). Other runs list only tasks
+modified since each project's cursor, and re-read the tasks the project event streams name.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta, timezone
+from typing import Any, Iterator, Optional
+
+from .errors import AsanaError, NotFoundError, PremiumRequiredError, TruncatedResultError
+from .events import EventStreams
+from .helpers import cursor_with_lookback, deleted_task_rows, format_ts, max_ts, parse_ts, task_rows
+from .settings import STORY_FIELDS, TASK_FIELDS, opt_fields
+
+# Listing every task each run is cheap while a workspace is small; above this many tasks a full
+# reconciliation (which also catches tag, follower and move changes that never bump modified_at,
+# subtask-only changes and deletions) runs once per interval and other runs use modified_since.
+RECONCILE_EVERY_RUN_BELOW = 50_000
+RECONCILE_INTERVAL_HOURS = 24
+
+Batch = dict[str, list[dict]]
+
+
+def should_reconcile(mode: str, known_tasks: int, last_reconciled_at: Optional[str],
+                     now: Optional[datetime] = None) -> bool:
+    """``always``/``never`` as said; ``auto``: every run below 50,000 known tasks, else once a day.
+    An empty warehouse is always reconciled (there is nothing to compare with)."""
+    if mode == "always" or not known_tasks:
+        return True
+    if mode == "never":
+        return False
+    if known_tasks < RECONCILE_EVERY_RUN_BELOW:
+        return True
+    last = parse_ts(last_reconciled_at)
+    return last is None or (now or datetime.now(timezone.utc)) - last >= timedelta(hours=RECONCILE_INTERVAL_HOURS)
+
+
+class TaskCrawl:
+    """One run's walk over the tasks. ``ctx`` is the run's ``SyncContext``."""
+
+    def __init__(self, ctx: Any) -> None:
+        self.ctx = ctx
+        self.client = ctx.client
+        self.report = ctx.report
+        self.listings = ctx.listings
+        self.changed_gids: set[str] = set()
+        self.state: dict = {}
+        self._forced: set[str] = set()
+        self._seen: set[str] = set()
+        self._crawled_parents: set[str] = set()
+        self._pending_parents: list[str] = []
+        self._failed: set[str] = set()
+        self._touched: Optional[set[str]] = None
+        self._reconciling = False
+        self._lock = threading.Lock()
+        self.events = EventStreams(self.client, self.report, self.project_tasks, self._known_project_tasks)
+
+    # --- the run, step by step --------------------------------------------------------------------
+
+    def changed_tasks(self, state: dict, projects: Optional[list[str]] = None, final: bool = True) -> Iterator[Batch]:
+        """Row batches (``{table: rows}``) for the tasks of this run, or of one checkpoint step of
+        it: the tasks of ``projects`` (all when None), then, when ``final``, the tasks in no
+        project, the subtasks of every known parent and deletions.
+
+        ``state`` is the tasks resource's dlt state, committed with the data it covers:
+        ``{"project_cursors": {"<project gid>": "<max modified_at seen>"}, "assignee_cursors":
+        {"<workspace gid>:<user gid>": "..."}, "event_syncs": {"<project gid>": "<sync token>"},
+        "last_reconciled_at": "<time>", "retry_tasks": ["<gid to read again>"]}``. A task named by
+        an event stream, or whose subtasks or stories failed, stays in ``retry_tasks`` until it
+        was read, so a run killed between steps loses no change.
+        """
+        self.state = state
+        if self._touched is None:
+            self._begin(state)
+        batch = RowBatch()
+        yield from batch.add(self.handle(self.events.relisted))
+        self.events.relisted = []
+        project_gids = self.listings.project_gids() if projects is None else projects
+        yield from self.list_projects(state.setdefault("project_cursors", {}), project_gids, batch)
+        if final:
+            yield from self.list_unprojected(state.setdefault("assignee_cursors", {}), batch)
+            if self._reconciling:
+                # Subtasks never appear in project lists and their changes never bump the parent.
+                self._queue_parents(self.ctx.warehouse_parents)
+        yield from self.crawl_subtasks(batch)
+        yield from batch.flush()
+        if final:
+            yield from self.finish(state)
+        with self._lock:
+            state["retry_tasks"] = sorted(self._failed | (set() if final else self._touched - self._seen))
+
+    def _begin(self, state: dict) -> None:
+        """The first step of a run: decide whether it reconciles, and read the event streams
+        (first, so that whatever changes while this run lists tasks is in the next run's streams)."""
+        self._reconciling = self.reconciling(state)
+        retry = set(state.pop("retry_tasks", []))
+        self._forced |= retry
+        self._queue_parents(retry)
+        self._touched = self.read_event_streams(state.setdefault("event_syncs", {}), self._reconciling) | retry
+
+    @property
+    def is_reconciling(self) -> bool:
+        return self._reconciling
+
+    def reconciling(self, state: dict) -> bool:
+        return should_reconcile(self.ctx.reconcile, len(self.ctx.warehouse_fingerprints),
+                                state.get("last_reconciled_at"))
+
+    def uses_events(self) -> bool:
+        return self.ctx.reconcile == "never" or (self.ctx.reconcile == "auto" and len(
+            self.ctx.warehouse_fingerprints) >= RECONCILE_EVERY_RUN_BELOW)
+
+    def read_event_streams(self, event_syncs: dict, reconciling: bool) -> set[str]:
+        touched: set[str] = set()
+        projects = self.listings.project_gids()
+        if reconciling:
+            event_syncs.clear()
+            if self.uses_events():
+                for project_gid, token in self.client.map(self.events.start, projects):
+                    if token:
+                        event_syncs[project_gid] = token
+            return touched
+        for project_gid, token, gids in self.client.map(lambda p: self.events.read(p, event_syncs.get(p)), projects):
+            if token:
+                event_syncs[project_gid] = token
+            touched |= gids
+        return touched
+
+    def list_projects(self, cursors: dict, project_gids: list[str], batch: "RowBatch") -> Iterator[Batch]:
+        def fetch(project_gid: str) -> tuple[str, list[dict]]:
+            since = None if self._reconciling else cursor_with_lookback(cursors.get(project_gid),
+                                                                        self.ctx.lookback_seconds)
+            return project_gid, self.project_tasks(project_gid, since)
+
+        for project_gid, tasks in self.client.map(fetch, project_gids):
+            for task in tasks:
+                cursors[project_gid] = max_ts(cursors.get(project_gid), task.get("modified_at"))
+            yield from batch.add(self.handle(tasks))
+
+    def list_unprojected(self, cursors: dict, batch: "RowBatch") -> Iterator[Batch]:
+        """Tasks in no project are only reachable through their assignee's task list."""
+        def fetch(key: tuple[str, str]) -> tuple[str, list[dict]]:
+            workspace_gid, user_gid = key
+            cursor_key = f"{workspace_gid}:{user_gid}"
+            since = None if self._reconciling else cursor_with_lookback(cursors.get(cursor_key), self.ctx.lookback_seconds)
+            return cursor_key, self.assigned_tasks(workspace_gid, user_gid, since)
+
+        for cursor_key, assigned in self.client.map(fetch, self.listings.workspace_users()):
+            for task in assigned:
+                cursors[cursor_key] = max_ts(cursors.get(cursor_key), task.get("modified_at"))
+            yield from batch.add(self.handle([t for t in assigned if not t.get("memberships") and not t.get("parent")]))
+
+    def crawl_subtasks(self, batch: "RowBatch") -> Iterator[Batch]:
+        while self._pending_parents:
+            wave, self._pending_parents = self._pending_parents, []
+            for _, subtasks in self.client.map(self.subtasks_of, wave):
+                if subtasks:
+                    yield from batch.add(self.handle(subtasks))
+
+    def finish(self, state: dict) -> Iterator[Batch]:
+        if not self._reconciling:
+            # What modified_since cannot show (deletions, moves) the project streams named.
+            yield from self.reread(self._touched - self._seen)
+        elif "tasks" in self.report.incomplete:
+            # A listing failed: tasks it would have returned are not deleted, only unread.
+            pass
+        else:
+            yield from self.reread(set(self.ctx.warehouse_fingerprints) - self._seen)
+            state["last_reconciled_at"] = self.report.run_started_at
+
+    # --- what each step does with a task ----------------------------------------------------------
+
+    def handle(self, tasks: list[dict]) -> Batch:
+        """Rows of the tasks not handled yet whose fingerprint differs from the warehouse's."""
+        batch: Batch = {}
+        for task in tasks:
+            gid = task["gid"]
+            if gid in self._seen:
+                continue
+            self._seen.add(gid)
+            rows = task_rows(task)
+            if gid in self._forced or self.ctx.warehouse_fingerprints.get(gid) != rows["tasks"][0]["sync_fingerprint"]:
+                self.changed_gids.add(gid)
+                for table, table_rows in rows.items():
+                    batch.setdefault(table, []).extend(table_rows)
+            # A server that ignores opt_fields says nothing of subtasks: then every task may have some.
+            if (task.get("num_subtasks") or 0) > 0 or "num_subtasks" not in task:
+                self._queue_parents([gid])
+        return batch
+
+    def reread(self, gids: set[str]) -> Iterator[Batch]:
+        """Tasks no listing returned: each is read again, or marked deleted if Asana answers 404."""
+        if not gids:
+            return
+        gone, alive = self.ctx.deletions.probe_tasks(sorted(gids))
+        self._forced |= {t["gid"] for t in alive}
+        if alive:
+            yield self.handle(alive)
+        known = [gid for gid in gone if gid in self.ctx.warehouse_fingerprints]
+        if known and self.ctx.warehouse is not None:
+            yield deleted_task_rows(self.ctx.warehouse.task_rows(known), self.report.run_started_at)
+
+    def retry_later(self, task_gid: str) -> None:
+        """The next run reads this task, its subtasks and its stories again."""
+        with self._lock:
+            self._failed.add(task_gid)
+            retry = self.state.setdefault("retry_tasks", [])
+            if task_gid not in retry:
+                retry.append(task_gid)
+
+    def _queue_parents(self, gids: Any) -> None:
+        for gid in sorted(set(gids) - self._crawled_parents):
+            self._crawled_parents.add(gid)
+            self._pending_parents.append(gid)
+
+    def _known_project_tasks(self, project_gid: str) -> set[str]:
+        return self.ctx.warehouse.project_task_gids(project_gid) if self.ctx.warehouse is not None else set()
+
+    # --- listings of tasks ------------------------------------------------------------------------
+
+    def project_tasks(self, project_gid: str, since: Optional[str]) -> list[dict]:
+        """Top-level tasks of a project changed since ``since``, split by section if truncated."""
+        params = _with_since({"project": project_gid, "opt_fields": TASK_FIELDS}, since)
+        try:
+            tasks, cut = self.listings.read_all("/tasks", params)
+        except NotFoundError:
+            return []
+        except AsanaError as exc:
+            self.report.record_failure("/tasks", params, exc, affects=("tasks",))
+            return []
+        if cut is None:
+            return tasks
+        found = {t["gid"]: t for t in tasks}
+        _, sections = self.listings.sections_of(project_gid)
+        if sections is None:
+            self.report.incomplete.add("tasks")
+        for section in sections or []:
+            section_params = _with_since({"section": section["gid"], "opt_fields": TASK_FIELDS}, since)
+            try:
+                listed = self.tasks_or_search(section_params, self.listings.workspace_of_project(project_gid),
+                                              {"sections.any": section["gid"]}, since)
+            except AsanaError as exc:
+                self.report.record_failure("/tasks", section_params, exc, affects=("tasks",))
+                continue
+            for task in listed:
+                found.setdefault(task["gid"], task)
+        return list(found.values())
+
+    def assigned_tasks(self, workspace_gid: str, user_gid: str, since: Optional[str]) -> list[dict]:
+        params = _with_since({"assignee": user_gid, "workspace": workspace_gid, "opt_fields": TASK_FIELDS}, since)
+        try:
+            return self.tasks_or_search(params, workspace_gid, {"assignee.any": user_gid}, since)
+        except AsanaError as exc:
+            # A deactivated or guest user's list may be refused; their tasks in projects are read
+            # through the projects anyway.
+            if exc.status in (400, 402, 403, 404):
+                self.report.note_unavailable("/tasks?assignee=", exc)
+            else:
+                self.report.record_failure("/tasks", params, exc, affects=("tasks",))
+            return []
+
+    def tasks_or_search(self, params: dict, workspace_gid: str, search_filters: dict,
+                        since: Optional[str]) -> list[dict]:
+        """``GET /tasks`` with ``params``; when Asana truncates it, the premium search API with the
+        same filter in ``created_at`` windows. Failing both, what the listing returned is kept and
+        the gap recorded."""
+        try:
+            tasks, cut = self.listings.read_all("/tasks", params)
+        except NotFoundError:
+            return []
+        if cut is None:
+            return tasks
+        try:
+            found = {t["gid"]: t for t in tasks}
+            found.update((t["gid"], t) for t in self.search(workspace_gid, search_filters, since))
+            return list(found.values())
+        except (PremiumRequiredError, TruncatedResultError) as exc:
+            self.report.record_gap("/tasks", params, f"truncated by Asana; search API unavailable: {exc.message}",
+                                   affects=("tasks",))
+            return tasks
+
+    def search(self, workspace_gid: str, filters: dict, since: Optional[str]) -> list[dict]:
+        """Premium search in disjoint ``created_at`` windows: sort ascending, move ``created_at.after``.
+
+        The search API has no ``next_page``; each call returns at most ``limit`` tasks.
+        """
+        found: dict[str, dict] = {}
+        after: Optional[str] = None
+        while True:
+            params = {**filters, "sort_by": "created_at", "sort_ascending": "true", "limit": 100,
+                      "opt_fields": TASK_FIELDS}
+            if since:
+                params["modified_at.after"] = since
+            if after:
+                params["created_at.after"] = after
+            page = self.client.get(f"/workspaces/{workspace_gid}/tasks/search", params)
+            fresh = [t for t in page if t["gid"] not in found]
+            found.update((t["gid"], t) for t in page)
+            if len(page) < 100 or not fresh:
+                return list(found.values())
+            # Tasks created in the same millisecond as the last one may straddle the boundary;
+            # stepping back a millisecond and deduplicating by gid keeps the windows lossless.
+            after = _minus_ms(max(t["created_at"] for t in page if t.get("created_at")))
+
+    def subtasks_of(self, task_gid: str) -> tuple[str, Optional[list[dict]]]:
+        try:
+            return task_gid, self.client.get_all(f"/tasks/{task_gid}/subtasks", {"opt_fields": TASK_FIELDS})
+        except NotFoundError:
+            return task_gid, None
+        except AsanaError as exc:
+            self.report.record_failure(f"/tasks/{task_gid}/subtasks", {}, exc, affects=("tasks",))
+            self.retry_later(task_gid)
+            return task_gid, None
+
+    # --- stories and attachments ------------------------------------------------------------------
+
+    def stories_of(self, task_gid: str) -> tuple[str, Optional[list[dict]]]:
+        try:
+            return task_gid, self.client.get_all(f"/tasks/{task_gid}/stories", {"opt_fields": STORY_FIELDS})
+        except NotFoundError:
+            # Deleted between listing and now: keep what we have; the next reconciliation marks it.
+            return task_gid, None
+        except AsanaError as exc:
+            self.report.record_failure(f"/tasks/{task_gid}/stories", {}, exc)
+            self.retry_later(task_gid)
+            return task_gid, None
+
+    def stories_and_attachments_of(self, task_gid: str) -> tuple[str, Optional[list], Optional[list]]:
+        """A task's stories and, as ``ctx.attachments`` decides, its attachments."""
+        _, stories = self.stories_of(task_gid)
+        if stories is None:
+            return task_gid, None, None
+        policy = self.ctx.attachments
+        if not policy.should_read(stories):
+            return task_gid, stories, (None if policy.mode == "never" else [])
+        attachments = self.listings.optional_list("/attachments", {"parent": task_gid,
+                                                                   "opt_fields": opt_fields("attachments")})
+        policy.learn(stories, attachments)
+        return task_gid, stories, attachments
+
+
+class AttachmentPolicy:
+    """Whether a task's attachments are read (the ``attachments`` option).
+
+    Asana records every attachment as an ``attachment_added`` story, so reading attachments only
+    for tasks with such a story saves a request per task. ``auto`` trusts that only once this
+    server has shown it: attachments are read for every task until 20 tasks with attachments all
+    had the story (then the story decides); one task with an attachment and no story, and every
+    task is read from then on. The verdict is kept in dlt state: ``{"attachment_signal": true}``.
+    """
+
+    CONFIRMATIONS = 20
+
+    def __init__(self, mode: str) -> None:
+        self.mode = mode
+        self.signal: Optional[bool] = None
+        self._confirmations = 0
+        self._lock = threading.Lock()
+
+    def should_read(self, stories: list[dict]) -> bool:
+        if self.mode == "never":
+            return False
+        announced = any(s.get("resource_subtype") == "attachment_added" for s in stories)
+        return announced or not (self.mode == "stories" or self.signal is True)
+
+    def learn(self, stories: list[dict], attachments: Optional[list]) -> None:
+        if self.mode != "auto" or not attachments:
+            return
+        announced = any(s.get("resource_subtype") == "attachment_added" for s in stories)
+        with self._lock:
+            if not announced:
+                self.signal = False
+            elif self.signal is None:
+                self._confirmations += 1
+                if self._confirmations >= self.CONFIRMATIONS:
+                    self.signal = True
+
+    def remember(self, state: dict) -> None:
+        """Carry the verdict across runs; a broken signal is never trusted again."""
+        with self._lock:
+            if self.signal is None and state.get("attachment_signal") is not None:
+                self.signal = bool(state["attachment_signal"])
+            if self.signal is not None:
+                state["attachment_signal"] = self.signal
+
+
+class RowBatch:
+    """Collects ``{table: rows}`` batches and releases them in large chunks.
+
+    dlt re-validates a table's hints on every yield, which costs more than the rows themselves
+    when a yield holds one parent's three subtasks.
+    """
+
+    def __init__(self, max_tasks: int = 2_000) -> None:
+        self.max_tasks = max_tasks
+        self.rows: Batch = {}
+
+    def add(self, rows: Batch) -> Iterator[Batch]:
+        for table, table_rows in rows.items():
+            self.rows.setdefault(table, []).extend(table_rows)
+        if len(self.rows.get("tasks", ())) >= self.max_tasks:
+            yield from self.flush()
+
+    def flush(self) -> Iterator[Batch]:
+        if self.rows:
+            rows, self.rows = self.rows, {}
+            yield rows
+
+
+def _with_since(params: dict, since: Optional[str]) -> dict:
+    return {**params, "modified_since": since} if since else params
+
+
+def _minus_ms(value: Optional[str]) -> Optional[str]:
+    parsed = parse_ts(value)
+    return format_ts(parsed - timedelta(milliseconds=1)) if parsed else None
