@@ -16,6 +16,7 @@ from rich.text import Text
 from .console import destination_options, err, fail, out
 
 from .pipeline import (
+    EXIT_API,
     EXIT_GAPS,
     Destination,
     SyncError,
@@ -92,9 +93,12 @@ class Progress:
 def print_result(result: SyncResult, destination: Destination) -> None:
     rps = result.requests / max(result.seconds, 1e-9)
     rows_ps = result.total_rows / max(result.seconds, 1e-9)
+    stats = result.client_stats
     out.print(f"synced into {destination.describe()} in {result.seconds:.1f}s: {result.requests} requests "
-              f"({rps:.0f}/s), {result.total_rows} rows ({rows_ps:.0f}/s), "
-              f"{result.client_stats.get('retries', 0)} retries", highlight=False)
+              f"({rps:.0f}/s), {result.total_rows} rows ({rows_ps:.0f}/s), {stats.get('retries', 0)} retries, "
+              f"{stats.get('throttled', 0)} throttled (429) with {stats.get('waited_seconds', 0):.0f}s waited, "
+              f"concurrency {stats.get('concurrency', '-')} (lowest {stats.get('lowest_concurrency', '-')})",
+              highlight=False)
     if result.models:
         seconds = sum(m.seconds for m in result.models)
         out.print(f"built {len(result.models)} models in schema asana in {seconds:.1f}s", highlight=False)
@@ -148,7 +152,8 @@ def run(destination: str, duckdb_path: Optional[str], workspaces: tuple, resourc
     """Run one sync: load changed data, then build the models.
 
     Exit codes: 0 ok, 2 configuration, 3 bad token, 4 another run in progress,
-    5 Asana API error, 6 completed with gaps, 7 destination error, 1 anything else.
+    5 Asana API error (after loading everything else), 6 completed with truncated listings,
+    7 destination error, 1 anything else.
 
     \b
     Example:
@@ -173,6 +178,12 @@ def run(destination: str, duckdb_path: Optional[str], workspaces: tuple, resourc
         fail(explain(exc))
     if not quiet:
         print_result(result, target)
+    failures = [g for g in result.gaps if g.get("kind") == "failed"]
+    if failures:
+        # Everything else was loaded; exit 5 so cron notices, and the next run reads those parts again.
+        fail(SyncError(f"{len(failures)} request(s) failed after retries, e.g. {failures[0]['endpoint']} "
+                       f"{failures[0]['parameters']}: {failures[0]['reason']}; everything else was loaded "
+                       "(see table sync_gaps) and the next run reads those parts again", EXIT_API))
     if result.gaps and not accept_gaps:
         fail(SyncError(f"{len(result.gaps)} listing(s) could not be read completely (see table sync_gaps); "
                        "rerun with --accept-gaps to treat this as success", EXIT_GAPS))

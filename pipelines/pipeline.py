@@ -372,17 +372,19 @@ def run_sync(
         lock.release()
 
 
-# A first sync (or a reconciling one) commits its progress every this many projects: each step loads
-# its tasks, their child rows and stories together with the cursors that cover them, so a crash or a
-# kill costs at most the unfinished step.
-CHECKPOINT_PROJECTS = int(os.environ.get("ASANA_SYNC_CHECKPOINT_PROJECTS", "10"))
+# A long run commits its progress in steps: each step loads its tasks, their child rows and stories
+# together with the cursors that cover them, so a crash or a kill costs at most the unfinished step.
+# Steps start at one project and double while a step takes under half this many seconds, so a fast
+# run makes a few loads and a throttled one checkpoints about once a minute.
+CHECKPOINT_SECONDS = float(os.environ.get("ASANA_SYNC_CHECKPOINT_SECONDS", "60"))
+MAX_STEP_PROJECTS = 64
 TASK_RESOURCES = ("tasks", "stories")
 
 
 def checkpoint_steps(options: dict, report: Any, selected: Sequence[str]) -> Iterator[tuple[str, Any]]:
     """The steps of one run, each a source limited to what it loads: first everything but the tasks,
-    then the tasks of ``CHECKPOINT_PROJECTS`` projects at a time, the last step with the tasks in no
-    project, subtasks of known parents and deletions."""
+    then the tasks of a few projects at a time, the last step with the tasks in no project, the
+    subtasks of known parents and deletions."""
     from sources.asana import asana_source
 
     others = [r for r in selected if r not in TASK_RESOURCES]
@@ -394,11 +396,18 @@ def checkpoint_steps(options: dict, report: Any, selected: Sequence[str]) -> Ite
     if not task_resources:
         return
     projects = ctx.listings.project_gids()
-    groups = [projects[i:i + CHECKPOINT_PROJECTS] for i in range(0, len(projects), CHECKPOINT_PROJECTS)] or [[]]
-    for number, group in enumerate(groups, start=1):
-        step = asana_source(**options, report=report, context=ctx, task_projects=group,
-                            final_step=number == len(groups))
-        yield f"tasks {number}/{len(groups)}", step.with_resources(*task_resources)
+    done, size = 0, 1
+    while True:
+        group = projects[done:done + size]
+        done += len(group)
+        final = done >= len(projects)
+        started = time.monotonic()
+        step = asana_source(**options, report=report, context=ctx, task_projects=group, final_step=final)
+        yield f"tasks of {done}/{len(projects)} projects", step.with_resources(*task_resources)
+        if final:
+            return
+        if time.monotonic() - started < CHECKPOINT_SECONDS / 2:
+            size = min(size * 2, MAX_STEP_PROJECTS)
 
 
 def _run_step(pipeline: dlt.Pipeline, destination: Destination, source: Any, label: str, rows: dict,
@@ -431,16 +440,22 @@ def _record_run(pipeline: dlt.Pipeline, result: SyncResult, file_format: str) ->
     if result.gaps:
         pipeline.run(result.gaps, table_name="sync_gaps", write_disposition="append", loader_file_format=file_format,
                      columns=columns("sync_gaps"))
+    stats = result.client_stats
+    failed = any(g.get("kind") == "failed" for g in result.gaps)
     row = {
         "started_at": result.started_at,
         "seconds": round(result.seconds, 3),
         "requests": result.requests,
         "rows": result.total_rows,
         "gaps": len(result.gaps),
-        "status": "ok" if not result.gaps else "gaps",
+        "status": "failures" if failed else "gaps" if result.gaps else "ok",
+        "throttled": stats.get("throttled", 0),
+        "concurrency": stats.get("concurrency"),
+        "lowest_concurrency": stats.get("lowest_concurrency"),
+        "waited_seconds": stats.get("waited_seconds", 0.0),
     }
     pipeline.run([row], table_name="sync_runs", write_disposition="append", loader_file_format=file_format,
-                 columns={"started_at": {"data_type": "timestamp"}})
+                 columns=columns("sync_runs"))
 
 
 def _record_failure(destination: Destination, started_at: datetime, seconds: float, error: SyncError,
@@ -451,6 +466,8 @@ def _record_failure(destination: Destination, started_at: datetime, seconds: flo
         return
     if destination.kind == "duckdb" and not destination.duckdb_path.exists():
         return  # a first run that failed (say, a wrong token) should not leave a warehouse behind
+    from sources.asana.settings import columns
+
     try:
         pipeline = make_pipeline(destination)
         if pipeline.has_pending_data:
@@ -459,7 +476,7 @@ def _record_failure(destination: Destination, started_at: datetime, seconds: flo
         pipeline.run([{"started_at": started_at.isoformat(), "seconds": round(seconds, 3), "requests": requests,
                        "rows": 0, "gaps": 0, "status": f"failed (exit {error.exit_code}): {error}"[:500]}],
                      table_name="sync_runs", write_disposition="append", loader_file_format=destination.file_format,
-                     columns={"started_at": {"data_type": "timestamp"}})
+                     columns=columns("sync_runs"))
     except Exception:  # noqa: BLE001 - the original error is what the user needs to see
         return
 

@@ -141,7 +141,10 @@ BRIDGES = {
     "task_dependents": ("task_gid", "dependent_gid"),
 }
 
-COLUMNS["sync_gaps"] = {"run_started_at": TS, "endpoint": TEXT, "parameters": TEXT, "reason": TEXT}
+COLUMNS["sync_gaps"] = {"run_started_at": TS, "kind": TEXT, "endpoint": TEXT, "parameters": TEXT, "reason": TEXT}
+COLUMNS["sync_runs"] = {"started_at": TS, "seconds": DOUBLE, "requests": BIGINT, "rows": BIGINT, "gaps": BIGINT,
+                        "status": TEXT, "throttled": BIGINT, "concurrency": BIGINT, "lowest_concurrency": BIGINT,
+                        "waited_seconds": DOUBLE}
 
 # Objects that are copied field by field: their scalar columns have the API's names, and each
 # ``*_gid`` column below comes from the ``gid`` of a reference field.

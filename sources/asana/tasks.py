@@ -40,6 +40,11 @@ def should_reconcile(mode: str, known_tasks: int, last_reconciled_at: Optional[s
     return last is None or (now or datetime.now(timezone.utc)) - last >= timedelta(hours=RECONCILE_INTERVAL_HOURS)
 
 
+def resuming_first_sync(state: dict) -> bool:
+    """A run before this one loaded some checkpoint steps, but no run has reconciled yet."""
+    return bool(state.get("project_cursors")) and not state.get("last_reconciled_at")
+
+
 class TaskCrawl:
     """One run's walk over the tasks. ``ctx`` is the run's ``SyncContext``."""
 
@@ -108,6 +113,10 @@ class TaskCrawl:
         return self._reconciling
 
     def reconciling(self, state: dict) -> bool:
+        if resuming_first_sync(state) and self.ctx.reconcile != "always":
+            # Projects with a cursor were read by a step that was loaded: only what changed since is
+            # read again, projects without one in full. The next run reconciles.
+            return False
         return should_reconcile(self.ctx.reconcile, len(self.ctx.warehouse_fingerprints),
                                 state.get("last_reconciled_at"))
 
@@ -118,6 +127,8 @@ class TaskCrawl:
     def read_event_streams(self, event_syncs: dict, reconciling: bool) -> set[str]:
         touched: set[str] = set()
         projects = self.listings.project_gids()
+        if not self.uses_events() and not event_syncs:
+            return touched  # reconciling every run: the listings show every change
         if reconciling:
             event_syncs.clear()
             if self.uses_events():

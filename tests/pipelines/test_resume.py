@@ -1,0 +1,86 @@
+"""A run never throws away finished work: killed midway, the next run resumes and repeats at most the
+unfinished step; one object's failure is a gap, not the end of the run."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+
+import duckdb
+from asana_sim import AsanaSimulator, SimConfig, serve_in_thread
+from test_cli import CLI, ROOT, env_for
+from test_sync import sync
+from truth import compare
+
+
+def _start_cli(cwd, env_extra):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SOURCES__")}
+    env.update({"PYTHONPATH": str(ROOT), **env_extra})
+    return subprocess.Popen(CLI + ["run", "--no-models", "--quiet"], cwd=cwd, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def test_a_first_sync_killed_at_60_percent_resumes_with_at_most_half_the_requests(tmp_path):
+    sim = AsanaSimulator(SimConfig.small(seed=13, n_projects=12, tasks_per_project=80))
+    with serve_in_thread(sim, port=0) as base_url:
+        (tmp_path / "reference").mkdir()
+        reference = sync(sim, base_url, tmp_path / "reference")
+        full = reference.requests
+        env = {**env_for(base_url), "ASANA_SYNC_CHECKPOINT_SECONDS": "0"}
+        before = sim.stats.requests
+        proc = _start_cli(tmp_path, env)
+        deadline = time.monotonic() + 120
+        while sim.stats.requests - before < 0.6 * full and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.005)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        assert proc.returncode == -signal.SIGKILL, "the run finished before it could be killed"
+        resumed_from = sim.stats.requests
+        kinds_before = dict(sim.stats.by_path_kind)
+        rerun = subprocess.run(CLI + ["run", "--no-models", "--quiet"], cwd=tmp_path, capture_output=True, text=True,
+                               env={**{k: v for k, v in os.environ.items() if not k.startswith("SOURCES__")},
+                                    "PYTHONPATH": str(ROOT), **env}, timeout=300)
+        resumed = sim.stats.requests - resumed_from
+        by_kind = {k: n - kinds_before.get(k, 0) for k, n in sim.stats.by_path_kind.items() if n > kinds_before.get(k, 0)}
+    assert rerun.returncode == 0, rerun.stderr
+    assert compare(sim.store, tmp_path / "asana.duckdb") == []
+    assert resumed <= 0.5 * full, f"the resumed run made {resumed} requests; a full first sync makes {full}: {by_kind}"
+
+
+def test_a_failing_project_listing_is_a_gap_and_everything_else_loads(tmp_path):
+    """Every request for one project's tasks fails (a 5xx storm): the run loads the rest, records
+    the gap, exits 5, and the next run (the storm over) reads exactly what was missing."""
+    sim = AsanaSimulator(SimConfig.small(seed=11))
+    broken = sorted(sim.store.projects)[0]
+    original = sim.handle
+
+    def stormy(method, path, query, headers, body):
+        if (query or {}).get("project") in (broken, [broken]):
+            return 503, [("content-type", "application/json")], b'{"errors":[{"message":"Service Unavailable"}]}'
+        return original(method, path, query, headers, body)
+
+    with serve_in_thread(sim, port=0) as base_url:
+        sim.handle = stormy
+        env = {**env_for(base_url), "ASANA_SYNC_CHECKPOINT_SECONDS": "0"}
+        cli_env = {**{k: v for k, v in os.environ.items() if not k.startswith("SOURCES__")}, "PYTHONPATH": str(ROOT),
+                   **env}
+        failed = subprocess.run(CLI + ["run", "--no-models"], cwd=tmp_path, capture_output=True, text=True,
+                                env=cli_env, timeout=300)
+        problems = compare(sim.store, tmp_path / "asana.duckdb")
+        with duckdb.connect(str(tmp_path / "asana.duckdb"), read_only=True) as con:
+            loaded = {g for (g,) in con.execute("select gid from asana_raw.tasks").fetchall()}
+            gaps = con.execute("select kind, endpoint, parameters from asana_raw.sync_gaps").fetchall()
+        sim.handle = original
+        healed = subprocess.run(CLI + ["run", "--no-models"], cwd=tmp_path, capture_output=True, text=True,
+                                env=cli_env, timeout=300)
+    assert failed.returncode == 5, failed.stderr
+    assert "failed after retries" in failed.stderr and "Traceback" not in failed.stderr
+    missing = set(sim.store.tasks_in_project(broken))
+    assert problems and all(p.startswith(("task", "stories")) for p in problems), problems
+    only_there = {t for t in missing if set(sim.store.projects_of(t)) == {broken}}
+    assert only_there and loaded and not only_there & loaded
+    assert ("failed", "/tasks", f'{{"project": "{broken}"}}') in gaps
+    assert healed.returncode == 0, healed.stderr
+    assert compare(sim.store, tmp_path / "asana.duckdb") == []
