@@ -193,7 +193,10 @@ def test_generated_test_queries(project):
     assert "unique(task_gid)" in tests and "not_null(task_gid)" in tests
     assert "references(assignee_user_gid -> asana__user.user_gid)" in tests
     assert "asana.asana__user" in tests["references(assignee_user_gid -> asana__user.user_gid)"]
-    assert len(dict(project.test_queries("asana__daily_metrics"))) == 2
+    daily = dict(project.test_queries("asana__daily_metrics", "postgres"))
+    assert {"unique(workspace_gid, date_day, is_subtask)", "not_null(workspace_gid, date_day, is_subtask)",
+            "expect_zero(totals_reconcile_with_tasks)"} <= set(daily)
+    assert "asana.asana__task" in daily["expect_zero(totals_reconcile_with_tasks)"]
 
 
 def test_data_tests_detect_failures(tmp_path):
@@ -251,5 +254,5 @@ def test_project_builds_without_section_3_tables(tmp_path):
     proj = ModelProject.load()
     results = {r.name: r.rows for r in proj.build(p)}
     assert results["asana__portfolio"] == results["asana__goal"] == results["asana__time_tracking"] == 0
-    assert results["asana__task"] == 10
+    assert results["asana__task"] == 12
     assert all(r.passed for r in proj.test(p, select="layer:marts"))
