@@ -19,6 +19,8 @@ A header of ``--`` comments at the top of each file declares its data tests::
     -- grain: task_gid                       (required; unique + not null)
     -- references: project_gid -> asana__project.project_gid   (null allowed; repeatable)
     -- not_null: task_name, workspace_gid     (optional extra not-null checks)
+    -- expect_zero: name: select ...         (optional, repeatable: a query returning the failing rows;
+    --     continued on lines indented 3+ spaces after the --)
     -- materialized: view | table            (optional; default by layer)
 
 Public API (used by the CLI)::
@@ -96,8 +98,10 @@ RAW_TABLES: dict[str, dict[str, str]] = {
     for table, columns in SOURCE_COLUMNS.items()
 }
 
-_HEADER_KEYS = {"grain", "references", "not_null", "materialized", "description"}
+_HEADER_KEYS = {"grain", "references", "not_null", "materialized", "description", "expect_zero"}
 _HEADER_RE = re.compile(r"^--\s*([a-z_]+)\s*:\s*(.*?)\s*$")
+_CONTINUATION_RE = re.compile(r"^--\s{3,}(\S.*?)\s*$")
+_EXPECT_ZERO_RE = re.compile(r"^([A-Za-z_][\w]*)\s*:\s*(.+)$", re.S)
 _REF_RE = re.compile(r"^([A-Za-z_][\w]*)\s*->\s*([A-Za-z_][\w]*)\.([A-Za-z_][\w]*)$")
 _IDENT_RE = re.compile(r"^[A-Za-z_][\w]*$")
 
@@ -174,6 +178,7 @@ class Model:
     grain: tuple[str, ...]
     references: tuple[Reference, ...] = ()
     not_null: tuple[str, ...] = ()
+    expect_zero: tuple[tuple[str, str], ...] = ()  # (name, query returning failing rows)
     description: str = ""
     depends_on: tuple[str, ...] = ()  # other models
     sources: tuple[str, ...] = ()  # raw tables in asana_raw
@@ -188,20 +193,28 @@ def _split_list(value: str) -> list[str]:
 
 def _parse_header(path: Path, sql: str) -> dict[str, Any]:
     header: dict[str, Any] = {"grain": (), "references": [], "not_null": [], "materialized": None,
-                              "description": []}
+                              "description": [], "expect_zero": []}
+    last_key = None
     for line in sql.splitlines():
         stripped = line.strip()
         if not stripped:
             continue
         if not stripped.startswith("--"):
             break
+        cont = _CONTINUATION_RE.match(stripped)
+        if cont and last_key == "expect_zero":  # a multi-line expect_zero query
+            name, query = header["expect_zero"].pop()
+            header["expect_zero"].append((name, f"{query} {cont.group(1)}"))
+            continue
         m = _HEADER_RE.match(stripped)
         if not m or m.group(1) not in _HEADER_KEYS:
+            last_key = None
             text = stripped[2:].strip()
             if text:
                 header["description"].append(text)
             continue
         key, value = m.group(1), m.group(2)
+        last_key = key
         if key == "grain":
             cols = _split_list(value)
             if not cols or not all(_IDENT_RE.match(c) for c in cols):
@@ -224,6 +237,17 @@ def _parse_header(path: Path, sql: str) -> dict[str, Any]:
             header["materialized"] = value
         elif key == "description":
             header["description"].append(value)
+        elif key == "expect_zero":
+            em = _EXPECT_ZERO_RE.match(value)
+            if not em:
+                raise ModelError(f"bad expect_zero header {value!r} (want 'name: select ...')", path=path)
+            header["expect_zero"].append((em.group(1), em.group(2)))
+    for check, query in header["expect_zero"]:
+        try:
+            if not isinstance(sqlglot.parse_one(query, read="duckdb"), exp.Query):
+                raise ModelError(f"expect_zero {check}: not a select", path=path)
+        except SqlglotError as e:
+            raise ModelError(f"expect_zero {check}: cannot parse: {e}", path=path) from e
     return header
 
 
@@ -271,6 +295,7 @@ def _parse_model(path: Path, layer: str) -> tuple[Model, list[exp.Table]]:
         grain=header["grain"],
         references=tuple(header["references"]),
         not_null=tuple(header["not_null"]),
+        expect_zero=tuple(header["expect_zero"]),
         description=" ".join(header["description"]),
     )
     return model, tables
@@ -349,6 +374,10 @@ class ModelProject:
             for ref in model.references:
                 if ref.model not in parsed:
                     raise ModelError(f"references unknown model {ref.model!r} in '{ref}'", path=model.path)
+            for check, query in model.expect_zero:
+                for t in _real_tables(sqlglot.parse_one(query, read="duckdb")):
+                    if t.name not in parsed:
+                        raise ModelError(f"expect_zero {check} reads {t.name!r}, which is no model", path=model.path)
         return cls({n: m for n, (m, _) in parsed.items()}, sql_dir, raw_tables)
 
     def _toposort(self) -> list[str]:
@@ -592,6 +621,16 @@ class ModelProject:
                 f"select count(*) from {rel} as child where child.{ref.column} is not null and not exists "
                 f"(select 1 from {_rel(schema, ref.model, catalog)} as parent where parent.{ref.target_column} = child.{ref.column})",
             ))
+        for check, query in m.expect_zero:  # the query's failing rows, its model names qualified
+            ast = sqlglot.parse_one(query, read="duckdb")
+            for table in list(_real_tables(ast)):
+                if not table.alias:
+                    table.set("alias", exp.TableAlias(this=exp.to_identifier(table.name)))
+                table.set("db", exp.to_identifier(schema))
+                if catalog:
+                    table.set("catalog", exp.to_identifier(catalog))
+            queries.append((f"expect_zero({check})",
+                            f"select count(*) from ({ast.sql(dialect='duckdb')}) as failures"))
         out = []
         for test_name, sql in queries:
             try:
@@ -603,7 +642,7 @@ class ModelProject:
     def test(self, target: Any, dialect: Optional[str] = None, select: Optional[Iterable[str] | str] = None,
              progress: Optional[Callable[[TestResult], None]] = None,
              schema: str = MODEL_SCHEMA) -> list[TestResult]:
-        """Run the grain (unique, not null), not_null and references tests of the selected models.
+        """Run the grain (unique, not null), not_null, references and expect_zero tests of the selected models.
 
         A test whose query fails (e.g. the model was never built) gets ``failures=None`` and ``error``.
         """

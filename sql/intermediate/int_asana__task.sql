@@ -1,12 +1,24 @@
 -- Every task that is not deleted, with derived UTC dates and durations. Basis of all task-level marts.
--- "as of" is the build's current UTC date; a completed task's clock stops at completed_at.
+-- "as of" is the build's current UTC date (as_of_date; its time for due times); a completed task's clock stops
+-- at completed_at. Overdue (open only): a task with a due time (due_at) is overdue once due_at has passed; a task
+-- with only a due date (due_on, a calendar date without time zone) once that date is before today's UTC date.
+-- days_overdue: whole 24-hour periods since due_at (0 during the first day), else whole days since due_on.
 -- grain: task_gid
+-- expect_zero: days_not_negative: select task_gid from int_asana__task
+--     where days_open < 0 or days_to_complete < 0 or days_overdue < 0
+-- expect_zero: overdue_is_open_and_due: select task_gid from int_asana__task
+--     where is_overdue and (is_completed or (due_at is null and due_on is null))
+-- expect_zero: completed_at_means_completed: select task_gid from int_asana__task
+--     where completed_at is not null and not is_completed
 with tasks as (
     select * from stg_asana__task
 ),
 
 as_of as (
-    select cast(now() at time zone 'UTC' as date) as as_of_date
+    -- one clock for the whole build: "now" in UTC, as a timestamp and as a date
+    select
+        now() at time zone 'UTC' as as_of_at,
+        cast(now() at time zone 'UTC' as date) as as_of_date
 ),
 
 live_tasks as (
@@ -15,6 +27,7 @@ live_tasks as (
         coalesce(tasks.due_on, cast(tasks.due_at as date)) as due_date,
         cast(tasks.created_at as date) as created_date,
         case when tasks.is_completed then cast(tasks.completed_at as date) end as completed_date,
+        as_of.as_of_at,
         as_of.as_of_date
     from tasks
     cross join as_of
@@ -56,9 +69,18 @@ final as (
             when is_completed and completed_at is not null
                 then epoch(completed_at - created_at) / 86400.0
         end as days_to_complete,
-        coalesce(not is_completed and due_date < as_of_date, false) as is_overdue,
+        -- a due time is a precise deadline: compare it with the clock, not its date with today's date
         case
-            when not is_completed and due_date < as_of_date then date_diff('day', due_date, as_of_date)
+            when is_completed then false
+            when due_at is not null then due_at < as_of_at
+            when due_on is not null then due_on < as_of_date
+            else false
+        end as is_overdue,
+        case
+            when is_completed then null
+            when due_at is not null and due_at < as_of_at
+                then cast(floor(epoch(as_of_at - due_at) / 86400.0) as bigint)
+            when due_at is null and due_on < as_of_date then date_diff('day', due_on, as_of_date)
         end as days_overdue,
         case
             when not is_completed or completed_at is null or due_date is null then null

@@ -1,6 +1,8 @@
--- Projects and sections of each task, as lists ordered by project creation (gid) order. Memberships of
--- deleted projects are dropped (unknown projects are kept, by gid); a deleted section shows as no section.
+-- Projects and sections of each (non-deleted) task, as lists ordered by project creation (gid) order.
+-- Memberships of deleted projects are dropped (unknown projects are kept, by gid); a deleted section shows as
+-- no section.
 -- grain: task_gid
+-- references: task_gid -> int_asana__task.task_gid
 with memberships as (
     select * from stg_asana__task_membership
 ),
@@ -13,6 +15,11 @@ sections as (
     select * from stg_asana__section
 ),
 
+tasks as (
+    -- deleted tasks (and their stories, tags, ...) are left out
+    select * from int_asana__task
+),
+
 joined as (
     select
         memberships.task_gid,
@@ -21,6 +28,8 @@ joined as (
         memberships.section_gid,
         sections.section_name
     from memberships
+    inner join tasks
+        on memberships.task_gid = tasks.task_gid
     left join projects
         on memberships.project_gid = projects.project_gid
     left join sections

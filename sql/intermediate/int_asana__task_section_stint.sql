@@ -1,8 +1,16 @@
--- Time a task spent in each section of each project, from section_changed stories.
+-- Time a (non-deleted) task spent in each section of each project, from section_changed stories.
 -- The first stint runs from task creation to the first move (in the move's old section); tasks never moved
 -- sit in their current section since creation. A stint ends at the next move, else at completion;
--- stints still running (open task, last section) have ended_at null and is_current true.
--- grain: task_gid, project_gid, stint_number
+-- stints still running (open task, last section) have exited_at null and is_current true. Stints in deleted
+-- projects or deleted sections are left out. The grain is the stint's start: a story loaded twice makes two
+-- stints that start at the same time, which the grain test reports (stint_number is only the order).
+-- grain: task_gid, project_gid, entered_at
+-- expect_zero: no_deleted_projects_or_sections: select stint.task_gid from int_asana__task_section_stint as stint
+--     left join stg_asana__project as project on stint.project_gid = project.project_gid
+--     left join stg_asana__section as section on stint.section_gid = section.section_gid
+--     where coalesce(project.is_deleted, false) or coalesce(section.is_deleted, false)
+-- expect_zero: exits_after_entry: select task_gid from int_asana__task_section_stint
+--     where exited_at < entered_at or days_in_section < 0 or days_in_section_so_far < 0
 with history as (
     select * from int_asana__task_section_change
 ),
@@ -15,6 +23,24 @@ tasks as (
     select * from int_asana__task
 ),
 
+projects as (
+    select * from stg_asana__project
+),
+
+sections as (
+    select * from stg_asana__section
+),
+
+live_moves as (
+    -- moves within deleted projects are left out (unknown projects are kept)
+    select history.*
+    from history
+    left join projects
+        on history.project_gid = projects.project_gid
+    where history.project_gid is not null
+        and not coalesce(projects.is_deleted, false)
+),
+
 moves as (
     select
         task_gid,
@@ -23,8 +49,7 @@ moves as (
         to_section_gid,
         changed_at,
         row_number() over (partition by task_gid, project_gid order by changed_at, story_gid) as move_number
-    from history
-    where project_gid is not null
+    from live_moves
 ),
 
 first_stints as (
@@ -64,7 +89,10 @@ unmoved_stints as (
     from memberships
     inner join tasks
         on memberships.task_gid = tasks.task_gid
+    left join projects
+        on memberships.project_gid = projects.project_gid
     where memberships.section_gid is not null
+        and not coalesce(projects.is_deleted, false)
         and not exists (
             select 1 from moves
             where moves.task_gid = memberships.task_gid
@@ -97,7 +125,10 @@ final as (
     from stints
     inner join tasks
         on stints.task_gid = tasks.task_gid
+    left join sections
+        on stints.section_gid = sections.section_gid
     where stints.section_gid is not null
+        and not coalesce(sections.is_deleted, false)
 )
 
 select

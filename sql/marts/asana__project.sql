@@ -3,6 +3,19 @@
 -- Close times are in fractional days from created_at to completed_at.
 -- grain: project_gid
 -- references: team_gid -> asana__team.team_gid, owner_user_gid -> asana__user.user_gid
+-- expect_zero: tasks_reconcile_with_memberships: select asana__project.project_gid from asana__project
+--     left join (select membership.project_gid, count(*) filter (where not task.is_completed) as open_tasks,
+--         count(*) filter (where task.is_completed) as completed_tasks
+--         from stg_asana__task_membership as membership
+--         inner join asana__task as task on membership.task_gid = task.task_gid
+--         group by membership.project_gid) as members
+--     on asana__project.project_gid = members.project_gid
+--     where asana__project.number_of_open_tasks <> coalesce(members.open_tasks, 0)
+--     or asana__project.number_of_tasks_completed <> coalesce(members.completed_tasks, 0)
+--     or asana__project.number_of_assigned_open_tasks > asana__project.number_of_open_tasks
+--     or asana__project.number_of_overdue_tasks > asana__project.number_of_open_tasks
+-- expect_zero: accepted_current_status: select project_gid from asana__project
+--     where current_status not in ('active', 'completed', 'archived')
 with projects as (
     select * from stg_asana__project
     where not is_deleted

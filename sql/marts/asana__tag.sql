@@ -1,5 +1,17 @@
--- One row per (non-deleted) tag with counts over its (non-deleted) tasks.
+-- One row per (non-deleted) tag with counts over its (non-deleted) tasks. number_of_projects_tagged counts the
+-- (non-deleted, known) projects holding at least one of those tasks, as in int_asana__project_task.
 -- grain: tag_gid
+-- expect_zero: open_plus_completed_is_all: select tag_gid from asana__tag
+--     where number_of_open_tasks + number_of_tasks_completed <> number_of_tasks
+--     or number_of_assigned_open_tasks > number_of_open_tasks or number_of_overdue_tasks > number_of_open_tasks
+-- expect_zero: projects_reconcile_with_memberships: select asana__tag.tag_gid from asana__tag
+--     left join (select task_tag.tag_gid, count(distinct membership.project_gid) as n
+--         from stg_asana__task_tag as task_tag
+--         inner join asana__task as task on task_tag.task_gid = task.task_gid
+--         inner join stg_asana__task_membership as membership on task.task_gid = membership.task_gid
+--         inner join asana__project as project on membership.project_gid = project.project_gid
+--         group by task_tag.tag_gid) as tagged on asana__tag.tag_gid = tagged.tag_gid
+--     where asana__tag.number_of_projects_tagged <> coalesce(tagged.n, 0)
 with tags as (
     select * from stg_asana__tag
     where not is_deleted
@@ -13,8 +25,9 @@ tasks as (
     select * from int_asana__task
 ),
 
-memberships as (
-    select * from stg_asana__task_membership
+project_tasks as (
+    -- memberships of non-deleted tasks in non-deleted projects
+    select * from int_asana__project_task
 ),
 
 tagged as (
@@ -48,10 +61,10 @@ task_metrics as (
 tagged_projects as (
     select
         tagged.tag_gid,
-        count(distinct memberships.project_gid) as number_of_projects_tagged
+        count(distinct project_tasks.project_gid) as number_of_projects_tagged
     from tagged
-    inner join memberships
-        on tagged.task_gid = memberships.task_gid
+    inner join project_tasks
+        on tagged.task_gid = project_tasks.task_gid
     group by tagged.tag_gid
 )
 

@@ -1,7 +1,26 @@
 -- One row per task (deleted tasks excluded), enriched with people, projects, tags, history and durations.
+-- Dependencies and dependents count links to tasks that are not deleted (unknown tasks are counted).
+-- Overdue: see int_asana__task (due_at against the build's UTC time when present, else due_on against
+-- today's UTC date).
 -- grain: task_gid
 -- references: assignee_user_gid -> asana__user.user_gid, parent_task_gid -> asana__task.task_gid
--- not_null: workspace_gid, created_at, is_completed, is_overdue, number_of_comments
+-- not_null: workspace_gid, created_at
+-- expect_zero: accepted_task_subtype: select task_gid from asana__task
+--     where task_subtype not in ('default_task', 'milestone', 'section', 'approval')
+-- expect_zero: open_subtasks_within_subtasks: select task_gid from asana__task
+--     where number_of_open_subtasks > number_of_subtasks
+-- expect_zero: subtask_has_parent: select task_gid from asana__task where is_subtask <> (parent_task_gid is not null)
+-- expect_zero: links_reconcile_with_live_links: select asana__task.task_gid from asana__task
+--     left join (select dep.task_gid, count(*) as n from stg_asana__task_dependency as dep
+--         left join stg_asana__task as other on dep.depends_on_task_gid = other.task_gid
+--         where not coalesce(other.is_deleted, false) group by dep.task_gid) as deps
+--     on asana__task.task_gid = deps.task_gid
+--     left join (select dnt.task_gid, count(*) as n from stg_asana__task_dependent as dnt
+--         left join stg_asana__task as other on dnt.dependent_task_gid = other.task_gid
+--         where not coalesce(other.is_deleted, false) group by dnt.task_gid) as dnts
+--     on asana__task.task_gid = dnts.task_gid
+--     where asana__task.number_of_dependencies <> coalesce(deps.n, 0)
+--     or asana__task.number_of_dependents <> coalesce(dnts.n, 0)
 with tasks as (
     select * from int_asana__task
 ),
@@ -34,16 +53,27 @@ custom_fields as (
     select * from int_asana__task_custom_fields
 ),
 
+all_tasks as (
+    -- staging keeps deleted tasks: links to them are not counted (links to unknown tasks are)
+    select task_gid, is_deleted from stg_asana__task
+),
+
 dependencies as (
-    select task_gid, count(*) as number_of_dependencies
+    select stg_asana__task_dependency.task_gid, count(*) as number_of_dependencies
     from stg_asana__task_dependency
-    group by task_gid
+    left join all_tasks
+        on stg_asana__task_dependency.depends_on_task_gid = all_tasks.task_gid
+    where not coalesce(all_tasks.is_deleted, false)
+    group by stg_asana__task_dependency.task_gid
 ),
 
 dependents as (
-    select task_gid, count(*) as number_of_dependents
+    select stg_asana__task_dependent.task_gid, count(*) as number_of_dependents
     from stg_asana__task_dependent
-    group by task_gid
+    left join all_tasks
+        on stg_asana__task_dependent.dependent_task_gid = all_tasks.task_gid
+    where not coalesce(all_tasks.is_deleted, false)
+    group by stg_asana__task_dependent.task_gid
 ),
 
 attachments as (
@@ -77,7 +107,10 @@ select
     assignees.user_name as assignee_name,
     assignees.email as assignee_email,
     tasks.is_currently_assigned,
-    coalesce(assignments.number_of_assignments, 0) > 0 or tasks.is_currently_assigned as has_been_assigned,
+    -- an unassignment story means someone held the task before (a task created with an assignee has no
+    -- 'assigned' story)
+    coalesce(assignments.number_of_assignments, 0) > 0 or coalesce(assignments.number_of_unassignments, 0) > 0
+        or tasks.is_currently_assigned as has_been_assigned,
     assignments.first_assigned_at,
     assignments.last_assigned_at,
     coalesce(assignments.number_of_assignments, 0) as number_of_assignments,

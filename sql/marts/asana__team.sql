@@ -1,5 +1,13 @@
 -- One row per team. Task counts are over distinct tasks: a task in two projects of one team counts once.
 -- grain: team_gid
+-- expect_zero: projects_reconcile_with_project_mart: select asana__team.team_gid from asana__team
+--     left join (select team_gid, count(*) as n, count(*) filter (where is_archived) as archived
+--         from asana__project group by team_gid) as projects
+--     on asana__team.team_gid = projects.team_gid
+--     where asana__team.number_of_projects <> coalesce(projects.n, 0)
+--     or asana__team.number_of_archived_projects <> coalesce(projects.archived, 0)
+--     or asana__team.number_of_active_projects + asana__team.number_of_archived_projects
+--         <> asana__team.number_of_projects
 with teams as (
     select * from stg_asana__team
 ),

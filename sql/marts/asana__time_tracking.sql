@@ -8,7 +8,15 @@
 -- time_tracking_key = task_gid|user_gid|project_gid|week_start (empty text for a null part).
 -- grain: time_tracking_key
 -- references: task_gid -> asana__task.task_gid, project_gid -> asana__project.project_gid
--- not_null: task_gid, week_start, minutes, allocated_minutes
+-- not_null: week_start
+-- expect_zero: allocated_minutes_add_up: select tracked.minutes from
+--     (select coalesce(sum(allocated_minutes), 0) as minutes from asana__time_tracking) as tracked
+--     cross join (select coalesce(sum(entry.duration_minutes), 0) as minutes from stg_asana__time_tracking_entry as entry
+--         inner join asana__task as task on entry.task_gid = task.task_gid) as entries
+--     where abs(tracked.minutes - entries.minutes) > 0.01
+-- expect_zero: minutes_in_range: select time_tracking_key from asana__time_tracking
+--     where allocated_minutes > minutes + 0.001 or attributed_minutes + shared_minutes > minutes
+--     or number_of_entries < 1
 with entries as (
     select * from stg_asana__time_tracking_entry
 ),

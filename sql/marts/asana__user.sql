@@ -1,5 +1,24 @@
--- One row per user with their task load (deleted tasks excluded) and projects.
+-- One row per user with their task load (deleted tasks excluded) and projects. Task counts include the
+-- subtasks assigned to the user; the *_top_level_* counts leave subtasks out.
 -- grain: user_gid
+-- expect_zero: counts_in_range: select user_gid from asana__user
+--     where number_of_open_tasks_without_due_date > number_of_open_tasks
+--     or number_of_overdue_tasks > number_of_open_tasks
+--     or number_of_open_top_level_tasks > number_of_open_tasks
+--     or number_of_top_level_tasks_completed > number_of_tasks_completed
+--     or number_of_overdue_top_level_tasks > number_of_overdue_tasks
+-- expect_zero: open_tasks_reconcile_with_tasks: select asana__user.user_gid from asana__user
+--     left join (select assignee_user_gid, count(*) filter (where not is_completed) as open_tasks,
+--         count(*) filter (where not is_completed and not is_subtask) as open_top_level_tasks
+--         from asana__task group by assignee_user_gid) as tasks
+--     on asana__user.user_gid = tasks.assignee_user_gid
+--     where asana__user.number_of_open_tasks <> coalesce(tasks.open_tasks, 0)
+--     or asana__user.number_of_open_top_level_tasks <> coalesce(tasks.open_top_level_tasks, 0)
+-- expect_zero: owned_projects_reconcile: select asana__user.user_gid from asana__user
+--     left join (select owner_user_gid, count(*) as n from asana__project
+--         where not is_archived group by owner_user_gid) as owned
+--     on asana__user.user_gid = owned.owner_user_gid
+--     where asana__user.number_of_projects_owned <> coalesce(owned.n, 0)
 with users as (
     select * from stg_asana__user
 ),
@@ -24,6 +43,9 @@ task_metrics as (
         count(*) filter (where not is_completed and due_date is null) as number_of_open_tasks_without_due_date,
         count(*) filter (where is_completed) as number_of_tasks_completed,
         count(*) filter (where is_overdue) as number_of_overdue_tasks,
+        count(*) filter (where not is_completed and not is_subtask) as number_of_open_top_level_tasks,
+        count(*) filter (where is_completed and not is_subtask) as number_of_top_level_tasks_completed,
+        count(*) filter (where is_overdue and not is_subtask) as number_of_overdue_top_level_tasks,
         cast(avg(days_to_complete) as double) as avg_close_time_days
     from tasks
     where assignee_user_gid is not null
@@ -70,6 +92,9 @@ select
     coalesce(task_metrics.number_of_open_tasks_without_due_date, 0) as number_of_open_tasks_without_due_date,
     coalesce(task_metrics.number_of_tasks_completed, 0) as number_of_tasks_completed,
     coalesce(task_metrics.number_of_overdue_tasks, 0) as number_of_overdue_tasks,
+    coalesce(task_metrics.number_of_open_top_level_tasks, 0) as number_of_open_top_level_tasks,
+    coalesce(task_metrics.number_of_top_level_tasks_completed, 0) as number_of_top_level_tasks_completed,
+    coalesce(task_metrics.number_of_overdue_top_level_tasks, 0) as number_of_overdue_top_level_tasks,
     task_metrics.avg_close_time_days,
     coalesce(owned.number_of_projects_owned, 0) as number_of_projects_owned,
     owned.projects_owned,

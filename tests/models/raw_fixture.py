@@ -14,7 +14,10 @@ multi-project task with and without attributable_to, attributable_to a deleted p
 project, on a deleted task, by an unknown user and without entered_on.
 
 All timestamps are fixed in the past (January 2025) so that exact-value checks on completed tasks
-do not depend on the day the tests run.
+do not depend on the day the tests run, except the due times of two open tasks in W2 (T12, T13), set
+around the time the tests run (``NOW``, fixed once per process so that both engines load the same rows):
+T12's due date is yesterday (UTC) but its due time is still ahead; T13's due date is today but its due
+time has just passed.
 """
 from __future__ import annotations
 
@@ -28,6 +31,7 @@ from pipelines.models import RAW_TABLES
 
 UTC = timezone.utc
 BASE = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)  # a Monday
+NOW = datetime.now(UTC).replace(second=0, microsecond=0)  # once per process: both engines see the same rows
 
 
 def ts(day: float, hour: Optional[float] = None) -> datetime:
@@ -177,8 +181,14 @@ def raw_rows() -> dict[str, list[dict[str, Any]]]:
         # full life cycle with history
         _task("T10", "Checkout flow", created=ts(2, 8), completed=ts(8, 16), assignee="U3", due_on=d(9),
               due_at=ts(9, 15), completed_by="U3"),
-        # subtask completed, parent T10
+        # subtask completed, parent T10; was assigned to U1 at creation, then unassigned (ST70)
         _task("T11", "Sub: tests", created=ts(4), completed=ts(5), assignee=None, parent="T10"),
+        # due date yesterday (UTC) but the due time is still ahead: not overdue
+        _task("T12", "Deadline tonight", "W2", created=ts(6), assignee="U1", due_on=NOW.date() - timedelta(days=1),
+              due_at=NOW + timedelta(hours=6)),
+        # due date today but the due time passed a minute ago: overdue, 0 whole days late
+        _task("T13", "Deadline this morning", "W2", created=ts(6), due_on=NOW.date(),
+              due_at=NOW - timedelta(minutes=1)),
     ]
     task_memberships = [
         {"task_gid": t, "project_gid": p, "section_gid": s} for t, p, s in [
@@ -192,7 +202,9 @@ def raw_rows() -> dict[str, list[dict[str, Any]]]:
                   ("T1", "G4")]]  # G4 is deleted
     task_followers = [{"task_gid": t, "user_gid": u} for t, u in
                       [("T2", "U1"), ("T2", "U3"), ("T1", "U1"), ("T10", "U2"), ("T10", "U3"), ("T10", "U5")]]
-    task_dependencies = [{"task_gid": "T2", "depends_on_gid": "T4"}, {"task_gid": "T10", "depends_on_gid": "T11"}]
+    task_dependencies = [{"task_gid": "T2", "depends_on_gid": "T4"}, {"task_gid": "T10", "depends_on_gid": "T11"},
+                         {"task_gid": "T9", "depends_on_gid": "T5"},  # T5 is deleted: not counted
+                         {"task_gid": "T5", "depends_on_gid": "T1"}]
 
     def cfv(task: str, cf: str, **kw: Any) -> dict[str, Any]:
         row: dict[str, Any] = {c: None for c in RAW_TABLES["task_custom_field_values"]}
@@ -233,6 +245,7 @@ def raw_rows() -> dict[str, list[dict[str, Any]]]:
         _story("ST23", "T3", ts(10, 12), "U2", "marked_complete"),
         # T5 (deleted): must not show anywhere
         _story("ST30", "T5", ts(1, 12), "U1", "comment_added", text="gone"),
+        _story("ST31", "T5", ts(1, 13), "U1", "assigned", assignee_gid="U1", text="Alice assigned to Alice"),
         # T10: full history, authors missing / unknown
         _story("ST40", "T10", ts(2, 9), "U1", "assigned", assignee_gid="U2"),
         _story("ST41", "T10", ts(3), "U1", "section_changed", old_section_gid="S11", new_section_gid="S12"),
@@ -252,6 +265,8 @@ def raw_rows() -> dict[str, list[dict[str, Any]]]:
                new_date_value=d(30)),  # unknown custom field
         # T6: completed 23:30 UTC
         _story("ST60", "T6", ts(3, 23.5), "U4", "marked_complete"),
+        # T11 was created assigned to U1 (no story for that): the unassignment names U1 as removed
+        _story("ST70", "T11", ts(4, 12), "U3", "unassigned", assignee_gid="U1", text="Carol unassigned from Alice"),
     ]
     attachments = [
         {"gid": "A1", "task_gid": "T1", "name": "spec.pdf", "resource_subtype": "asana", "created_at": ts(0, 10),
@@ -359,7 +374,9 @@ def raw_rows() -> dict[str, list[dict[str, Any]]]:
         {"gid": "CFS3", "parent_gid": "PF1", "parent_type": "portfolio", "custom_field_gid": "CF1",
          "is_important": True},
     ]
-    task_dependents = [{"task_gid": "T4", "dependent_gid": "T2"}, {"task_gid": "T11", "dependent_gid": "T10"}]
+    task_dependents = [{"task_gid": "T4", "dependent_gid": "T2"}, {"task_gid": "T11", "dependent_gid": "T10"},
+                       {"task_gid": "T1", "dependent_gid": "T5"},  # T5 is deleted: not counted
+                       {"task_gid": "T5", "dependent_gid": "T9"}]
     return {
         "workspaces": workspaces, "users": users, "workspace_users": workspace_users, "teams": teams,
         "team_memberships": team_memberships, "projects": projects, "sections": sections, "tags": tags,

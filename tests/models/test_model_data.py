@@ -64,7 +64,7 @@ def one(pipeline, sql):
 
 def test_task_mart_values(engine):
     tasks = {r["task_gid"]: r for r in query_dicts(engine, "select * from asana.asana__task")}
-    assert "T5" not in tasks and len(tasks) == 10  # deleted excluded, is_deleted null kept (T6)
+    assert "T5" not in tasks and len(tasks) == 12  # deleted excluded, is_deleted null kept (T6)
     t1 = tasks["T1"]  # created and completed the same day; days open stops at completion
     assert t1["days_open"] == 0 and t1["is_completed"] and t1["was_completed_on_time"] is True
     assert t1["projects"] == "Roadmap 2025, Website, \"v2\"" and t1["number_of_projects"] == 2
@@ -120,9 +120,11 @@ def test_team_tag_project_user_values(engine):
 
 
 def test_daily_metrics_values(engine):
-    rows = {r["date_day"]: r for r in query_dicts(
-        engine, "select * from asana.asana__daily_metrics where workspace_gid = 'W1' "
-                "and date_day <= date '2025-01-20'")}
+    daily = query_dicts(engine, "select * from asana.asana__daily_metrics where workspace_gid = 'W1' "
+                                "and date_day <= date '2025-01-20'")
+    rows = {r["date_day"]: r for r in daily if not r["is_subtask"]}  # top-level tasks
+    subtasks = {r["date_day"]: r for r in daily if r["is_subtask"]}
+    assert set(rows) == set(subtasks)  # both kinds every day
     day0 = rows[dt.date(2025, 1, 6)]  # T1 created+completed, T2 created
     assert (day0["number_of_tasks_created"], day0["number_of_tasks_completed"], day0["number_of_tasks_open"]) \
         == (2, 1, 1)
@@ -131,12 +133,17 @@ def test_daily_metrics_values(engine):
     # assigned from the assignee history: T3 is unassigned now but was assigned on the 7th (ST20, ST21 on the 8th)
     assert (day1["number_of_tasks_open"], day1["number_of_tasks_open_assigned"]) == (3, 3)
     assert abs(day1["avg_days_open"] - 1 / 3) < 1e-9 and abs(day1["avg_days_open_assigned"] - 1 / 3) < 1e-9
-    day2 = rows[dt.date(2025, 1, 8)]  # + T4 (no stories: current assignee), T10 (assigned 1h after creation)
+    day2 = rows[dt.date(2025, 1, 8)]  # + T10 (assigned 1h after creation); the subtask T4 on its own row
     # T8 (completed without completed_at) is never open; T3 unassigned that day
-    assert (day2["number_of_tasks_open"], day2["number_of_tasks_open_assigned"]) == (5, 4)
-    assert abs(day2["avg_days_open_assigned"] - 3 / 4) < 1e-9  # T2 2, T6 1, T4 0, T10 0
+    assert (day2["number_of_tasks_open"], day2["number_of_tasks_open_assigned"]) == (4, 3)
+    assert abs(day2["avg_days_open_assigned"] - 3 / 3) < 1e-9  # T2 2, T6 1, T10 0
+    sub2 = subtasks[dt.date(2025, 1, 8)]  # T4: no stories, current assignee
+    assert (sub2["number_of_tasks_created"], sub2["number_of_tasks_open"], sub2["number_of_tasks_open_assigned"]) \
+        == (1, 1, 1)
     assert rows[dt.date(2025, 1, 9)]["number_of_tasks_completed"] == 1  # T6 at 23:30 UTC
-    assert sum(r["number_of_tasks_completed"] for r in rows.values()) == 5  # T1 T3 T6 T10 T11
+    assert sum(r["number_of_tasks_completed"] for r in rows.values()) == 4  # T1 T3 T6 T10
+    assert sum(r["number_of_tasks_completed"] for r in subtasks.values()) == 1  # T11
+    assert not any(r["is_partial_period"] for r in daily)  # all in the past
     first = query(engine, "select min(date_day), max(date_day) = cast(now() at time zone 'UTC' as date) "
                           "from asana.asana__daily_metrics where workspace_gid = 'W2'")
     assert first[0][0] == dt.date(2025, 1, 11)
@@ -173,12 +180,15 @@ def test_history_and_cycle_time_values(engine):
 
 def test_throughput_aging_workload_custom_fields(engine):
     wk = one(engine, "select * from asana.asana__throughput_weekly where workspace_gid = 'W1' "
-                     "and week_start = date '2025-01-06'")
-    # created T1 T2 T3 T6 T8 T4 T10 T9 T11 (9); completed T1 T6 T11 (T10 and T3 the week after)
-    assert (wk["number_of_tasks_created"], wk["number_of_tasks_completed"], wk["net_new_tasks"]) == (9, 3, 6)
+                     "and week_start = date '2025-01-06' and not is_subtask")
+    # created T1 T2 T3 T6 T8 T10 T9 (7); completed T1 T6 (T10 and T3 the week after)
+    assert (wk["number_of_tasks_created"], wk["number_of_tasks_completed"], wk["net_new_tasks"]) == (7, 2, 5)
     assert wk["median_lead_time_days"] is not None and wk["p90_lead_time_days"] >= wk["median_lead_time_days"]
+    sub = one(engine, "select * from asana.asana__throughput_weekly where workspace_gid = 'W1' "
+                      "and week_start = date '2025-01-06' and is_subtask")
+    assert (sub["number_of_tasks_created"], sub["number_of_tasks_completed"]) == (2, 1)  # T4 T11; T11
     aging = query_dicts(engine, "select * from asana.asana__overdue_aging where workspace_gid = 'W1'")
-    assert len(aging) == 7 and sum(r["number_of_overdue_tasks"] for r in aging) == 1  # T2
+    assert len(aging) == 16 and sum(r["number_of_overdue_tasks"] for r in aging) == 1  # T2
     wl = one(engine, "select * from asana.asana__assignee_workload where assignee_user_gid = 'U2' "
                      "and due_week = date '2025-01-06'")
     assert wl["tasks"] == "Fix login" and wl["is_past_week"] and wl["number_of_overdue_tasks"] == 1

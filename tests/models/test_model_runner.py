@@ -121,6 +121,10 @@ def test_unknown_table_is_an_error_naming_the_file(tmp_path):
     ("-- grain: id\nselect 1 as id; select 2 as id\n", "exactly one select"),
     ("-- grain: id\n-- references: id -> nowhere.id\nselect gid as id from tasks\n", "unknown model 'nowhere'"),
     ("-- grain: id\nselect gid as id from asana_raw.tasks\n", "plain table names"),
+    ("-- grain: id\n-- expect_zero: select 1\nselect gid as id from tasks\n", "bad expect_zero header"),
+    ("-- grain: id\n-- expect_zero: broken: select (1\nselect gid as id from tasks\n", "expect_zero broken: cannot"),
+    ("-- grain: id\n-- expect_zero: raw: select gid from tasks\nselect gid as id from tasks\n",
+     "expect_zero raw reads 'tasks', which is no model"),
 ])
 def test_bad_model_files(tmp_path, sql, match):
     root = write_models(tmp_path, {"marts/asana__bad.sql": sql})
@@ -193,7 +197,10 @@ def test_generated_test_queries(project):
     assert "unique(task_gid)" in tests and "not_null(task_gid)" in tests
     assert "references(assignee_user_gid -> asana__user.user_gid)" in tests
     assert "asana.asana__user" in tests["references(assignee_user_gid -> asana__user.user_gid)"]
-    assert len(dict(project.test_queries("asana__daily_metrics"))) == 2
+    daily = dict(project.test_queries("asana__daily_metrics", "postgres"))
+    assert {"unique(workspace_gid, date_day, is_subtask)", "not_null(workspace_gid, date_day, is_subtask)",
+            "expect_zero(totals_reconcile_with_tasks)"} <= set(daily)
+    assert "asana.asana__task" in daily["expect_zero(totals_reconcile_with_tasks)"]
 
 
 def test_data_tests_detect_failures(tmp_path):
@@ -211,6 +218,32 @@ def test_data_tests_detect_failures(tmp_path):
                    "references(parent_gid -> stg_t.task_gid)": 1}
     unbuilt = ModelProject.load(root).test(p, schema="nowhere")
     assert all(isinstance(r, TestResult) and r.failures is None and r.error for r in unbuilt)
+
+
+def test_expect_zero_counts_the_failing_rows(tmp_path):
+    """A header-declared query returning the failing rows; it may span indented comment lines and read
+    other models (qualified like the model itself)."""
+    root = write_models(tmp_path / "sql", {
+        "staging/stg_t.sql": "-- grain: task_gid\n"
+                             "-- expect_zero: named_tasks: select task_gid from stg_t where task_name is null\n"
+                             "-- expect_zero: as_many_as_parents: select count(*) from stg_t\n"
+                             "--     having count(*) <> (select count(*) from stg_p)\n"
+                             "-- A description line after the tests.\n"
+                             "select gid as task_gid, name as task_name from tasks\n",
+        "staging/stg_p.sql": "-- grain: parent_gid\nselect distinct parent_gid from tasks where parent_gid is not null\n",
+    })
+    proj = ModelProject.load(root)
+    m = proj["stg_t"]
+    assert [name for name, _ in m.expect_zero] == ["named_tasks", "as_many_as_parents"]
+    assert m.expect_zero[1][1].endswith("having count(*) <> (select count(*) from stg_p)")
+    assert m.description == "A description line after the tests."
+    p = duckdb_pipeline(tmp_path / "e.duckdb", tmp_path / "pl", name="asana_models_expect")
+    load_raw(p, {"tasks": [{"gid": "1", "name": None, "parent_gid": "9"}, {"gid": "2", "name": "b"},
+                           {"gid": "3", "name": None}]})
+    proj.build(p)
+    got = {r.test: r.failures for r in proj.test(p) if r.model == "stg_t"}
+    assert got == {"unique(task_gid)": 0, "not_null(task_gid)": 0, "expect_zero(named_tasks)": 2,
+                   "expect_zero(as_many_as_parents)": 1}
 
 
 def test_detect_dialect(duck):
@@ -251,5 +284,5 @@ def test_project_builds_without_section_3_tables(tmp_path):
     proj = ModelProject.load()
     results = {r.name: r.rows for r in proj.build(p)}
     assert results["asana__portfolio"] == results["asana__goal"] == results["asana__time_tracking"] == 0
-    assert results["asana__task"] == 10
+    assert results["asana__task"] == 12
     assert all(r.passed for r in proj.test(p, select="layer:marts"))
