@@ -272,7 +272,7 @@ def list_resources() -> None:
     from sources.asana import RESOURCE_DESCRIPTIONS
 
     for name, description in RESOURCE_DESCRIPTIONS.items():
-        out.print(f"{name:18} {description}", highlight=False)
+        out.print(f"{name:22} {description}", highlight=False, soft_wrap=True)
 
 
 def _register_models() -> None:
