@@ -492,26 +492,15 @@ class ModelProject:
         if dialect not in SUPPORTED_DIALECTS:
             raise ModelError(f"unsupported dialect {dialect!r}", model=name)
         model = self.models[name]
-        missing = set(missing_raw)
         ast = model.ast.copy()
         try:
             for table in list(_real_tables(ast)):
-                tname = table.name
-                alias = table.alias or tname
-                if tname in self.models:
-                    table.set("db", exp.to_identifier(schema))
-                    if catalog:
-                        table.set("catalog", exp.to_identifier(catalog))
-                elif tname in missing:
-                    table.replace(self._empty_relation(tname).subquery(alias))
-                    continue
-                else:
-                    table.set("db", exp.to_identifier(raw_schema))
-                    if catalog:
-                        table.set("catalog", exp.to_identifier(catalog))
-                if not table.alias:
-                    table.set("alias", exp.TableAlias(this=exp.to_identifier(tname)))
-            return ast.sql(dialect=dialect, pretty=pretty, unsupported_level=ErrorLevel.RAISE)
+                if table.name in set(missing_raw) and table.name not in self.models:
+                    table.replace(self._empty_relation(table.name).subquery(table.alias or table.name))
+            mapping = {t.name: _rel_name(schema if t.name in self.models else raw_schema, t.name, catalog)
+                       for t in _real_tables(ast)}
+            return exp.replace_tables(ast, mapping, dialect="duckdb").sql(
+                dialect=dialect, pretty=pretty, unsupported_level=ErrorLevel.RAISE)
         except SqlglotError as e:
             raise ModelError(f"cannot transpile to {dialect}: {e}", path=model.path, model=name) from e
 
@@ -546,58 +535,18 @@ class ModelProject:
         names = self.order(select)
         with _open_client(target) as (client, detected, raw_default):
             dialect = dialect or detected
-            raw_schema = raw_schema or raw_default
             catalog = _catalog(client, dialect)
             client.execute_sql(f"create schema if not exists {_rel(schema, None, catalog)}")
-            existing = _relations(client, schema)
-            raw_present = set(_relations(client, raw_schema))
-            results: list[ModelResult] = []
-            failed: set[str] = set()
-            first_error: Optional[tuple[Model, str]] = None
+            run = _BuildRun(self, client, dialect, schema, raw_schema or raw_default, catalog, progress)
             for name in names:
-                model = self.models[name]
-                if failed & (self.upstream(name) | {name}):
-                    res = ModelResult(name, model.kind, None, 0.0, "skipped",
-                                      "upstream model failed: " + ", ".join(sorted(failed & self.upstream(name))))
-                    results.append(res)
-                    failed.add(name)
-                    if progress:
-                        progress("skipped", model, res)
-                    continue
-                if progress:
-                    progress("start", model, None)
-                started = time.perf_counter()
-                try:
-                    missing = [s for s in model.sources if s not in raw_present]
-                    ddl = self.create_statements(name, dialect, schema, raw_schema, missing, catalog)
-                    old_kind = existing.get(name)
-                    with client.begin_transaction():
-                        if old_kind:
-                            client.execute_sql(f"drop {old_kind} if exists {_rel(schema, name, catalog)} cascade")
-                        for stmt in ddl:
-                            client.execute_sql(stmt)
-                    existing[name] = model.kind
-                    rows = client.execute_sql(f"select count(*) from {_rel(schema, name, catalog)}")[0][0]
-                    res = ModelResult(name, model.kind, int(rows), time.perf_counter() - started)
-                    results.append(res)
-                    if progress:
-                        progress("ok", model, res)
-                except Exception as e:  # noqa: BLE001 - reported with the model name
-                    msg = str(e).strip()
-                    res = ModelResult(name, model.kind, None, time.perf_counter() - started, "error", msg)
-                    results.append(res)
-                    failed.add(name)
-                    if first_error is None:
-                        first_error = (model, msg)
-                    if progress:
-                        progress("error", model, res)
-                    if fail_fast:
-                        break
-            if first_error is not None:
-                model, msg = first_error
+                run.build(name)
+                if fail_fast and run.first_error is not None:
+                    break
+            if run.first_error is not None:
+                model, msg = run.first_error
                 raise ModelBuildError(f"model {model.name} failed: {msg}", path=model.path, model=model.name,
-                                      results=results)
-            return results
+                                      results=run.results)
+            return run.results
 
     # ---- data tests --------------------------------------------------------------------------------
     def test_queries(self, name: str, dialect: str = "duckdb", schema: str = MODEL_SCHEMA,
@@ -623,12 +572,8 @@ class ModelProject:
             ))
         for check, query in m.expect_zero:  # the query's failing rows, its model names qualified
             ast = sqlglot.parse_one(query, read="duckdb")
-            for table in list(_real_tables(ast)):
-                if not table.alias:
-                    table.set("alias", exp.TableAlias(this=exp.to_identifier(table.name)))
-                table.set("db", exp.to_identifier(schema))
-                if catalog:
-                    table.set("catalog", exp.to_identifier(catalog))
+            ast = exp.replace_tables(ast, {t.name: _rel_name(schema, t.name, catalog) for t in _real_tables(ast)},
+                                     dialect="duckdb")
             queries.append((f"expect_zero({check})",
                             f"select count(*) from ({ast.sql(dialect='duckdb')}) as failures"))
         out = []
@@ -666,6 +611,61 @@ class ModelProject:
 # --------------------------------------------------------------------------------------------------
 # helpers
 # --------------------------------------------------------------------------------------------------
+class _BuildRun:
+    """One ``ModelProject.build``: what exists, what failed, and the results so far."""
+
+    def __init__(self, project: "ModelProject", client: Any, dialect: str, schema: str, raw_schema: str,
+                 catalog: Optional[str], progress: Optional[Callable[[str, Model, Optional[ModelResult]], None]]):
+        self.project, self.client, self.dialect = project, client, dialect
+        self.schema, self.raw_schema, self.catalog = schema, raw_schema, catalog
+        self.progress = progress or (lambda event, model, result: None)
+        self.existing = _relations(client, schema)
+        self.raw_present = set(_relations(client, raw_schema))
+        self.results: list[ModelResult] = []
+        self.failed: set[str] = set()
+        self.first_error: Optional[tuple[Model, str]] = None
+
+    def build(self, name: str) -> None:
+        """Replace one model in its own transaction (drop + create), or skip it below a failure."""
+        model = self.project.models[name]
+        upstream_failed = self.failed & self.project.upstream(name)
+        if upstream_failed or name in self.failed:
+            self._done("skipped", ModelResult(name, model.kind, None, 0.0, "skipped",
+                                              "upstream model failed: " + ", ".join(sorted(upstream_failed))))
+            return
+        self.progress("start", model, None)
+        started = time.perf_counter()
+        relation = _rel(self.schema, name, self.catalog)
+        try:
+            missing = [s for s in model.sources if s not in self.raw_present]
+            ddl = self.project.create_statements(name, self.dialect, self.schema, self.raw_schema, missing,
+                                                 self.catalog)
+            with self.client.begin_transaction():
+                if self.existing.get(name):
+                    self.client.execute_sql(f"drop {self.existing[name]} if exists {relation} cascade")
+                for stmt in ddl:
+                    self.client.execute_sql(stmt)
+            self.existing[name] = model.kind
+            rows = self.client.execute_sql(f"select count(*) from {relation}")[0][0]
+            self._done("ok", ModelResult(name, model.kind, int(rows), time.perf_counter() - started))
+        except Exception as e:  # noqa: BLE001 - reported with the model name
+            msg = str(e).strip()
+            if self.first_error is None:
+                self.first_error = (model, msg)
+            self._done("error", ModelResult(name, model.kind, None, time.perf_counter() - started, "error", msg))
+
+    def _done(self, event: str, result: ModelResult) -> None:
+        self.results.append(result)
+        if event != "ok":
+            self.failed.add(result.name)
+        self.progress(event, self.project.models[result.name], result)
+
+
+def _rel_name(schema: str, name: str, catalog: Optional[str]) -> str:
+    """``catalog.schema.name`` (or ``schema.name``) for ``exp.replace_tables``."""
+    return f"\"{catalog}\".{schema}.{name}" if catalog else f"{schema}.{name}"
+
+
 def _q(ident: str) -> str:
     if _IDENT_RE.match(ident) and ident == ident.lower():
         return ident
