@@ -1,4 +1,5 @@
--- Custom field values of each (non-deleted) task as one text summary "Field: value; Field: value" (fields in gid order).
+-- Custom field values of each (non-deleted) task as one text summary "Field: value; Field: value" (fields in
+-- gid order).
 -- grain: task_gid
 -- references: task_gid -> int_asana__task.task_gid
 with values_ as (

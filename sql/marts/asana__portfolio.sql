@@ -4,6 +4,9 @@
 -- portfolio's projects) and the latest status update (by created_at, then gid).
 -- grain: portfolio_gid
 -- references: owner_user_gid -> asana__user.user_gid
+-- expect_zero: counts_in_range: select portfolio_gid from asana__portfolio
+--     where number_of_open_tasks + number_of_tasks_completed <> number_of_tasks
+--     or number_of_overdue_tasks > number_of_open_tasks or number_of_direct_projects > number_of_projects
 with recursive portfolios as (
     select * from stg_asana__portfolio
     where not is_deleted

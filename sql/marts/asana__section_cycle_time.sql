@@ -3,6 +3,10 @@
 -- Deleted sections and sections of deleted projects are excluded.
 -- grain: section_gid
 -- references: project_gid -> asana__project.project_gid
+-- expect_zero: counts_in_range: select section_gid from asana__section_cycle_time
+--     where number_of_finished_stints > number_of_stints or number_of_tasks > number_of_stints
+--     or number_of_tasks_currently_in_section > number_of_tasks or avg_days_in_section < 0
+--     or p90_days_in_section < median_days_in_section
 with stints as (
     select * from int_asana__task_section_stint
 ),

@@ -9,7 +9,6 @@
 --     where task_subtype not in ('default_task', 'milestone', 'section', 'approval')
 -- expect_zero: open_subtasks_within_subtasks: select task_gid from asana__task
 --     where number_of_open_subtasks > number_of_subtasks
--- expect_zero: subtask_has_parent: select task_gid from asana__task where is_subtask <> (parent_task_gid is not null)
 -- expect_zero: links_reconcile_with_live_links: select asana__task.task_gid from asana__task
 --     left join (select dep.task_gid, count(*) as n from stg_asana__task_dependency as dep
 --         left join stg_asana__task as other on dep.depends_on_task_gid = other.task_gid

@@ -11,7 +11,8 @@
 -- not_null: week_start
 -- expect_zero: allocated_minutes_add_up: select tracked.minutes from
 --     (select coalesce(sum(allocated_minutes), 0) as minutes from asana__time_tracking) as tracked
---     cross join (select coalesce(sum(entry.duration_minutes), 0) as minutes from stg_asana__time_tracking_entry as entry
+--     cross join (select coalesce(sum(entry.duration_minutes), 0) as minutes
+--         from stg_asana__time_tracking_entry as entry
 --         inner join asana__task as task on entry.task_gid = task.task_gid) as entries
 --     where abs(tracked.minutes - entries.minutes) > 0.01
 -- expect_zero: minutes_in_range: select time_tracking_key from asana__time_tracking
