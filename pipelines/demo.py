@@ -75,11 +75,11 @@ def run_demo(size: str = "demo", seed: int = 1, duckdb_path: str = "demo.duckdb"
         options = {"access_token": config.tokens[0], "base_url": base_url,
                    "requests_per_minute": 200_000, "max_concurrency": 8}
         result = run_sync(destination, source_options=options)
-        from .pipeline import build_models, test_models
+        from .pipeline import build_models, run_model_tests
 
         try:
             result.models = build_models(destination)
-            checks = test_models(destination)
+            checks = run_model_tests(destination)
             failed = [c for c in checks if not c.passed]
             console.print(f"built {len(result.models)} models; data tests: {len(checks) - len(failed)} passed, "
                           f"{len(failed)} failed", highlight=False)

@@ -29,7 +29,7 @@ Public API (used by the CLI)::
     project.order()                               # topologically sorted model names
     project.dag()                                 # [(upstream, downstream), ...]
     project.build(pipeline, progress=cb)          # -> list[ModelResult]
-    project.test(pipeline)                        # -> list[TestResult]
+    project.test(pipeline)                        # -> list[DataTestResult]
 """
 from __future__ import annotations
 
@@ -57,7 +57,7 @@ __all__ = [
     "ModelProject",
     "ModelResult",
     "Reference",
-    "TestResult",
+    "DataTestResult",
     "build",
     "detect_dialect",
     "test",
@@ -153,14 +153,13 @@ class ModelResult:
 
 
 @dataclass
-class TestResult:
+class DataTestResult:
     model: str
     test: str  # e.g. "unique(task_gid)", "not_null(task_gid)", "references(project_gid -> asana__project.project_gid)"
     failures: Optional[int]  # failing rows; None when the query itself failed (see ``error``)
     sql: str = ""
     error: Optional[str] = None
 
-    __test__ = False  # not a pytest class
 
     @property
     def passed(self) -> bool:
@@ -585,13 +584,13 @@ class ModelProject:
         return out
 
     def test(self, target: Any, dialect: Optional[str] = None, select: Optional[Iterable[str] | str] = None,
-             progress: Optional[Callable[[TestResult], None]] = None,
-             schema: str = MODEL_SCHEMA) -> list[TestResult]:
+             progress: Optional[Callable[[DataTestResult], None]] = None,
+             schema: str = MODEL_SCHEMA) -> list[DataTestResult]:
         """Run the grain (unique, not null), not_null, references and expect_zero tests of the selected models.
 
         A test whose query fails (e.g. the model was never built) gets ``failures=None`` and ``error``.
         """
-        results: list[TestResult] = []
+        results: list[DataTestResult] = []
         with _open_client(target) as (client, detected, _):
             dialect = dialect or detected
             catalog = _catalog(client, dialect)
@@ -599,9 +598,9 @@ class ModelProject:
                 for test_name, sql in self.test_queries(name, dialect, schema, catalog):
                     try:
                         failures = int(client.execute_sql(sql)[0][0])
-                        res = TestResult(name, test_name, failures, sql)
+                        res = DataTestResult(name, test_name, failures, sql)
                     except Exception as e:  # noqa: BLE001
-                        res = TestResult(name, test_name, None, sql, str(e).strip())
+                        res = DataTestResult(name, test_name, None, sql, str(e).strip())
                     results.append(res)
                     if progress:
                         progress(res)
@@ -722,11 +721,9 @@ def build(target: Any, dialect: Optional[str] = None, select: Optional[Iterable[
     return ModelProject.load(sql_dir).build(target, dialect=dialect, select=select, progress=progress, **kwargs)
 
 
-def test(target: Any, dialect: Optional[str] = None, select: Optional[Iterable[str] | str] = None,
-         progress: Optional[Callable[[TestResult], None]] = None,
-         sql_dir: Optional[str | Path] = None, **kwargs: Any) -> list[TestResult]:
+def run_tests(target: Any, dialect: Optional[str] = None, select: Optional[Iterable[str] | str] = None,
+         progress: Optional[Callable[[DataTestResult], None]] = None,
+         sql_dir: Optional[str | Path] = None, **kwargs: Any) -> list[DataTestResult]:
     """Shortcut: ``ModelProject.load(sql_dir).test(...)``."""
     return ModelProject.load(sql_dir).test(target, dialect=dialect, select=select, progress=progress, **kwargs)
 
-
-test.__test__ = False  # type: ignore[attr-defined]  # keep pytest from collecting it

@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from .console import destination_options, err, fail, out
-from .pipeline import EXIT_MODELS, Destination, SyncError, model_project, build_models, test_models
+from .pipeline import EXIT_MODELS, Destination, SyncError, model_project, build_models, run_model_tests
 
 @click.group()
 def models() -> None:
@@ -100,7 +100,7 @@ def test_command(destination: str, duckdb_path: Optional[str], select: Optional[
         asana-sync models test --destination postgres
     """
     try:
-        results = test_models(Destination.parse(destination, duckdb_path), select=select)
+        results = run_model_tests(Destination.parse(destination, duckdb_path), select=select)
     except SyncError as error:
         fail(error)
     failed = [r for r in results if not r.passed]

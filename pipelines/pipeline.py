@@ -545,7 +545,7 @@ def build_models(destination: Destination, select: Optional[str] = None) -> list
                         EXIT_DESTINATION) from None
 
 
-def test_models(destination: Destination, select: Optional[str] = None) -> list:
+def run_model_tests(destination: Destination, select: Optional[str] = None) -> list:
     """Run the models' data tests (grain unique and not null, references resolve)."""
     project = model_project()
     try:
@@ -554,8 +554,6 @@ def test_models(destination: Destination, select: Optional[str] = None) -> list:
         raise SyncError(f"cannot test models in {destination.describe()}: {first_line(error)}",
                         EXIT_DESTINATION) from None
 
-
-test_models.__test__ = False  # a library function, not a pytest test
 
 
 def drop_models(destination: Destination) -> None:

@@ -8,7 +8,7 @@ import pytest
 import sqlglot
 
 from pipelines.models import (
-    RAW_TABLES, ModelBuildError, ModelError, ModelProject, ModelResult, TestResult, detect_dialect,
+    RAW_TABLES, ModelBuildError, ModelError, ModelProject, ModelResult, DataTestResult, detect_dialect,
 )
 from raw_fixture import duckdb_pipeline, load_raw, query
 
@@ -217,7 +217,7 @@ def test_data_tests_detect_failures(tmp_path):
     assert got == {"unique(task_gid)": 1, "not_null(task_gid)": 1,
                    "references(parent_gid -> stg_t.task_gid)": 1}
     unbuilt = ModelProject.load(root).test(p, schema="nowhere")
-    assert all(isinstance(r, TestResult) and r.failures is None and r.error for r in unbuilt)
+    assert all(isinstance(r, DataTestResult) and r.failures is None and r.error for r in unbuilt)
 
 
 def test_expect_zero_counts_the_failing_rows(tmp_path):

@@ -10,7 +10,7 @@ import pytest
 from asana_sim import AsanaSimulator, SimConfig, serve_in_thread
 
 from pipelines.models import ModelProject
-from pipelines.pipeline import build_models, test_models
+from pipelines.pipeline import build_models, run_model_tests
 from pipelines.pipeline import Destination, make_pipeline, run_sync
 
 
@@ -86,7 +86,7 @@ def test_every_mart_is_identical_on_both_engines(both):
 
 def test_data_tests_pass_on_postgres(both):
     _, _, pg = both
-    failed = [r for r in test_models(pg) if not r.passed]
+    failed = [r for r in run_model_tests(pg) if not r.passed]
     assert failed == []
 
 
