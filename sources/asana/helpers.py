@@ -231,10 +231,8 @@ def copy_row(table: str, obj: dict, **context: Any) -> dict:
         row["metric_unit"] = metric.get("unit")
         current, target, initial = (metric.get("current_number_value"), metric.get("target_number_value"),
                                     metric.get("initial_number_value"))
+        # Progress is computed once, in stg_asana__goal.
         row["metric_current_value"], row["metric_target_value"], row["metric_initial_value"] = current, target, initial
-        start = initial or 0
-        row["metric_progress"] = ((current - start) / (target - start)
-                                  if None not in (current, target) and target != start else None)
     for column, value in context.items():
         if row.get(column) is None:
             row[column] = value

@@ -4,7 +4,7 @@ One list request with the right ``opt_fields`` replaces a GET per record, so eve
 stores is requested here and nowhere else.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 DEFAULT_BASE_URL = "https://app.asana.com/api/1.0"
 PAGE_SIZE = 100
@@ -74,8 +74,9 @@ STORY_FIELDS = join(
 TIME_TRACKING_LIST_FIELDS = join("duration_minutes", "entered_on", "attributable_to", "created_by")
 TIME_TRACKING_DETAIL_FIELDS = join("task", "created_at")
 
-# Tables and their grain. The source declares every column so that a column whose values are all
-# null on the first load still exists for the SQL models.
+# The column contract of every raw table, in one place. The source declares every column so that a
+# column whose values are all null on the first load still exists for the SQL models, which read
+# their raw column types from here too.
 TEXT = {"data_type": "text"}
 BOOL = {"data_type": "bool"}
 TS = {"data_type": "timestamp"}
@@ -85,53 +86,201 @@ BIGINT = {"data_type": "bigint"}
 
 TOMBSTONE = "_tombstone"
 
-COLUMNS = {
-    "workspaces": {"gid": TEXT, "name": TEXT, "is_organization": BOOL, "email_domains": TEXT},
-    "users": {"gid": TEXT, "name": TEXT, "email": TEXT},
-    "workspace_users": {"workspace_gid": TEXT, "user_gid": TEXT},
-    "teams": {"gid": TEXT, "name": TEXT, "description": TEXT, "organization_gid": TEXT, "visibility": TEXT,
-              "permalink_url": TEXT},
-    "team_memberships": {"gid": TEXT, "team_gid": TEXT, "user_gid": TEXT, "is_guest": BOOL, "is_admin": BOOL,
-                         "is_limited_access": BOOL},
-    "projects": {"gid": TEXT, "name": TEXT, "workspace_gid": TEXT, "team_gid": TEXT, "owner_gid": TEXT,
-                 "archived": BOOL, "color": TEXT, "created_at": TS, "modified_at": TS, "due_on": DATE,
-                 "start_on": DATE, "notes": TEXT, "privacy_setting": TEXT, "completed": BOOL, "completed_at": TS,
-                 "default_view": TEXT, "permalink_url": TEXT, "is_deleted": BOOL, "deleted_detected_at": TS},
-    "sections": {"gid": TEXT, "name": TEXT, "project_gid": TEXT, "created_at": TS, "is_deleted": BOOL,
-                 "deleted_detected_at": TS},
-    "tags": {"gid": TEXT, "name": TEXT, "workspace_gid": TEXT, "color": TEXT, "notes": TEXT, "created_at": TS,
-             "permalink_url": TEXT, "is_deleted": BOOL, "deleted_detected_at": TS},
-    "custom_fields": {"gid": TEXT, "name": TEXT, "workspace_gid": TEXT, "resource_subtype": TEXT,
-                      "description": TEXT, "precision": BIGINT, "is_global_to_workspace": BOOL},
-    "custom_field_enum_options": {"custom_field_gid": TEXT, "gid": TEXT, "name": TEXT, "color": TEXT,
-                                  "enabled": BOOL},
-    "tasks": {"gid": TEXT, "name": TEXT, "resource_subtype": TEXT, "workspace_gid": TEXT, "parent_gid": TEXT,
-              "assignee_gid": TEXT, "completed": BOOL, "completed_at": TS, "completed_by_gid": TEXT,
-              "created_at": TS, "modified_at": TS, "due_on": DATE, "due_at": TS, "start_on": DATE,
-              "start_at": TS, "notes": TEXT, "html_notes": TEXT, "num_subtasks": BIGINT, "num_likes": BIGINT,
-              "permalink_url": TEXT, "is_deleted": BOOL, "deleted_detected_at": TS, "sync_fingerprint": TEXT},
-    "task_dependents": {"task_gid": TEXT, "dependent_gid": TEXT},
-    "task_memberships": {"task_gid": TEXT, "project_gid": TEXT, "section_gid": TEXT},
-    "task_tags": {"task_gid": TEXT, "tag_gid": TEXT},
-    "task_followers": {"task_gid": TEXT, "user_gid": TEXT},
-    "task_dependencies": {"task_gid": TEXT, "depends_on_gid": TEXT},
-    "task_custom_field_values": {
-        "task_gid": TEXT, "custom_field_gid": TEXT, "custom_field_name": TEXT, "resource_subtype": TEXT,
-        "text_value": TEXT, "number_value": DOUBLE, "enum_value_gid": TEXT, "enum_value_name": TEXT,
-        "multi_enum_value_gids": TEXT, "multi_enum_value_names": TEXT, "date_value": DATE,
-        "people_value_gids": TEXT, "display_value": TEXT,
-    },
-    "stories": {
-        "gid": TEXT, "task_gid": TEXT, "created_at": TS, "created_by_gid": TEXT, "resource_subtype": TEXT,
-        "type": TEXT, "text": TEXT, "is_pinned": BOOL, "old_section_gid": TEXT, "new_section_gid": TEXT,
-        "assignee_gid": TEXT, "old_due_on": DATE, "new_due_on": DATE, "old_due_at": TS, "new_due_at": TS,
-        "custom_field_gid": TEXT, "old_text_value": TEXT, "new_text_value": TEXT, "old_number_value": DOUBLE,
-        "new_number_value": DOUBLE, "old_enum_value_gid": TEXT, "new_enum_value_gid": TEXT,
-        "old_date_value": DATE, "new_date_value": DATE, "old_name": TEXT, "new_name": TEXT,
-    },
+
+@dataclass(frozen=True)
+class Table:
+    """A raw table's contract.
+
+    ``columns``: its columns and dlt type hints. For objects copied field by field
+    (``helpers.copy_row``), scalar columns have the API's field names; ``refs`` name the API
+    reference each ``*_gid`` column copies the gid of (``{"team_gid": "team"}``); ``extra_fields``
+    are asked for beyond those (``metric.unit``); ``filled`` columns are not asked for: the sync fills
+    them from where the row was found, a reference's type, or a deletion it detected.
+    """
+
+    columns: dict
+    refs: dict = field(default_factory=dict)
+    extra_fields: tuple = ()
+    filled: tuple = ()
+
+
+TABLES = {
+    "workspaces": Table({"gid": TEXT, "name": TEXT, "is_organization": BOOL, "email_domains": TEXT}),
+    "users": Table({"gid": TEXT, "name": TEXT, "email": TEXT}),
+    "workspace_users": Table({"workspace_gid": TEXT, "user_gid": TEXT}),
+    "teams": Table(
+        {"gid": TEXT, "name": TEXT, "description": TEXT, "organization_gid": TEXT, "visibility": TEXT,
+         "permalink_url": TEXT},
+        refs={"organization_gid": "organization"},
+    ),
+    "team_memberships": Table(
+        {"gid": TEXT, "team_gid": TEXT, "user_gid": TEXT, "is_guest": BOOL, "is_admin": BOOL,
+         "is_limited_access": BOOL},
+        refs={"team_gid": "team", "user_gid": "user"},
+    ),
+    "projects": Table(
+        {"gid": TEXT, "name": TEXT, "workspace_gid": TEXT, "team_gid": TEXT, "owner_gid": TEXT, "archived": BOOL,
+         "color": TEXT, "created_at": TS, "modified_at": TS, "due_on": DATE, "start_on": DATE, "notes": TEXT,
+         "privacy_setting": TEXT, "completed": BOOL, "completed_at": TS, "default_view": TEXT,
+         "permalink_url": TEXT, "is_deleted": BOOL, "deleted_detected_at": TS},
+        refs={"workspace_gid": "workspace", "team_gid": "team", "owner_gid": "owner"},
+        filled=("is_deleted", "deleted_detected_at"),
+    ),
+    "sections": Table(
+        {"gid": TEXT, "name": TEXT, "project_gid": TEXT, "created_at": TS, "is_deleted": BOOL,
+         "deleted_detected_at": TS},
+        refs={"project_gid": "project"},
+        filled=("is_deleted", "deleted_detected_at"),
+    ),
+    "tags": Table(
+        {"gid": TEXT, "name": TEXT, "workspace_gid": TEXT, "color": TEXT, "notes": TEXT, "created_at": TS,
+         "permalink_url": TEXT, "is_deleted": BOOL, "deleted_detected_at": TS},
+        refs={"workspace_gid": "workspace"},
+        filled=("is_deleted", "deleted_detected_at"),
+    ),
+    "custom_fields": Table(
+        {"gid": TEXT, "name": TEXT, "workspace_gid": TEXT, "resource_subtype": TEXT, "description": TEXT,
+         "precision": BIGINT, "is_global_to_workspace": BOOL},
+    ),
+    "custom_field_enum_options": Table(
+        {"custom_field_gid": TEXT, "gid": TEXT, "name": TEXT, "color": TEXT, "enabled": BOOL},
+    ),
+    "tasks": Table(
+        {"gid": TEXT, "name": TEXT, "resource_subtype": TEXT, "workspace_gid": TEXT, "parent_gid": TEXT,
+         "assignee_gid": TEXT, "completed": BOOL, "completed_at": TS, "completed_by_gid": TEXT, "created_at": TS,
+         "modified_at": TS, "due_on": DATE, "due_at": TS, "start_on": DATE, "start_at": TS, "notes": TEXT,
+         "html_notes": TEXT, "num_subtasks": BIGINT, "num_likes": BIGINT, "permalink_url": TEXT, "is_deleted": BOOL,
+         "deleted_detected_at": TS, "sync_fingerprint": TEXT},
+    ),
+    "task_dependents": Table({"task_gid": TEXT, "dependent_gid": TEXT}),
+    "task_memberships": Table({"task_gid": TEXT, "project_gid": TEXT, "section_gid": TEXT}),
+    "task_tags": Table({"task_gid": TEXT, "tag_gid": TEXT}),
+    "task_followers": Table({"task_gid": TEXT, "user_gid": TEXT}),
+    "task_dependencies": Table({"task_gid": TEXT, "depends_on_gid": TEXT}),
+    "task_custom_field_values": Table(
+        {"task_gid": TEXT, "custom_field_gid": TEXT, "custom_field_name": TEXT, "resource_subtype": TEXT,
+         "text_value": TEXT, "number_value": DOUBLE, "enum_value_gid": TEXT, "enum_value_name": TEXT,
+         "multi_enum_value_gids": TEXT, "multi_enum_value_names": TEXT, "date_value": DATE,
+         "people_value_gids": TEXT, "display_value": TEXT},
+    ),
+    "stories": Table(
+        {"gid": TEXT, "task_gid": TEXT, "created_at": TS, "created_by_gid": TEXT, "resource_subtype": TEXT,
+         "type": TEXT, "text": TEXT, "is_pinned": BOOL, "old_section_gid": TEXT, "new_section_gid": TEXT,
+         "assignee_gid": TEXT, "old_due_on": DATE, "new_due_on": DATE, "old_due_at": TS, "new_due_at": TS,
+         "custom_field_gid": TEXT, "old_text_value": TEXT, "new_text_value": TEXT, "old_number_value": DOUBLE,
+         "new_number_value": DOUBLE, "old_enum_value_gid": TEXT, "new_enum_value_gid": TEXT, "old_date_value": DATE,
+         "new_date_value": DATE, "old_name": TEXT, "new_name": TEXT},
+    ),
+    "sync_gaps": Table({"run_started_at": TS, "kind": TEXT, "endpoint": TEXT, "parameters": TEXT, "reason": TEXT}),
+    "sync_runs": Table(
+        {"started_at": TS, "seconds": DOUBLE, "requests": BIGINT, "rows": BIGINT, "gaps": BIGINT, "status": TEXT,
+         "throttled": BIGINT, "concurrency": BIGINT, "lowest_concurrency": BIGINT, "waited_seconds": DOUBLE},
+    ),
+    "workspace_memberships": Table(
+        {"gid": TEXT, "workspace_gid": TEXT, "user_gid": TEXT, "is_active": BOOL, "is_admin": BOOL,
+         "is_guest": BOOL, "is_view_only": BOOL, "created_at": TS},
+        refs={"workspace_gid": "workspace", "user_gid": "user"},
+        extra_fields=("user_task_list.name", "user_task_list.owner", "user_task_list.workspace"),
+    ),
+    "project_memberships": Table(
+        {"gid": TEXT, "project_gid": TEXT, "user_gid": TEXT, "access_level": TEXT, "write_access": TEXT},
+        refs={"project_gid": "parent", "user_gid": "member"},
+        extra_fields=("user",),
+    ),
+    "status_updates": Table(
+        {"gid": TEXT, "parent_gid": TEXT, "parent_type": TEXT, "resource_subtype": TEXT, "status_type": TEXT,
+         "title": TEXT, "text": TEXT, "created_at": TS, "modified_at": TS, "created_by_gid": TEXT,
+         "author_gid": TEXT},
+        refs={"parent_gid": "parent", "created_by_gid": "created_by", "author_gid": "author"},
+        extra_fields=("parent.resource_type",),
+        filled=("parent_type",),
+    ),
+    "project_statuses": Table(
+        {"gid": TEXT, "project_gid": TEXT, "title": TEXT, "text": TEXT, "color": TEXT, "created_at": TS,
+         "created_by_gid": TEXT, "modified_at": TS},
+        refs={"created_by_gid": "created_by"},
+        filled=("project_gid",),
+    ),
+    "project_briefs": Table(
+        {"gid": TEXT, "project_gid": TEXT, "title": TEXT, "text": TEXT, "permalink_url": TEXT},
+        refs={"project_gid": "project"},
+    ),
+    "project_templates": Table(
+        {"gid": TEXT, "name": TEXT, "description": TEXT, "owner_gid": TEXT, "team_gid": TEXT, "workspace_gid": TEXT,
+         "public": BOOL, "color": TEXT},
+        refs={"owner_gid": "owner", "team_gid": "team"},
+        filled=("workspace_gid",),
+    ),
+    "portfolios": Table(
+        {"gid": TEXT, "name": TEXT, "workspace_gid": TEXT, "owner_gid": TEXT, "color": TEXT, "created_at": TS,
+         "start_on": DATE, "due_on": DATE, "public": BOOL, "permalink_url": TEXT, "is_deleted": BOOL,
+         "deleted_detected_at": TS},
+        refs={"workspace_gid": "workspace", "owner_gid": "owner"},
+        extra_fields=("custom_field_settings.is_important", "custom_field_settings.custom_field"),
+        filled=("is_deleted", "deleted_detected_at"),
+    ),
+    "portfolio_items": Table({"portfolio_gid": TEXT, "item_gid": TEXT, "item_type": TEXT}),
+    "portfolio_memberships": Table(
+        {"gid": TEXT, "portfolio_gid": TEXT, "user_gid": TEXT, "access_level": TEXT},
+        refs={"portfolio_gid": "parent", "user_gid": "member"},
+        extra_fields=("user", "portfolio"),
+    ),
+    "goals": Table(
+        {"gid": TEXT, "name": TEXT, "notes": TEXT, "workspace_gid": TEXT, "team_gid": TEXT, "owner_gid": TEXT,
+         "time_period_gid": TEXT, "start_on": DATE, "due_on": DATE, "status": TEXT, "is_workspace_level": BOOL,
+         "metric_unit": TEXT, "metric_current_value": DOUBLE, "metric_target_value": DOUBLE,
+         "metric_initial_value": DOUBLE},
+        refs={"workspace_gid": "workspace", "team_gid": "team", "owner_gid": "owner",
+              "time_period_gid": "time_period"},
+        extra_fields=("metric.unit", "metric.current_number_value", "metric.target_number_value",
+                      "metric.initial_number_value"),
+        filled=("metric_unit", "metric_current_value", "metric_target_value", "metric_initial_value"),
+    ),
+    "goal_relationships": Table(
+        {"gid": TEXT, "supported_goal_gid": TEXT, "supporting_resource_gid": TEXT, "supporting_resource_type": TEXT,
+         "resource_subtype": TEXT, "contribution_weight": DOUBLE},
+        refs={"supported_goal_gid": "supported_goal", "supporting_resource_gid": "supporting_resource"},
+        extra_fields=("supporting_resource.resource_type",),
+        filled=("supporting_resource_type",),
+    ),
+    "time_periods": Table(
+        {"gid": TEXT, "workspace_gid": TEXT, "display_name": TEXT, "period": TEXT, "start_on": DATE, "end_on": DATE,
+         "parent_gid": TEXT},
+        refs={"parent_gid": "parent"},
+        filled=("workspace_gid",),
+    ),
+    "time_tracking_entries": Table(
+        {"gid": TEXT, "workspace_gid": TEXT, "task_gid": TEXT, "created_by_gid": TEXT, "attributable_to_gid": TEXT,
+         "duration_minutes": BIGINT, "entered_on": DATE, "created_at": TS},
+        refs={"task_gid": "task", "created_by_gid": "created_by", "attributable_to_gid": "attributable_to"},
+        filled=("workspace_gid",),
+    ),
+    "user_task_lists": Table(
+        {"gid": TEXT, "name": TEXT, "owner_gid": TEXT, "workspace_gid": TEXT},
+        refs={"owner_gid": "owner", "workspace_gid": "workspace"},
+    ),
+    "webhooks": Table(
+        {"gid": TEXT, "workspace_gid": TEXT, "resource_gid": TEXT, "resource_type": TEXT, "target": TEXT,
+         "active": BOOL, "created_at": TS, "last_success_at": TS, "last_failure_at": TS,
+         "last_failure_content": TEXT},
+        refs={"resource_gid": "resource"},
+        extra_fields=("resource.resource_type",),
+        filled=("workspace_gid", "resource_type"),
+    ),
+    "attachments": Table(
+        {"gid": TEXT, "task_gid": TEXT, "name": TEXT, "resource_subtype": TEXT, "created_at": TS, "size": BIGINT,
+         "host": TEXT, "view_url": TEXT, "permanent_url": TEXT},
+        refs={"task_gid": "parent"},
+    ),
+    "custom_field_settings": Table(
+        {"gid": TEXT, "parent_gid": TEXT, "parent_type": TEXT, "custom_field_gid": TEXT, "is_important": BOOL},
+        refs={"parent_gid": "parent", "custom_field_gid": "custom_field"},
+        extra_fields=("parent.resource_type", "project"),
+        filled=("parent_type",),
+    ),
 }
 
-# Bridge tables are keyed by their parent and replaced whenever the parent is re-read.
+# Bridge tables are keyed by their parent task and replaced whenever the task is re-read.
 BRIDGES = {
     "task_memberships": ("task_gid", "project_gid"),
     "task_tags": ("task_gid", "tag_gid"),
@@ -141,108 +290,15 @@ BRIDGES = {
     "task_dependents": ("task_gid", "dependent_gid"),
 }
 
-COLUMNS["sync_gaps"] = {"run_started_at": TS, "kind": TEXT, "endpoint": TEXT, "parameters": TEXT, "reason": TEXT}
-COLUMNS["sync_runs"] = {"started_at": TS, "seconds": DOUBLE, "requests": BIGINT, "rows": BIGINT, "gaps": BIGINT,
-                        "status": TEXT, "throttled": BIGINT, "concurrency": BIGINT, "lowest_concurrency": BIGINT,
-                        "waited_seconds": DOUBLE}
-
-# Objects that are copied field by field: their scalar columns have the API's names, and each
-# ``*_gid`` column below comes from the ``gid`` of a reference field.
-COLUMNS.update({
-    "workspace_memberships": {"gid": TEXT, "workspace_gid": TEXT, "user_gid": TEXT, "is_active": BOOL,
-                              "is_admin": BOOL, "is_guest": BOOL, "is_view_only": BOOL, "created_at": TS},
-    "project_memberships": {"gid": TEXT, "project_gid": TEXT, "user_gid": TEXT, "access_level": TEXT,
-                            "write_access": TEXT},
-    "status_updates": {"gid": TEXT, "parent_gid": TEXT, "parent_type": TEXT, "resource_subtype": TEXT,
-                       "status_type": TEXT, "title": TEXT, "text": TEXT, "created_at": TS, "modified_at": TS,
-                       "created_by_gid": TEXT, "author_gid": TEXT},
-    "project_statuses": {"gid": TEXT, "project_gid": TEXT, "title": TEXT, "text": TEXT, "color": TEXT,
-                         "created_at": TS, "created_by_gid": TEXT, "modified_at": TS},
-    "project_briefs": {"gid": TEXT, "project_gid": TEXT, "title": TEXT, "text": TEXT, "permalink_url": TEXT},
-    "project_templates": {"gid": TEXT, "name": TEXT, "description": TEXT, "owner_gid": TEXT, "team_gid": TEXT,
-                          "workspace_gid": TEXT, "public": BOOL, "color": TEXT},
-    "portfolios": {"gid": TEXT, "name": TEXT, "workspace_gid": TEXT, "owner_gid": TEXT, "color": TEXT,
-                   "created_at": TS, "start_on": DATE, "due_on": DATE, "public": BOOL, "permalink_url": TEXT,
-                   "is_deleted": BOOL, "deleted_detected_at": TS},
-    "portfolio_items": {"portfolio_gid": TEXT, "item_gid": TEXT, "item_type": TEXT},
-    "portfolio_memberships": {"gid": TEXT, "portfolio_gid": TEXT, "user_gid": TEXT, "access_level": TEXT},
-    "goals": {"gid": TEXT, "name": TEXT, "notes": TEXT, "workspace_gid": TEXT, "team_gid": TEXT, "owner_gid": TEXT,
-              "time_period_gid": TEXT, "start_on": DATE, "due_on": DATE, "status": TEXT,
-              "is_workspace_level": BOOL, "metric_unit": TEXT, "metric_current_value": DOUBLE,
-              "metric_target_value": DOUBLE, "metric_initial_value": DOUBLE, "metric_progress": DOUBLE},
-    "goal_relationships": {"gid": TEXT, "supported_goal_gid": TEXT, "supporting_resource_gid": TEXT,
-                           "supporting_resource_type": TEXT, "resource_subtype": TEXT,
-                           "contribution_weight": DOUBLE},
-    "time_periods": {"gid": TEXT, "workspace_gid": TEXT, "display_name": TEXT, "period": TEXT, "start_on": DATE,
-                     "end_on": DATE, "parent_gid": TEXT},
-    "time_tracking_entries": {"gid": TEXT, "workspace_gid": TEXT, "task_gid": TEXT, "created_by_gid": TEXT,
-                              "attributable_to_gid": TEXT, "duration_minutes": BIGINT, "entered_on": DATE,
-                              "created_at": TS},
-    "user_task_lists": {"gid": TEXT, "name": TEXT, "owner_gid": TEXT, "workspace_gid": TEXT},
-    "webhooks": {"gid": TEXT, "workspace_gid": TEXT, "resource_gid": TEXT, "resource_type": TEXT, "target": TEXT,
-                 "active": BOOL, "created_at": TS, "last_success_at": TS, "last_failure_at": TS,
-                 "last_failure_content": TEXT},
-    "attachments": {"gid": TEXT, "task_gid": TEXT, "name": TEXT, "resource_subtype": TEXT, "created_at": TS,
-                    "size": BIGINT, "host": TEXT, "view_url": TEXT, "permanent_url": TEXT},
-    "custom_field_settings": {"gid": TEXT, "parent_gid": TEXT, "parent_type": TEXT, "custom_field_gid": TEXT,
-                              "is_important": BOOL},
-})
-
-REFS = {
-    "users": {},
-    "teams": {"organization_gid": "organization"},
-    "projects": {"workspace_gid": "workspace", "team_gid": "team", "owner_gid": "owner"},
-    "sections": {"project_gid": "project"},
-    "tags": {"workspace_gid": "workspace"},
-    "team_memberships": {"team_gid": "team", "user_gid": "user"},
-    "workspace_memberships": {"workspace_gid": "workspace", "user_gid": "user"},
-    "project_memberships": {"project_gid": "parent", "user_gid": "member"},
-    "status_updates": {"parent_gid": "parent", "created_by_gid": "created_by", "author_gid": "author"},
-    "project_statuses": {"created_by_gid": "created_by"},
-    "project_briefs": {"project_gid": "project"},
-    "project_templates": {"owner_gid": "owner", "team_gid": "team"},
-    "portfolios": {"workspace_gid": "workspace", "owner_gid": "owner"},
-    "portfolio_memberships": {"portfolio_gid": "parent", "user_gid": "member"},
-    "goals": {"workspace_gid": "workspace", "team_gid": "team", "owner_gid": "owner", "time_period_gid": "time_period"},
-    "goal_relationships": {"supported_goal_gid": "supported_goal", "supporting_resource_gid": "supporting_resource"},
-    "time_periods": {"parent_gid": "parent"},
-    "time_tracking_entries": {"task_gid": "task", "created_by_gid": "created_by",
-                              "attributable_to_gid": "attributable_to"},
-    "user_task_lists": {"owner_gid": "owner", "workspace_gid": "workspace"},
-    "webhooks": {"resource_gid": "resource"},
-    "attachments": {"task_gid": "parent"},
-    "custom_field_settings": {"parent_gid": "parent", "custom_field_gid": "custom_field"},
-}
-
-# Fields asked for beyond the columns' own names.
-EXTRA_FIELDS = {
-    "portfolios": ("custom_field_settings.is_important", "custom_field_settings.custom_field"),
-    "workspace_memberships": ("user_task_list.name", "user_task_list.owner", "user_task_list.workspace"),
-    "project_memberships": ("user",),
-    "portfolio_memberships": ("user", "portfolio"),
-    "goals": ("metric.unit", "metric.current_number_value", "metric.target_number_value",
-              "metric.initial_number_value"),
-    "goal_relationships": ("supporting_resource.resource_type",),
-    "webhooks": ("resource.resource_type",),
-    "custom_field_settings": ("parent.resource_type", "project"),
-    "status_updates": ("parent.resource_type",),
-}
+COLUMNS = {name: table.columns for name, table in TABLES.items()}
+REFS = {name: table.refs for name, table in TABLES.items() if table.refs}
 
 
 def opt_fields(table: str) -> str:
     """Every field a copied table stores: its own columns plus the references its gids come from."""
-    refs = REFS.get(table, {})
-    own = [c for c in COLUMNS[table] if c not in refs and c not in DERIVED_COLUMNS and c not in CONTEXT_COLUMNS
-           and not c.startswith("metric_")]
-    return join(*dict.fromkeys(own + list(refs.values()) + list(EXTRA_FIELDS.get(table, ()))))
-
-
-# Columns computed from a reference's resource_type.
-DERIVED_COLUMNS = {"parent_type", "supporting_resource_type", "resource_type", "item_type"}
-
-# Columns filled from where a row was found, not from the object itself.
-CONTEXT_COLUMNS = {"workspace_gid", "project_gid", "parent_gid", "portfolio_gid", "is_deleted",
-                   "deleted_detected_at"}
+    spec = TABLES[table]
+    own = [c for c in spec.columns if c not in spec.refs and c not in spec.filled]
+    return join(*dict.fromkeys(own + list(spec.refs.values()) + list(spec.extra_fields)))
 
 
 def columns(table: str) -> dict:

@@ -1,7 +1,7 @@
 -- One row per goal with owner, team, time period, metric progress, what supports it (direct goal
 -- relationships; deleted projects, portfolios and tasks are not counted), how many goals it supports and its
--- latest status update. computed_progress = (current - initial) / (target - initial) of the metric (null when
--- a value is missing or target = initial); metric_progress is Asana's own value as served.
+-- latest status update. metric_progress = (current - initial) / (target - initial) of the metric (null when
+-- a value is missing or target = initial), computed once in stg_asana__goal.
 -- grain: goal_gid
 -- references: owner_user_gid -> asana__user.user_gid, team_gid -> asana__team.team_gid
 with goals as (
@@ -100,11 +100,6 @@ select
     goals.metric_current_value,
     goals.metric_target_value,
     goals.metric_progress,
-    case
-        when goals.metric_target_value <> goals.metric_initial_value
-            then (goals.metric_current_value - goals.metric_initial_value)
-                / (goals.metric_target_value - goals.metric_initial_value)
-    end as computed_progress,
     coalesce(supporting.number_of_supporting_goals, 0) as number_of_supporting_goals,
     coalesce(supporting.number_of_supporting_projects, 0) as number_of_supporting_projects,
     coalesce(supporting.number_of_supporting_portfolios, 0) as number_of_supporting_portfolios,

@@ -1,4 +1,6 @@
--- One row per goal, with its metric (values as reported by Asana; metric_progress as served).
+-- One row per goal, with its metric as reported by Asana and its progress, computed here once:
+-- metric_progress = (current - initial) / (target - initial), null when a value is missing or target = initial
+-- (Asana serves no progress value of its own).
 -- grain: goal_gid
 with source as (
     select * from goals
@@ -20,5 +22,9 @@ select
     cast(metric_current_value as double) as metric_current_value,
     cast(metric_target_value as double) as metric_target_value,
     cast(metric_initial_value as double) as metric_initial_value,
-    cast(metric_progress as double) as metric_progress
+    case
+        when cast(metric_target_value as double) <> cast(metric_initial_value as double)
+            then (cast(metric_current_value as double) - cast(metric_initial_value as double))
+                / (cast(metric_target_value as double) - cast(metric_initial_value as double))
+    end as metric_progress
 from source

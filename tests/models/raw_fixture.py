@@ -325,15 +325,14 @@ def raw_rows() -> dict[str, list[dict[str, Any]]]:
 
     def goal(gid: str, name: str, owner: Optional[str], team: Optional[str], period: Optional[str],
              initial: Optional[float] = None, current: Optional[float] = None, target: Optional[float] = None,
-             progress: Optional[float] = None) -> dict[str, Any]:
+             ) -> dict[str, Any]:
         return {"gid": gid, "name": name, "notes": None, "workspace_gid": "W1", "team_gid": team, "owner_gid": owner,
                 "time_period_gid": period, "start_on": None, "due_on": d(80), "status": "on_track",
                 "is_workspace_level": team is None, "metric_unit": "currency" if target is not None else None,
-                "metric_current_value": current, "metric_target_value": target, "metric_initial_value": initial,
-                "metric_progress": progress}
+                "metric_current_value": current, "metric_target_value": target, "metric_initial_value": initial}
 
     goals = [
-        goal("GL1", "Grow revenue 💰", "U1", "TM1", "TP2", initial=20.0, current=40.0, target=100.0, progress=0.2),
+        goal("GL1", "Grow revenue 💰", "U1", "TM1", "TP2", initial=20.0, current=40.0, target=100.0),
         goal("GL2", "Ship checkout", "U3", None, "TP2"),
         goal("GL3", "Brand, \"new\"", None, "TM2", "TP1", initial=10.0, current=10.0, target=10.0),
     ]
