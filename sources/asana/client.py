@@ -139,7 +139,7 @@ class AsanaClient:
         while True:
             self.limiter.acquire()
             try:
-                with self.concurrency:
+                with self.concurrency.slot() as epoch:
                     response = self._http.get(path, params=params)
             except httpx.TransportError as exc:
                 failures += 1
@@ -149,7 +149,7 @@ class AsanaClient:
                 continue
             status = response.status_code
             if status == 429:
-                self._throttled(response, path)
+                self._throttled(response, path, epoch)
                 continue
             if status < 300:
                 body = _decode(response.content)
@@ -180,7 +180,7 @@ class AsanaClient:
             raise kind(message, status, path)
         time.sleep(delay)
 
-    def _throttled(self, response: httpx.Response, path: str) -> None:
+    def _throttled(self, response: httpx.Response, path: str, epoch: int) -> None:
         """A 429: every worker waits, fewer requests go at once, and the attempt does not count."""
         with self._stats_lock:
             self.stats.requests += 1
@@ -189,7 +189,7 @@ class AsanaClient:
             self._throttles_in_a_row += 1
             in_a_row = self._throttles_in_a_row
             since_success = time.monotonic() - self._last_success
-        self.concurrency.on_throttled()
+        self.concurrency.on_throttled(epoch)
         self._sync_gauges()
         if self.retry.out_of_patience(since_success):
             raise TransientError(f"Asana answered 429 (too many requests) for {since_success / 60:.0f} minutes "

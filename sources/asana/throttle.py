@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any, Optional
+from contextlib import contextmanager
+from typing import Iterator, Optional
 
 
 class RateLimiter:
@@ -56,56 +57,70 @@ class RateLimiter:
 class AdaptiveConcurrency:
     """At most ``limit`` requests in flight, where ``limit`` adapts to what the server allows.
 
-    Additive increase, multiplicative decrease, as TCP does: a 429 halves the limit (at most once
-    per ``cooldown`` seconds, since one overload answers several requests at once); every ``limit``
-    successes in a row add one, never above ``maximum``. A server, or other apps sharing the
-    token, that allows fewer concurrent requests than configured so costs a handful of 429s.
+    Additive increase, multiplicative decrease, as TCP does. A 429 halves the limit, once per
+    overload: the other requests that were already in flight when it was cut answer 429 too and are
+    not counted again. Every ``limit`` successes in a row add one, never above ``maximum``, up to one
+    below the level that last drew a 429; going past that level waits ``probe_after`` seconds since
+    the last cut, because every 429 pauses all workers for its ``Retry-After``. A server (or other
+    apps sharing the token) that allows fewer concurrent requests than configured so costs a
+    handful of 429s, then one probe now and then.
 
-    Use as a context manager around one request: ``with concurrency: send()``.
+    Use around one request: ``with concurrency.slot() as epoch: send()``, then
+    ``concurrency.on_throttled(epoch)`` on a 429 or ``concurrency.on_success()``.
     """
 
-    def __init__(self, maximum: int, cooldown: float = 1.0) -> None:
+    def __init__(self, maximum: int, probe_after: float = 30.0) -> None:
         self.maximum = max(1, int(maximum))
         self.limit = float(self.maximum)
-        self.cooldown = cooldown
+        self.probe_after = probe_after
         self.in_flight = 0
         self.lowest = self.maximum
+        self.ceiling: Optional[int] = None
+        self.epoch = 0
         self._successes = 0
-        self._last_cut = -cooldown
+        self._last_cut = float("-inf")
         self._cond = threading.Condition()
 
     @property
     def current(self) -> int:
         return max(1, int(self.limit))
 
-    def __enter__(self) -> "AdaptiveConcurrency":
+    @contextmanager
+    def slot(self) -> Iterator[int]:
         with self._cond:
             while self.in_flight >= self.current:
                 self._cond.wait()
             self.in_flight += 1
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        with self._cond:
-            self.in_flight -= 1
-            self._cond.notify_all()
+            epoch = self.epoch
+        try:
+            yield epoch
+        finally:
+            with self._cond:
+                self.in_flight -= 1
+                self._cond.notify_all()
 
     def on_success(self) -> None:
         with self._cond:
             if self.limit >= self.maximum:
                 return
             self._successes += 1
-            if self._successes >= self.current:
-                self._successes = 0
-                self.limit = min(float(self.maximum), self.limit + 1)
-                self._cond.notify_all()
-
-    def on_throttled(self) -> None:
-        with self._cond:
-            now = time.monotonic()
-            self._successes = 0
-            if now - self._last_cut < self.cooldown:
+            if self._successes < self.current:
                 return
-            self._last_cut = now
+            self._successes = 0
+            blocked = self.ceiling is not None and self.current + 1 >= self.ceiling
+            if blocked and time.monotonic() - self._last_cut < self.probe_after:
+                return
+            self.limit = min(float(self.maximum), self.limit + 1)
+            self._cond.notify_all()
+
+    def on_throttled(self, epoch: int) -> None:
+        """A 429 for a request sent in ``epoch``: cut, unless the limit was cut since it was sent."""
+        with self._cond:
+            if epoch < self.epoch:
+                return
+            self.epoch += 1
+            self._successes = 0
+            self._last_cut = time.monotonic()
+            self.ceiling = self.current
             self.limit = max(1.0, self.limit / 2)
             self.lowest = min(self.lowest, self.current)
