@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench install clean lock
+.PHONY: demo test soak bench install clean lock
 
 install: $(STAMP)
 
@@ -21,6 +21,12 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile
+
+# 50 seeded fault runs and 20 SIGKILL points against the simulator, each checked against its ground
+# truth; prints the tally and the resume cost. Not part of `make test` (which runs a few of its cases).
+soak: $(STAMP)
+	rm -rf .soak-tally
+	ASANA_SYNC_SOAK_TALLY=$(CURDIR)/.soak-tally $(BIN)/python -m pytest -q -n 2 -m soak tests/soak
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_sync.py
