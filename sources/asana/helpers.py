@@ -211,13 +211,7 @@ def copy_row(table: str, obj: dict, **context: Any) -> dict:
     row = {c: obj.get(c) for c in columns if c in obj and not isinstance(obj.get(c), (dict, list))}
     for column, field in REFS.get(table, {}).items():
         row[column] = gid_of(obj.get(field))
-    if table == "project_memberships":
-        row["user_gid"] = row.get("user_gid") or gid_of(obj.get("user"))
-        row["project_gid"] = row.get("project_gid") or gid_of(obj.get("project"))
-    elif table == "portfolio_memberships":
-        row["user_gid"] = row.get("user_gid") or gid_of(obj.get("user"))
-        row["portfolio_gid"] = row.get("portfolio_gid") or gid_of(obj.get("portfolio"))
-    elif table == "status_updates":
+    if table == "status_updates":
         row["parent_type"] = _type_of(obj.get("parent"))
     elif table == "goal_relationships":
         row["supporting_resource_type"] = _type_of(obj.get("supporting_resource"))

@@ -185,7 +185,9 @@ TABLES = {
     "project_memberships": Table(
         {"gid": TEXT, "project_gid": TEXT, "user_gid": TEXT, "access_level": TEXT, "write_access": TEXT},
         refs={"project_gid": "parent", "user_gid": "member"},
-        extra_fields=("user",),
+        # The listing does not offer write_access (only GET /project_memberships/{gid} does, one
+        # request per membership): the column stays for warehouses that have it, and is null.
+        filled=("write_access",),
     ),
     "status_updates": Table(
         {"gid": TEXT, "parent_gid": TEXT, "parent_type": TEXT, "resource_subtype": TEXT, "status_type": TEXT,
@@ -222,8 +224,7 @@ TABLES = {
     "portfolio_items": Table({"portfolio_gid": TEXT, "item_gid": TEXT, "item_type": TEXT}),
     "portfolio_memberships": Table(
         {"gid": TEXT, "portfolio_gid": TEXT, "user_gid": TEXT, "access_level": TEXT},
-        refs={"portfolio_gid": "parent", "user_gid": "member"},
-        extra_fields=("user", "portfolio"),
+        refs={"portfolio_gid": "portfolio", "user_gid": "user"},
     ),
     "goals": Table(
         {"gid": TEXT, "name": TEXT, "notes": TEXT, "workspace_gid": TEXT, "team_gid": TEXT, "owner_gid": TEXT,
