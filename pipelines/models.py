@@ -60,7 +60,7 @@ __all__ = [
     "DataTestResult",
     "build",
     "detect_dialect",
-    "test",
+    "run_tests",
 ]
 
 from sources.asana.settings import COLUMNS as SOURCE_COLUMNS  # noqa: E402
