@@ -223,14 +223,18 @@ class Listings:
         """Without ``owner`` a service account lists every portfolio of the workspace (asana_oas.yaml);
         a user token must name an owner, so where that is refused the token's own are listed."""
         fields = opt_fields("portfolios")
+        params = {"workspace": workspace_gid, "opt_fields": fields}
         try:
-            items, _ = self.listing("/portfolios", {"workspace": workspace_gid, "opt_fields": fields})
+            items, _ = self.listing("/portfolios", params)
             return items
+        except UNAVAILABLE as exc:
+            self.report.note_unavailable("/portfolios", exc)
+            return []
         except AsanaError as exc:
             if exc.status != 400:
-                self.report.note_unavailable("/portfolios", exc)
+                self.report.record_failure("/portfolios", params, exc)
                 return []
-        return self.optional_list("/portfolios", {"workspace": workspace_gid, "owner": "me", "opt_fields": fields}) or []
+        return self.optional_list("/portfolios", {**params, "owner": "me"}) or []
 
     def portfolio_items(self, portfolio_gid: str) -> Optional[list[dict]]:
         return self.once(("portfolio_items", portfolio_gid), lambda: self.optional_list(
