@@ -452,7 +452,10 @@ def user_task_lists(ctx: SyncContext) -> Iterator[Any]:
     """each user's My Tasks list per workspace
 
     From the workspace memberships when they carry it (no extra request), else one
-    ``GET /users/{gid}/user_task_list`` per user."""
+    ``GET /users/{gid}/user_task_list`` per user the warehouse has none for: a user's My Tasks list
+    never changes owner or workspace, so it is read once, for new users."""
+    known = {(r.get("workspace_gid"), r.get("owner_gid")) for r in ctx.warehouse.rows("user_task_lists")} \
+        if ctx.warehouse is not None else set()
     rows, missing = [], []
     for workspace_gid in ctx.listings.workspace_gids():
         memberships = {gid_of(m.get("user")): m for m in ctx.listings.workspace_memberships(workspace_gid) or []}
@@ -460,7 +463,7 @@ def user_task_lists(ctx: SyncContext) -> Iterator[Any]:
             found = (memberships.get(user["gid"]) or {}).get("user_task_list")
             if isinstance(found, dict) and found.get("gid"):
                 rows.append(copy_row("user_task_lists", found, workspace_gid=workspace_gid, owner_gid=user["gid"]))
-            else:
+            elif (workspace_gid, user["gid"]) not in known:
                 missing.append((workspace_gid, user["gid"]))
 
     def fetch(pair: tuple[str, str]) -> Optional[dict]:

@@ -162,3 +162,4 @@ def test_a_team_the_token_cannot_open_is_skipped_not_fatal(tmp_path):
     loaded = {g for (g,) in con.execute("select gid from asana_raw.projects").fetchall()}
     visible = {g for g, p in sim.store.projects.items() if p.get("team") != closed}
     assert loaded == visible
+
