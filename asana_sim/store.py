@@ -9,10 +9,15 @@ modified_at rules (BEHAVIOR.md "Incremental fields"), as applied by the mutation
   change, completion/un-completion, rename, due date / start date change, notes change, attachments.
 * NOT bumped by: any change to a subtask (its parent is untouched), moves between projects or sections
   (addProject, removeProject, sections/addTask, project deletion), tag add/remove, follower changes
-  and setParent (tags/followers are not in BEHAVIOR's list, so they stay invisible too).
+  and setParent (the task reference: modified_at does not reflect association changes).
 * A move inside a project records a `section_changed` system story for history consistency, but that
-  story deliberately does not bump modified_at: BEHAVIOR says to treat moves as invisible to
-  `modified_since`, and that rule wins over "a story bumps it".
+  story deliberately does not bump modified_at (the task reference: modified_at does not reflect
+  association changes).
+* Association changes -- project and section membership (addProject, removeProject, sections/addTask,
+  project deletion), tags, followers and setParent -- are recorded in `assoc_modified_at` (gid -> time)
+  instead: `GET /tasks?modified_since=` counts them ("associations between it and other objects are
+  modified (e.g. a task being added to a project)", the GET /tasks reference) while the task's
+  `modified_at` field stays as it was.
 
 Every write also appends events to the Events API streams of the task and of its projects.
 """
@@ -169,6 +174,8 @@ class Store:
         self.events: dict[str, list[tuple[int, dict]]] = {}
         self.compact_cache: dict[str, dict] = {}
         self.version = 0
+        # task gid -> time of its last association change (visible to modified_since, not to modified_at)
+        self.assoc_modified_at: dict[str, str] = {}
 
     # ------------------------------------------------------------------ ids and time
     def new_gid(self) -> str:
@@ -385,6 +392,10 @@ class Store:
 
     def _touch(self, task: dict, ts: int) -> None:
         task["modified_at"] = iso_ms(ts)
+
+    def _associate(self, gid: str, ts: int) -> None:
+        """An association of the task changed: GET /tasks?modified_since= sees it, modified_at does not."""
+        self.assoc_modified_at[gid] = iso_ms(ts)
 
     def _system_story(self, task: dict, subtype: str, actor: str | None, ts: int, text: str, **fields) -> dict:
         s = {
@@ -652,7 +663,9 @@ class Store:
         if tag not in t["tags"]:
             t["tags"].append(tag)
             self.ix_tag_tasks[tag].append(gid, self.next_key())
-            self._task_event(t, "changed", actor, self.now_ms(),
+            ts = self.now_ms()
+            self._associate(gid, ts)
+            self._task_event(t, "changed", actor, ts,
                              change={"field": "tags", "action": "added",
                                      "added_value": {"gid": tag, "resource_type": "tag"}})
             self._invalidate(gid)
@@ -662,7 +675,9 @@ class Store:
         if tag in t["tags"]:
             t["tags"].remove(tag)
             self.ix_tag_tasks[tag].remove(gid)
-            self._task_event(t, "changed", actor, self.now_ms(),
+            ts = self.now_ms()
+            self._associate(gid, ts)
+            self._task_event(t, "changed", actor, ts,
                              change={"field": "tags", "action": "removed",
                                      "removed_value": {"gid": tag, "resource_type": "tag"}})
             self._invalidate(gid)
@@ -684,6 +699,8 @@ class Store:
                 section = secs.gids[0]
         ts = self.now_ms()
         existing = next((m for m in t["memberships"] if m["project"] == project), None)
+        if existing is None or existing["section"] != section:
+            self._associate(gid, ts)
         if existing is None:
             t["memberships"].append({"project": project, "section": section})
             self.ix_project_tasks[project].append(gid, self.next_key())
@@ -715,6 +732,7 @@ class Store:
         if m is None:
             return
         ts = self.now_ms()
+        self._associate(gid, ts)
         t["memberships"].remove(m)
         self.ix_project_tasks[project].remove(gid)
         if m["section"]:
@@ -736,7 +754,9 @@ class Store:
         t["parent"] = parent
         if parent:
             self.ix_subtasks[parent].append(gid, self.next_key())
-        self._task_event(t, "changed", actor, self.now_ms(), change={"field": "parent", "action": "changed"})
+        ts = self.now_ms()
+        self._associate(gid, ts)
+        self._task_event(t, "changed", actor, ts, change={"field": "parent", "action": "changed"})
         self._invalidate(gid)
 
     def set_followers(self, gid: str, users: list[str], add: bool, actor: str | None) -> dict:
@@ -747,7 +767,9 @@ class Store:
                 t["followers"].append(u)
             elif not add and u in t["followers"]:
                 t["followers"].remove(u)
-        self._task_event(t, "changed", actor, self.now_ms(),
+        ts = self.now_ms()
+        self._associate(gid, ts)
+        self._task_event(t, "changed", actor, ts,
                          change={"field": "followers", "action": "added" if add else "removed"})
         self._invalidate(gid)
         return t
@@ -758,6 +780,7 @@ class Store:
         for tg in self.tasks_in_project(gid):
             t = self.tasks[tg]
             ts = self.now_ms()
+            self._associate(tg, ts)
             self._task_event(t, "removed", actor, ts, parent=self._project_ref(gid))
             t["memberships"] = [m for m in t["memberships"] if m["project"] != gid]
             self.compact_cache.pop(tg, None)
