@@ -854,8 +854,14 @@ class AsanaSimulator:
         return self._list(c, "team", self._seq_of([t for t in teams if s.teams[t]["organization"] == ws]))
 
     def _user_team_memberships(self, c: Ctx, g: str):
-        u = self.store.get("user", c.actor if g == "me" else g)
-        return self._list(c, "team_membership", self._ix(self.store.ix_user_team_memberships, "user", u["gid"]))
+        s = self.store
+        u = s.get("user", c.actor if g == "me" else g)
+        ws = c.q.get("workspace")  # required by the spec (getTeamMembershipsForUser)
+        seq = self._ix(s.ix_user_team_memberships, "user", u["gid"])
+        if not ws:
+            return self._list(c, "team_membership", seq)
+        s.get("workspace", ws)
+        return self._list(c, "team_membership", seq, pred=lambda m: s.teams[m["team"]]["organization"] == ws)
 
     def _team_memberships(self, c: Ctx):
         s = self.store
@@ -1033,8 +1039,12 @@ class AsanaSimulator:
                 want = v == "true"
                 preds.append(lambda t, val=val, want=want: (val(t) not in (None, [], "")) == want)
             elif op == "value":
-                preds.append(lambda t, val=val, v=v: val(t) is not None and
-                             (str(val(t)) == v or (isinstance(val(t), float) and val(t) == float(v))))
+                try:
+                    fv = float(v)
+                except ValueError:
+                    fv = None
+                preds.append(lambda t, val=val, v=v, fv=fv: val(t) is not None and
+                             (str(val(t)) == v or (isinstance(val(t), float) and val(t) == fv)))
             elif op in ("starts_with", "ends_with", "contains"):
                 fn = {"starts_with": str.startswith, "ends_with": str.endswith, "contains": str.__contains__}[op]
                 preds.append(lambda t, val=val, v=v, fn=fn: isinstance(val(t), str) and fn(val(t), v))

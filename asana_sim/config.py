@@ -112,7 +112,7 @@ class SimConfig:
             n_users=400,
             n_teams=24,
             n_projects=500,
-            tasks_per_project=300,
+            tasks_per_project=325,
             subtask_ratio=0.33,
             stories_per_task=2.5,
             n_tags=60,

@@ -14,7 +14,8 @@ modified_at rules (BEHAVIOR.md "Incremental fields"), as applied by the mutation
   story deliberately does not bump modified_at (the task reference: modified_at does not reflect
   association changes).
 * Association changes -- project and section membership (addProject, removeProject, sections/addTask,
-  project deletion), tags, followers and setParent -- are recorded in `assoc_modified_at` (gid -> time)
+  project deletion), tags, followers, setParent and a dependency lost because the task it depended on
+  was deleted -- are recorded in `assoc_modified_at` (gid -> time)
   instead: `GET /tasks?modified_since=` counts them ("associations between it and other objects are
   modified (e.g. a task being added to a project)", the GET /tasks reference) while the task's
   `modified_at` field stays as it was.
@@ -27,21 +28,45 @@ import bisect
 import itertools
 import threading
 import time
+from datetime import datetime, timezone
 from typing import Any, Callable, Iterable
 
 GID_BASE = 1_200_000_000_000_000
 
 
-def iso_ms(epoch_ms: int) -> str:
-    """Epoch milliseconds -> `2026-01-02T03:04:05.678Z`."""
-    s, ms = divmod(int(epoch_ms), 1000)
-    t = time.gmtime(s)
-    return f"{t.tm_year:04d}-{t.tm_mon:02d}-{t.tm_mday:02d}T{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d}.{ms:03d}Z"
+_DAYS: dict[int, str] = {}  # days since the epoch -> "YYYY-MM-DD" (generation formats millions of stamps)
 
 
 def date_of(epoch_ms: int) -> str:
-    t = time.gmtime(int(epoch_ms) // 1000)
-    return f"{t.tm_year:04d}-{t.tm_mon:02d}-{t.tm_mday:02d}"
+    d = int(epoch_ms) // 86_400_000
+    day = _DAYS.get(d)
+    if day is None:
+        t = time.gmtime(d * 86_400)
+        day = _DAYS[d] = f"{t.tm_year:04d}-{t.tm_mon:02d}-{t.tm_mday:02d}"
+    return day
+
+
+_TOD: list[str | None] = [None] * 86_400            # second of the day -> "THH:MM:SS."
+_MSZ = [f"{i:03d}Z" for i in range(1000)]
+
+
+def iso_ms(epoch_ms: int) -> str:
+    """Epoch milliseconds -> `2026-01-02T03:04:05.678Z`."""
+    s, ms = divmod(int(epoch_ms), 1000)
+    d, sec = divmod(s, 86_400)
+    day = _DAYS.get(d)
+    if day is None:
+        day = date_of(d * 86_400_000)
+    tod = _TOD[sec]
+    if tod is None:
+        h, rest = divmod(sec, 3600)
+        tod = _TOD[sec] = f"T{h:02d}:{rest // 60:02d}:{rest % 60:02d}."
+    return day + tod + _MSZ[ms]
+
+
+def ms_of(iso: str) -> int:
+    """`2026-01-02T03:04:05.678Z` -> epoch milliseconds (the inverse of iso_ms)."""
+    return int(datetime.fromisoformat(iso[:23]).replace(tzinfo=timezone.utc).timestamp() * 1000 + 0.5)
 
 
 class Seq:
@@ -613,6 +638,12 @@ class Store:
             deps = self.tasks[other]["dependencies"]
             if gid in deps:
                 deps.remove(gid)
+                # the dependent lost an association: modified_since sees it, its modified_at stays
+                self._associate(other, ts)
+                self._task_event(self.tasks[other], "changed", actor, ts,
+                                 change={"field": "dependencies", "action": "removed",
+                                         "removed_value": {"gid": gid, "resource_type": "task"}})
+                self.compact_cache.pop(other, None)
         for d in t["dependencies"]:
             if d in self._dependents and gid in self._dependents[d]:
                 self._dependents[d].remove(gid)

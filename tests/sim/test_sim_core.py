@@ -361,9 +361,10 @@ def test_asgi_transport():
 
 
 def test_demo_generation_speed():
-    t0 = time.perf_counter()
+    # CPU time, not wall time: the test machines are shared and a busy neighbour must not fail this
+    t0 = time.process_time()
     sim = AsanaSimulator(SimConfig.demo(seed=1))
-    dt = time.perf_counter() - t0
+    dt = time.process_time() - t0
     s = sim.store
     assert dt < 5
     assert 15_000 <= len(s.tasks) <= 25_000 and 40 <= len(s.projects) <= 60
