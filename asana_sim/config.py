@@ -90,7 +90,7 @@ class SimConfig:
 
     @classmethod
     def demo(cls, seed: int = 1, **overrides) -> "SimConfig":
-        """Demo org: ~60 users, 8 teams, ~50 projects, ~20,000 tasks incl. subtasks."""
+        """Demo org: 60 users, 8 teams, 50 projects, ~18,600 tasks incl. subtasks."""
         cfg = cls(
             seed=seed,
             n_users=60,
@@ -106,7 +106,7 @@ class SimConfig:
 
     @classmethod
     def large(cls, seed: int = 1, **overrides) -> "SimConfig":
-        """Large org: ~400 users, 24 teams, 500 projects, ~200,000 tasks incl. subtasks, ~500,000 stories."""
+        """Large org: 400 users, 24 teams, 500 projects, ~200,000 tasks incl. subtasks, ~600,000 stories."""
         cfg = cls(
             seed=seed,
             n_users=400,
