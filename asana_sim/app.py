@@ -13,6 +13,7 @@ import concurrent.futures
 import hashlib
 import hmac
 import math
+import os
 import random
 import threading
 import time
@@ -26,14 +27,15 @@ import orjson
 from .config import SimConfig
 from .generator import generate
 from .render import Renderer, parse_opt_fields
+from .rules import MSG_TASKS_FILTER
 from .store import _PLURAL as _PL
 from .store import BadInput, NotFound, Store, iso_ms
+from .validate import Validator
 
 HELP = "For more information on API status codes and how to handle them, read the docs on errors: https://developers.asana.com/docs/errors"
 MSG_TOO_LARGE = "The result is too large. You should use pagination (may require specifying a workspace)!"
 MSG_TRUNCATED = ("The result set was truncated because it is too large. Split the query along the object "
                  "hierarchy (workspace, team, project, section).")
-MSG_TASKS_FILTER = "Must specify exactly one of project, tag, section, user task list, or assignee + workspace"
 MSG_RATE = "You've made too many requests and hit a rate limit. Please retry after the given amount of time."
 MSG_SYNC = ("Sync token invalid or too old. If you are attempting to keep resources in sync, you must fetch the "
             "full dataset for this query now and use the new sync token for the next sync.")
@@ -51,14 +53,25 @@ class ConnectionDropped(httpx.RemoteProtocolError):
         super().__init__("Server disconnected without sending a response.")
 
 
+MSG_APP_DISABLED = ("This workspace has disabled the app making the request: a 401 can mean that as well as a "
+                    "missing or invalid token (errors reference, 401 Unauthorized).")
+
+
 class ApiError(Exception):
-    def __init__(self, status: int, message: str, headers: dict | None = None, extra: dict | None = None):
+    def __init__(self, status: int, message: str, headers: dict | None = None, extra: dict | None = None,
+                 help: str | None = None):
         super().__init__(message)
         self.status, self.message, self.headers, self.extra = status, message, headers or {}, extra
+        self.help = help
 
 
 class Stats:
-    """Request counters: total, per status code (0 = dropped connection) and per route template."""
+    """Request counters: total, per status code (0 = dropped connection) and per route template.
+
+    `rejected` counts 400s of the strict validator per (route, message); `tolerated` the requests let through
+    by `rules.KNOWN_SOURCE_VIOLATIONS` per (route, param, value); `ignored_params` the query parameters an
+    operation does not declare (Asana ignores them) per (route, param).
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -68,6 +81,13 @@ class Stats:
         self.requests = 0
         self.by_status: dict[int, int] = collections.Counter()
         self.by_path_kind: dict[str, int] = collections.Counter()
+        self.rejected: dict[tuple[str, str], int] = collections.Counter()
+        self.tolerated: dict[tuple[str, str, str], int] = collections.Counter()
+        self.ignored_params: dict[tuple[str, str], int] = collections.Counter()
+
+    def note(self, counter: str, key: tuple) -> None:
+        with self._lock:
+            getattr(self, counter)[key] += 1
 
     def record(self, kind: str, status: int) -> None:
         with self._lock:
@@ -114,6 +134,10 @@ class AsanaSimulator:
         self._inflight: dict[str, int] = collections.Counter()
         self._executor: concurrent.futures.ThreadPoolExecutor | None = None
         self._routes: dict[tuple[str, int], list[tuple[tuple, Callable, str]]] = {}
+        self._throttle_acc = 0.0
+        self._forbidden = frozenset(self.config.forbidden)
+        self._disabled = frozenset(self.config.disabled_workspaces)
+        self.validator = Validator()
         self._register_routes()
 
     # ------------------------------------------------------------------ public helpers
@@ -144,9 +168,19 @@ class AsanaSimulator:
                     self._inflight[token] += 1
                     counted_inflight = token
                     if self._inflight[token] > self.config.max_concurrent_gets:
-                        raise ApiError(429, MSG_RATE, {"Retry-After": "1"})
+                        raise ApiError(429, MSG_RATE, {"Retry-After": str(self.config.retry_after_s)})
+                    if self.config.throttle_share:
+                        # a deterministic share of GETs: exactly every 1/share-th request, no randomness
+                        self._throttle_acc += self.config.throttle_share
+                        if self._throttle_acc >= 1.0:
+                            self._throttle_acc -= 1.0
+                            raise ApiError(429, MSG_RATE, {"Retry-After": str(self.config.retry_after_s)})
                 self._maybe_fault()
             route, params, kind = self._match(method, path)
+            if self._forbidden or self._disabled:
+                self._access(params, q)
+            if method == "GET":
+                q = self._validate(kind, q)
             body_obj = None
             if body:
                 try:
@@ -181,7 +215,7 @@ class AsanaSimulator:
         return out
 
     def _error(self, e: ApiError):
-        err: dict[str, Any] = {"message": e.message, "help": HELP}
+        err: dict[str, Any] = {"message": e.message, "help": e.help or HELP}
         if e.status >= 500:
             err["phrase"] = self._phrase()
         payload: dict[str, Any] = {"errors": [err]}
@@ -197,6 +231,75 @@ class AsanaSimulator:
     def _base(self, h: dict) -> str:
         host = h.get("host")
         return f"http://{host}/api/1.0" if host else "https://app.asana.com/api/1.0"
+
+    def _validate(self, kind: str, q: dict) -> dict:
+        """Drop the query parameters the operation does not declare (Asana ignores them); in strict mode
+        answer the first violation of the spec table or the prose rules with a 400."""
+        v = self.validator
+        undeclared = v.undeclared(kind, q)
+        if undeclared:
+            for k in undeclared:
+                self.stats.note("ignored_params", (kind, k))
+                self._log_request("ignored", kind, q, f"{k}: not a parameter of this operation (ignored)")
+            q = {k: x for k, x in q.items() if k not in undeclared}
+        if self.config.strict:
+            for viol in v.check(kind, q):
+                if v.tolerated(kind, viol):
+                    self.stats.note("tolerated", (kind, viol.param, viol.value))
+                    self._log_request("tolerated", kind, q, viol.message)
+                    continue
+                self.stats.note("rejected", (kind, viol.message))
+                self._log_request("rejected", kind, q, viol.message)
+                raise ApiError(400, viol.message)
+        return q
+
+    def _log_request(self, what: str, kind: str, q: dict, message: str) -> None:
+        """With ASANA_SIM_REQUEST_LOG=<file>, append one JSON line per rejected, tolerated or ignored-parameter
+        request: what a client sent that real Asana would refuse or ignore."""
+        path = os.environ.get("ASANA_SIM_REQUEST_LOG")
+        if not path:
+            return
+        line = orjson.dumps({"what": what, "route": kind, "query": {k: v for k, v in q.items() if k != "offset"},
+                             "message": message}) + b"\n"
+        with self._rl_lock, open(path, "ab") as f:
+            f.write(line)
+
+    _REF_KINDS = ("workspace", "team", "project", "section", "task", "tag", "portfolio", "custom_field", "goal",
+                  "user_task_list")
+
+    def _workspace_of(self, gid: str) -> str | None:
+        s = self.store
+        if gid in s.workspaces:
+            return gid
+        for kind in self._REF_KINDS[1:]:
+            rec = getattr(s, _PL[kind]).get(gid)
+            if rec is not None:
+                if kind == "team":
+                    return rec["organization"]
+                if kind == "section":
+                    p = s.projects.get(rec["project"])
+                    return p["workspace"] if p else None
+                return rec.get("workspace")
+        return None
+
+    def _access(self, path_params: list, q: dict) -> None:
+        """403 for the objects of `SimConfig.forbidden` (and a forbidden project's sections); 401 for anything
+        in a workspace of `SimConfig.disabled_workspaces` (the workspace disabled the app)."""
+        gids = list(path_params)
+        for k, v in q.items():
+            if k not in _NON_QUERY and v:
+                gids += [x for x in v.split(",") if x.isdigit()]
+        s = self.store
+        for g in gids:
+            if self._disabled and self._workspace_of(g) in self._disabled:
+                raise ApiError(401, "Not Authorized", help=MSG_APP_DISABLED)
+            if self._forbidden:
+                target = g
+                if g not in self._forbidden and g in s.sections:
+                    target = s.sections[g]["project"]  # a forbidden project's sections are forbidden too
+                if target in self._forbidden:
+                    kind = s.kind_of(target) or "object"
+                    raise ApiError(403, f"Forbidden: the authenticated user cannot access this {kind} ({target}).")
 
     def _rate_limit(self, token: str) -> None:
         rpm = self.config.rate_limit_rpm
@@ -214,6 +317,20 @@ class AsanaSimulator:
 
     def _maybe_fault(self) -> None:
         cfg = self.config
+        if cfg.fault_rates:
+            # one draw per GET; each kind owns a slice of [0, 1) as wide as its rate
+            with self._rl_lock:
+                x = self._fault_rng.random()
+                kind = None
+                for k, rate in cfg.fault_rates.items():
+                    if x < rate:
+                        kind = k
+                        break
+                    x -= rate
+                if kind is None:
+                    return
+                html = self._fault_rng.random() < 0.5
+            return self._fault(kind, html)
         if not cfg.fault_rate or not cfg.fault_kinds:
             return
         with self._rl_lock:
@@ -221,6 +338,10 @@ class AsanaSimulator:
                 return
             kind = self._fault_rng.choice(cfg.fault_kinds)
             html = self._fault_rng.random() < 0.5
+        return self._fault(kind, html)
+
+    def _fault(self, kind: str, html: bool) -> None:
+        cfg = self.config
         if kind == "500":
             raise ApiError(500, "Server Error")
         if kind in ("502", "503", "504"):
@@ -236,7 +357,7 @@ class AsanaSimulator:
             time.sleep(cfg.slow_s)
             return
         if kind == "429":
-            raise ApiError(429, MSG_RATE, {"Retry-After": "1"})
+            raise ApiError(429, MSG_RATE, {"Retry-After": str(cfg.retry_after_s)})
 
     # ------------------------------------------------------------------ routing
     def _route(self, method: str, template: str, fn: Callable) -> None:
@@ -421,7 +542,8 @@ class AsanaSimulator:
     def _portfolios(self, c: Ctx):
         s = self.store
         ws = self._need(c, "workspace")
-        owner = self._need(c, "owner")
+        # owner is optional (spec getPortfolios): a personal token lists the portfolios it owns
+        owner = c.q.get("owner") or "me"
         owner = c.actor if owner == "me" else owner
         s.get("workspace", ws)
         s.get("user", owner)
@@ -510,20 +632,17 @@ class AsanaSimulator:
         if q.get("attributable_to"):
             preds.append(lambda o: o["attributable_to"] == q["attributable_to"])
         if q.get("workspace"):
-            if not (q.get("entered_on_start_date") or q.get("entered_on_end_date")):
-                # asana_oas.yaml, GET /time_tracking_entries, parameter workspace.
-                raise ApiError(400, "entered_on_start_date: At least one of `entered_on_start_date` or "
-                                    "`entered_on_end_date` must be provided when filtering by workspace.")
+            # the entered_on date rule is rules.py's (time-tracking-workspace-dates)
             s.get("workspace", q["workspace"])
             preds.append(lambda o: o["task"] in s.tasks and s.tasks[o["task"]]["workspace"] == q["workspace"])
         if q.get("portfolio"):
             items = set(s.get("portfolio", q["portfolio"])["items"])
             preds.append(lambda o: o["attributable_to"] in items)
-        if not preds:
-            raise ApiError(400, "workspace: Missing input")
         if q.get("user"):
             u = c.actor if q["user"] == "me" else q["user"]
             preds.append(lambda o: o["created_by"] == u)
+        if not preds:
+            raise ApiError(400, "task: Missing input")
         a, b = q.get("entered_on_start_date"), q.get("entered_on_end_date")
         if a:
             preds.append(lambda o: o["entered_on"] >= a)
@@ -697,11 +816,14 @@ class AsanaSimulator:
         return {"offset": tok, "path": rel, "uri": c.base + rel}
 
     def _get_users(self, c: Ctx):
+        """GET /users: `workspace` and `team` are optional (spec getUsers); without them every user of every
+        workspace the token sees, sorted by gid."""
         ws = c.q.get("workspace")
-        if not ws:
-            raise ApiError(400, "workspace: Missing input")
         if c.q.get("team"):
             return self._team_users(c, c.q["team"])
+        if not ws:
+            s = self.store
+            return self._list(c, "user", self._seq_of(sorted(s.users, key=int)))
         return self._list(c, "user", self._ix(self.store.ix_ws_users, "workspace", ws))
 
     def _name_sorted_users(self, c: Ctx, scope: str, gids_fn):
@@ -725,15 +847,21 @@ class AsanaSimulator:
     def _user_teams(self, c: Ctx, g: str):
         s = self.store
         u = s.get("user", c.actor if g == "me" else g)
-        ws = c.q.get("workspace") or c.q.get("organization")
+        ws = c.q.get("organization")  # required by the spec (getTeamsForUser)
         if not ws:
-            raise ApiError(400, "workspace: Missing input")
+            raise ApiError(400, "organization: Missing input")
         teams = [s.team_memberships[m]["team"] for m in s.ix_user_team_memberships.get(u["gid"], ())]
         return self._list(c, "team", self._seq_of([t for t in teams if s.teams[t]["organization"] == ws]))
 
     def _user_team_memberships(self, c: Ctx, g: str):
-        u = self.store.get("user", c.actor if g == "me" else g)
-        return self._list(c, "team_membership", self._ix(self.store.ix_user_team_memberships, "user", u["gid"]))
+        s = self.store
+        u = s.get("user", c.actor if g == "me" else g)
+        ws = c.q.get("workspace")  # required by the spec (getTeamMembershipsForUser)
+        seq = self._ix(s.ix_user_team_memberships, "user", u["gid"])
+        if not ws:
+            return self._list(c, "team_membership", seq)
+        s.get("workspace", ws)
+        return self._list(c, "team_membership", seq, pred=lambda m: s.teams[m["team"]]["organization"] == ws)
 
     def _team_memberships(self, c: Ctx):
         s = self.store
@@ -761,6 +889,8 @@ class AsanaSimulator:
             seq = self._ix(s.ix_team_projects, "team", team)
         elif ws:
             seq = self._ix(s.ix_ws_projects, "workspace", ws)
+        elif c.q.get("archived") is not None:
+            seq = self._seq_of(list(s.projects))
         else:
             raise ApiError(400, "workspace: Missing input")
         return self._projects_in(c, seq)
@@ -783,8 +913,12 @@ class AsanaSimulator:
                 since = _norm_time(cs, "completed_since")
                 preds.append(lambda t: not t["completed"] or (t["completed_at"] or "") >= since)
         if ms:
+            # Only GET /tasks declares modified_since (elsewhere the validator drops it, as Asana ignores it).
+            # Association changes (project/section membership, tags, parent, followers) count as
+            # modifications here although they leave the task's modified_at field alone.
             since_m = _norm_time(ms, "modified_since")
-            preds.append(lambda t: t["modified_at"] >= since_m)
+            assoc = self.store.assoc_modified_at
+            preds.append(lambda t: t["modified_at"] >= since_m or assoc.get(t["gid"], "") >= since_m)
         if not preds:
             return None
         if len(preds) == 1:
@@ -798,12 +932,11 @@ class AsanaSimulator:
     def _get_tasks(self, c: Ctx):
         s, q = self.store, c.q
         assignee, ws = q.get("assignee"), q.get("workspace")
+        # The exactly-one rule is rules.py's (tasks-exactly-one-filter); lenient mode takes the first filter.
         chosen = [k for k in ("project", "tag", "section", "user_task_list") if q.get(k)]
         if assignee and ws:
             chosen.append("assignee")
-        elif assignee or ws:
-            chosen.append("bad")
-        if len(chosen) != 1 or chosen[0] == "bad":
+        if not chosen:
             raise ApiError(400, MSG_TASKS_FILTER)
         k = chosen[0]
         if k == "project":
@@ -838,7 +971,11 @@ class AsanaSimulator:
         parent = c.q.get("parent")
         if not parent:
             raise ApiError(400, "parent: Missing input")
-        return self._list(c, "attachment", self._ix(self.store.ix_task_attachments, "task", parent))
+        s = self.store
+        if parent in s.projects or parent in s.project_briefs:
+            # spec: parent is a project, project_brief or task; generated projects have no key resources
+            return self._list(c, "attachment", self._seq_of([]))
+        return self._list(c, "attachment", self._ix(s.ix_task_attachments, "task", parent))
 
     def _search(self, c: Ctx, g: str):
         s, q = self.store, c.q
@@ -872,6 +1009,10 @@ class AsanaSimulator:
         if q.get("assignee.any"):
             us = set(q["assignee.any"].split(","))
             preds.append(lambda t: t["assignee"] in us)
+        if q.get("resource_subtype"):
+            sub = q["resource_subtype"]
+            preds.append(lambda t: t["resource_subtype"] == sub)
+        preds += self._custom_field_preds(q)
         sort_by = q.get("sort_by", "modified_at")
         if sort_by not in ("created_at", "modified_at", "completed_at", "due_date", "likes"):
             raise ApiError(400, f"sort_by: Invalid value: {sort_by}")
@@ -883,6 +1024,38 @@ class AsanaSimulator:
                   else (False, t[field], t["gid"]), reverse=not asc)
         tree = self._tree(c)
         return 200, {"data": [self.renderer.render("task", t, tree) for t in hits[:limit]]}
+
+    def _custom_field_preds(self, q: dict) -> list:
+        """Search's `custom_fields.{gid}.<op>` filters (spec searchTasksForWorkspace, custom field parameters)."""
+        preds = []
+        for k, v in q.items():
+            if not k.startswith("custom_fields."):
+                continue
+            _, cf, op = k.split(".", 2)
+
+            def val(t, cf=cf):
+                return t["custom_field_values"].get(cf)
+            if op == "is_set":
+                want = v == "true"
+                preds.append(lambda t, val=val, want=want: (val(t) not in (None, [], "")) == want)
+            elif op == "value":
+                try:
+                    fv = float(v)
+                except ValueError:
+                    fv = None
+                preds.append(lambda t, val=val, v=v, fv=fv: val(t) is not None and
+                             (str(val(t)) == v or (isinstance(val(t), float) and val(t) == fv)))
+            elif op in ("starts_with", "ends_with", "contains"):
+                fn = {"starts_with": str.startswith, "ends_with": str.endswith, "contains": str.__contains__}[op]
+                preds.append(lambda t, val=val, v=v, fn=fn: isinstance(val(t), str) and fn(val(t), v))
+            elif op in ("less_than", "greater_than"):
+                x = float(v)
+                preds.append(lambda t, val=val, x=x, lt=op == "less_than": isinstance(val(t), float) and
+                             (val(t) < x if lt else val(t) > x))
+            elif op in ("before", "after"):
+                preds.append(lambda t, val=val, v=v, b=op == "before": isinstance(val(t), str) and
+                             len(val(t)) == 10 and (val(t) < v if b else val(t) > v))
+        return preds
 
     # ------------------------------------------------------------------ events
     def _sync_token(self, resource: str, key: int) -> str:

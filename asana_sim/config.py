@@ -51,20 +51,35 @@ class SimConfig:
     unpaginated_cap: int = 1_000
     users_list_cap: int = 2_000
     rate_limit_rpm: int = 0
-    max_concurrent_gets: int = 50
+    max_concurrent_gets: int = 50         # GETs in flight per token; over it: 429 with Retry-After
     premium: bool = True
+    # request validation (asana_sim/validate.py): the spec's parameter schemas and the prose rules of
+    # asana_sim/rules.py. False = lenient: nothing is refused for its parameters.
+    strict: bool = True
+    # access: gids of teams, projects (with their sections) and portfolios the token may not read (403),
+    # and workspaces that disabled the app (401 for anything in them)
+    forbidden: tuple[str, ...] = ()
+    disabled_workspaces: tuple[str, ...] = ()
     # fault injection
-    fault_rate: float = 0.0
+    retry_after_s: int = 1                # Retry-After of every injected 429 (concurrency, throttle, fault)
+    throttle_share: float = 0.0           # deterministic share of GETs answered 429 (0.1 = every 10th)
+    fault_rate: float = 0.0               # probability per GET of a fault drawn evenly from fault_kinds
     fault_seed: int = 0
     fault_kinds: tuple[str, ...] = ALL_FAULT_KINDS
-    slow_s: float = 0.5
+    fault_rates: dict = field(default_factory=dict)  # per-kind probabilities, e.g. {"500": 0.01}; replaces
+    slow_s: float = 0.5                               # fault_rate/fault_kinds when set
 
     def __post_init__(self) -> None:
         self.big_projects = tuple(tuple(int(n) for n in p) for p in self.big_projects)
-        unknown = set(self.fault_kinds) - set(ALL_FAULT_KINDS)
+        unknown = (set(self.fault_kinds) | set(self.fault_rates)) - set(ALL_FAULT_KINDS)
         if unknown:
             raise ValueError(f"unknown fault kinds: {sorted(unknown)}")
         self.fault_kinds = tuple(self.fault_kinds)
+        self.fault_rates = {k: float(v) for k, v in self.fault_rates.items() if float(v) > 0}
+        if sum(self.fault_rates.values()) > 1 or not 0 <= self.throttle_share <= 1 or not 0 <= self.fault_rate <= 1:
+            raise ValueError("fault rates and throttle_share are probabilities: their sum must be at most 1")
+        self.forbidden = tuple(str(g) for g in self.forbidden)
+        self.disabled_workspaces = tuple(str(g) for g in self.disabled_workspaces)
         if self.now is None:
             self.now = _today_midnight_utc()
 
@@ -75,7 +90,7 @@ class SimConfig:
 
     @classmethod
     def demo(cls, seed: int = 1, **overrides) -> "SimConfig":
-        """Demo org: ~60 users, 8 teams, ~50 projects, ~20,000 tasks incl. subtasks."""
+        """Demo org: 60 users, 8 teams, 50 projects, ~18,600 tasks incl. subtasks."""
         cfg = cls(
             seed=seed,
             n_users=60,
@@ -86,6 +101,24 @@ class SimConfig:
             stories_per_task=2.5,
             n_tags=25,
             n_custom_fields=7,
+        )
+        return dataclasses.replace(cfg, **overrides) if overrides else cfg
+
+    @classmethod
+    def large(cls, seed: int = 1, **overrides) -> "SimConfig":
+        """Large org: 400 users, 24 teams, 500 projects, ~200,000 tasks incl. subtasks, ~600,000 stories."""
+        cfg = cls(
+            seed=seed,
+            n_users=400,
+            n_teams=24,
+            n_projects=500,
+            tasks_per_project=325,
+            subtask_ratio=0.33,
+            stories_per_task=2.5,
+            n_tags=60,
+            n_custom_fields=9,
+            n_goals=20,
+            n_portfolios=6,
         )
         return dataclasses.replace(cfg, **overrides) if overrides else cfg
 

@@ -306,7 +306,9 @@ class Coverage:
             created = self.ms(t["created_at"])
             pool = [u for u in [t["assignee"], *t["followers"]] if u] or [s.me]
             for _ in range(r.randint(1, 3)):
-                ts = self.ts_between(created + 60_000, self.now - 60_000)
+                # time is logged while the task is worked on: days after its creation, not piled up at now
+                ts = min(created + 60_000 + int(r.expovariate(1 / (7 * DAY))), self.now - 60_000)
+                ts = max(ts, min(created + 60_000, self.now - 60_000))
                 s.add("time_tracking_entry", {
                     "gid": s.new_gid(), "task": t["gid"], "created_by": r.choice(pool),
                     "attributable_to": t["memberships"][0]["project"],

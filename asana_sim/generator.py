@@ -5,17 +5,35 @@ with the task: the last assigned/unassigned story names the current assignee, th
 story's new_section is the current section of the first project, the last marked_complete story is at
 completed_at, custom field and rename stories end in the current values, and modified_at is never
 before the task's last story or attachment.
+
+Time is stationary, like a real organization's: projects are created all along the two years before the
+anchor `now` and each is worked on for an active period of 2-8 months, during which its tasks are created
+uniformly (a young project has had fewer tasks so far: tasks that would lie in the future are not made).
+So weekly task creations are flat over the last year and nothing piles up at `now`. A task takes a
+duration drawn from an exponential distribution (mean 10 days) to complete; it is completed when it was
+meant to be and that moment is past. Subtasks are created within days of their parent. A task's stories
+lie in its active span (creation to completion; for open tasks a few weeks after creation), the
+completion story at completed_at, and modified_at is its last story or attachment, or shortly after.
 """
 from __future__ import annotations
 
+import gc
 import random
 import unicodedata
+from sys import intern
 
 from .config import SimConfig
 from .coverage import generate_coverage
-from .store import Store, date_of, iso_ms
+from .store import Store, date_of, iso_ms, ms_of
 
 DAY = 86_400_000
+HOUR = 3_600_000
+PROJECT_AGE_DAYS = (14, 730)       # project creation: this many days before now
+PROJECT_ACTIVE_DAYS = (60, 240)    # tasks are created during this many days after the project's creation
+DONE_SHARE = 0.45                  # share of tasks meant to be completed (if their completion is past)
+DONE_MEAN = 10 * DAY               # mean time from creation to completion
+OPEN_ACTIVITY_MEAN = 20 * DAY      # mean active span (stories) of a task that is still open
+SUBTASK_DELAY_MEAN = 1.5 * DAY     # mean time from a parent's creation to its subtask's
 
 FIRST = ["Ada", "Björn", "Chloé", "Dmitri", "Eun-ji", "Fatima", "Gustavo", "Hana", "Ibrahim", "Jun", "Kai",
          "Léa", "Mateo", "Nia", "Olu", "Priya", "Quinn", "Rafael", "Sofia", "Tomás", "Uma", "Viktor", "Wen",
@@ -49,6 +67,10 @@ class Generator:
         self.r = random.Random(cfg.seed)
         self.s = Store()
         self.now = int(cfg.now * 1000)
+        self._enabled: dict[str, list[str]] = {}  # custom field -> enabled enum option gids
+        self._texts: dict[tuple[int, int], list[str]] = {}
+        self._comments: list[tuple[str, str]] = []
+        self._html_of: dict[str, str] = {}
 
     def run(self) -> Store:
         s = self.s
@@ -170,7 +192,8 @@ class Generator:
             ws = self.plain["gid"] if plain else self.org["gid"]
             team = None if plain else self.teams[i % len(self.teams)]
             pool = self.plain_users if plain else self.team_members[team]
-            created = self.now - r.randint(60, 730) * DAY - r.randint(0, DAY)
+            created = self.now - r.randint(*PROJECT_AGE_DAYS) * DAY - r.randint(0, DAY)
+            active_until = created + r.randint(*PROJECT_ACTIVE_DAYS) * DAY
             modified = r.randint(created, self.now)
             g = s.new_gid()
             name = f"{r.choice(PROJ_A)} {r.choice(PROJ_B)}"
@@ -202,20 +225,25 @@ class Generator:
                 sg = s.new_gid()
                 s.add_section({"gid": sg, "name": nm, "project": g, "created_at": iso_ms(created + r.randint(0, DAY))})
                 secs.append(sg)
-            self.projects.append((p, secs, pool, created))
+            self.projects.append((p, secs, pool, created, active_until))
 
     # ------------------------------------------------------------------ tasks and history
     def _tasks(self) -> None:
         r, cfg = self.r, self.cfg
         self.by_ws_recent: dict[str, list[str]] = {self.org["gid"]: [], self.plain["gid"]: []}
         pending_multi = []
-        for p, secs, pool, pcreated in self.projects:
+        last_ok = self.now - HOUR
+        for p, secs, pool, pcreated, active_until in self.projects:
             n = r.randint(int(cfg.tasks_per_project * 0.7), max(1, int(cfg.tasks_per_project * 1.3)))
             # Tasks are made section by section so project order groups them by section like Asana does.
             per_sec = sorted(r.randrange(len(secs)) for _ in range(n))
             proj_tasks = []
             for si in per_sec:
-                t = self._task(p["workspace"], pool, pcreated, [{"project": p["gid"], "section": secs[si]}],
+                # uniform over the project's active period; a moment still to come is a task not made yet
+                created = r.randint(pcreated + 60_000, active_until)
+                if created > last_ok:
+                    continue
+                t = self._task(p["workspace"], pool, created, [{"project": p["gid"], "section": secs[si]}],
                                parent=None, cfs=p["custom_field_settings"], depth=0)
                 proj_tasks.append(t)
                 if r.random() < cfg.multi_project_share:
@@ -224,11 +252,11 @@ class Generator:
                 if r.random() < cfg.subtask_ratio / 2:
                     for _ in range(r.randint(1, 3)):
                         sub = self._subtask(t, pool, p, secs)
-                        if r.random() < 0.1:
+                        if r.random() < 0.1 and sub is not None:
                             self._subtask(sub, pool, p, secs)
         # Extra project memberships are added after every project exists, with their own index keys.
         same_ws = {}
-        for p, secs, _, _ in self.projects:
+        for p, secs, _, _, _ in self.projects:
             same_ws.setdefault(p["workspace"], []).append((p, secs))
         for t in pending_multi:
             others = [x for x in same_ws[t["workspace"]] if x[0]["gid"] != t["memberships"][0]["project"]]
@@ -241,75 +269,121 @@ class Generator:
                 for cf in p["custom_field_settings"]:
                     t["custom_field_values"].setdefault(cf, None)
 
-    def _subtask(self, parent: dict, pool, p, secs) -> dict:
+    def _subtask(self, parent: dict, pool, p, secs) -> dict | None:
+        r = self.r
         memberships = []
-        if self.r.random() < 0.03 and parent["memberships"]:
+        if r.random() < 0.03 and parent["memberships"]:
             memberships = [dict(parent["memberships"][0])]
-        return self._task(parent["workspace"], pool, self._ms(parent["created_at"]), memberships,
+        # within days of the parent's creation (a breakdown made while planning it), never in the future
+        pc = self._ms(parent["created_at"])
+        created = pc + 60_000 + int(r.expovariate(1 / SUBTASK_DELAY_MEAN))
+        if created >= self.now - 60_000:
+            return None  # still to come: a young task has had fewer subtasks so far
+        return self._task(parent["workspace"], pool, created, memberships,
                           parent=parent["gid"], cfs=p["custom_field_settings"] if memberships else [], depth=1)
 
     @staticmethod
     def _ms(iso: str) -> int:
-        import calendar
-        import time as _t
-        return calendar.timegm(_t.strptime(iso[:19], "%Y-%m-%dT%H:%M:%S")) * 1000 + int(iso[20:23])
+        return ms_of(iso)
+
+    def _pick(self, seq):
+        """random.choice in one random() call."""
+        return seq[int(self.r.random() * len(seq))]
+
+    def _ri(self, a: int, b: int) -> int:
+        """randint(a, b) in one random() call: the generator draws millions of these."""
+        return a + int(self.r.random() * (b - a + 1))
+
+    def _words(self, lo: int, hi: int) -> str:
+        """A random text of lo..hi words, picked from a pool made once per seed: one random() call, and
+        equal texts share one string (a large org holds hundreds of thousands of them)."""
+        pool = self._texts.get((lo, hi))
+        if pool is None:
+            tr = random.Random(f"{self.cfg.seed}:text:{lo}:{hi}")
+            pool = self._texts[(lo, hi)] = [" ".join(tr.choices(WORDS, k=tr.randint(lo, hi))) for _ in range(4096)]
+        return pool[int(self.r.random() * 4096)]
+
+    def _html(self, notes: str) -> str:
+        html = self._html_of.get(notes)
+        if html is None:
+            html = self._html_of[notes] = ("<body>" + notes.replace("&", "&amp;").replace("<", "&lt;")
+                                           .replace(">", "&gt;") + "</body>")
+        return html
+
+    def _comment(self) -> tuple[str, str]:
+        """(text, html_text) of a comment, from a pool like _words (one in twenty has non-Latin text)."""
+        pool = self._comments
+        if not pool:
+            tr = random.Random(f"{self.cfg.seed}:comments")
+            for _ in range(4096):
+                txt = " ".join(tr.choices(WORDS, k=tr.randint(2, 20))) + (" 你好 🚀" if tr.random() < 0.05 else "")
+                pool.append((txt, "<body>" + txt.replace("&", "&amp;").replace("<", "&lt;") + "</body>"))
+        return pool[int(self.r.random() * 4096)]
 
     def _name(self) -> str:
         r = self.r
         x = r.random()
         if x < 0.04:
-            return r.choice(SPECIAL)
-        return f"{r.choice(VERBS)} {r.choice(NOUNS)}"
+            return self._pick(SPECIAL)
+        return f"{self._pick(VERBS)} {self._pick(NOUNS)}"
 
-    def _task(self, ws: str, pool: list[str], not_before: int, memberships: list[dict], parent, cfs, depth) -> dict:
+    def _task(self, ws: str, pool: list[str], created: int, memberships: list[dict], parent, cfs, depth) -> dict:
         r, s = self.r, self.s
         now = self.now
-        created = r.randint(not_before + 60_000, max(not_before + 120_000, now - 3_600_000))
         g = s.new_gid()
         name = self._name()
         x = r.random()
         subtype = "milestone" if x < 0.02 else "approval" if x < 0.04 else "default_task"
-        assignee = r.choice(pool) if r.random() < 0.7 else None
+        assignee = self._pick(pool) if r.random() < 0.7 else None
         due_on = due_at = start_on = None
         if r.random() < 0.6:
-            due_ms = created + r.randint(1, 120) * DAY
+            due_ms = created + self._ri(1, 120) * DAY
             if r.random() < 0.2:
                 due_at = iso_ms(due_ms - due_ms % 900_000)
                 due_on = due_at[:10]
             else:
                 due_on = date_of(due_ms)
             if r.random() < 0.3:
-                start_on = date_of(created + r.randint(0, (due_ms - created) // DAY) * DAY)
+                start_on = date_of(created + self._ri(0, (due_ms - created) // DAY) * DAY)
                 if start_on > due_on:
                     start_on = None
-        completed = r.random() < 0.4
+        # completed when it was meant to be and its completion is past; stories lie in the active span
+        # (active_end may lie in the future: _history drops the stories still to come)
+        done_at = created + HOUR + int(r.expovariate(1 / DONE_MEAN))
+        meant = r.random() < DONE_SHARE
+        completed = meant and done_at < now - 60_000
+        active_end = done_at if meant else created + HOUR + int(r.expovariate(1 / OPEN_ACTIVITY_MEAN))
         cfv = {}
         for cf in cfs:
             cfv[cf] = self._cf_value(cf, pool) if r.random() < 0.6 else None
         tags_pool = self.tags_by_ws[ws]
-        tags = r.sample(tags_pool, r.randint(1, 2)) if tags_pool and r.random() < 0.25 else []
-        creator = r.choice(pool)
-        followers = list(dict.fromkeys([u for u in (creator, assignee) if u] + r.sample(pool, r.randint(0, 2))))
-        notes = "" if r.random() < 0.3 else " ".join(r.choice(WORDS) for _ in range(r.randint(3, 25)))
+        tags = r.sample(tags_pool, self._ri(1, 2)) if tags_pool and r.random() < 0.25 else []
+        creator = self._pick(pool)
+        followers = list(dict.fromkeys([u for u in (creator, assignee) if u] + r.sample(pool, self._ri(0, 2))))
+        notes = "" if r.random() < 0.3 else self._words(3, 25)
         recent = self.by_ws_recent[ws]
         deps = []
         if recent and r.random() < 0.03:
-            deps = list(dict.fromkeys(r.choice(recent[-50:]) for _ in range(r.randint(1, 2))))
+            deps = list(dict.fromkeys(self._pick(recent[-50:]) for _ in range(self._ri(1, 2))))
         t = {"gid": g, "name": name, "resource_subtype": subtype, "workspace": ws, "parent": parent,
              "assignee": assignee, "completed": completed, "completed_at": None, "completed_by": None,
              "created_at": iso_ms(created), "modified_at": None, "due_on": due_on, "due_at": due_at,
              "start_on": start_on, "start_at": None, "notes": notes,
-             "html_notes": "<body>" + notes.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") + "</body>",
+             "html_notes": self._html(notes),
              "memberships": memberships, "tags": tags, "followers": followers, "dependencies": deps,
-             "custom_field_values": cfv, "num_likes": r.choice((0, 0, 0, 0, 1, 2)),
+             "custom_field_values": cfv, "num_likes": self._pick((0, 0, 0, 0, 1, 2)),
              "permalink_url": f"https://app.asana.com/0/{memberships[0]['project'] if memberships else 0}/{g}"}
         recent.append(g)
-        last = self._history(t, created, pool)
+        last = self._history(t, created, pool, active_end, done_at if completed else None)
         # Attachments count as modifications, so they too sit before modified_at.
         if r.random() < 0.05:
-            for _ in range(r.randint(1, 2)):
-                last = max(last, self._attachment(t, created))
-        modified = last if r.random() < 0.7 or last >= now else r.randint(last, now)
+            for _ in range(self._ri(1, 2)):
+                ts = self._ri(created, max(created, active_end))
+                if ts < now - 1000:
+                    last = max(last, self._attachment(t, ts))
+        modified = last
+        if r.random() >= 0.7 and last < now - 1:
+            modified = min(now - 1, last + int(r.expovariate(1 / (2 * DAY))))
         t["modified_at"] = iso_ms(modified)
         s.add_task(t)
         return t
@@ -319,42 +393,55 @@ class Generator:
         c = self.s.custom_fields[cf]
         sub = c["resource_subtype"]
         if sub == "text":
-            return " ".join(r.choice(WORDS) for _ in range(r.randint(1, 4)))
+            return self._words(1, 4)
         if sub == "number":
-            return float(r.randint(0, 21)) if c["precision"] == 0 else round(r.uniform(0, 50_000), c["precision"])
-        if sub == "enum":
-            return r.choice([o["gid"] for o in c["enum_options"] if o["enabled"]])
-        if sub == "multi_enum":
-            opts = [o["gid"] for o in c["enum_options"] if o["enabled"]]
-            return r.sample(opts, r.randint(1, min(2, len(opts))))
+            return float(self._ri(0, 21)) if c["precision"] == 0 else round(r.uniform(0, 50_000), c["precision"])
+        if sub in ("enum", "multi_enum"):
+            opts = self._enabled.get(cf)
+            if opts is None:
+                opts = self._enabled[cf] = [o["gid"] for o in c["enum_options"] if o["enabled"]]
+            if sub == "enum":
+                return self._pick(opts)
+            return r.sample(opts, self._ri(1, min(2, len(opts))))
         if sub == "date":
-            return date_of(self.now + r.randint(-300, 300) * DAY)
-        return [r.choice(pool)]
+            return date_of(self.now + self._ri(-300, 300) * DAY)
+        return [self._pick(pool)]
 
-    def _attachment(self, t: dict, created: int) -> int:
+    def _attachment(self, t: dict, ts: int) -> int:
         r, s = self.r, self.s
-        ts = r.randint(created, self.now)
         g = s.new_gid()
-        name = r.choice(["spec.pdf", "screenshot.png", "budget.xlsx", "notes.txt", "diagram – v2.svg"])
+        name = self._pick(["spec.pdf", "screenshot.png", "budget.xlsx", "notes.txt", "diagram – v2.svg"])
         s.add_attachment({"gid": g, "name": name, "parent": t["gid"], "created_at": iso_ms(ts),
-                          "resource_subtype": "asana", "size": r.randint(1_000, 5_000_000), "host": "asana",
+                          "resource_subtype": "asana", "size": self._ri(1_000, 5_000_000), "host": "asana",
                           "view_url": f"https://app.asana.com/app/asana/-/get_asset?asset_id={g}",
                           "permanent_url": f"https://app.asana.com/app/asana/-/get_asset?asset_id={g}"})
         return ts
 
-    def _history(self, t: dict, created: int, pool: list[str]) -> int:
-        """Create the task's stories; returns the time of the last one (or created)."""
-        r, s, now = self.r, self.s, self.now
+    def _history(self, t: dict, created: int, pool: list[str], active_end: int, done_at: int | None) -> int:
+        """Create the task's stories within [created, active_end]; a completion story lands exactly at
+        `done_at` (= active_end). Returns the time of the last story (or created)."""
+        r, s = self.r, self.s
         avg = self.cfg.stories_per_task
         k = min(int(r.random() * (2 * avg + 1)), 12)
-        kinds = r.choices(["comment", "assign", "section", "due", "cf", "name"], weights=[40, 17, 12, 12, 12, 7], k=k)
+        reopened = not t["completed"] and r.random() < 0.05
+        hi = max(created + 2000, active_end - 1000)
+        # Story moments over the whole active span; those still to come are stories not written yet, so a
+        # young task has fewer stories instead of all of them squeezed into its first days.
+        limit = self.now - 1000
+        lo, span = created + 1000, hi - created - 999
+        rnd = r.random
+        times = sorted(t for t in (lo + int(rnd() * span) for _ in range(k + reopened)) if t < limit)
+        if reopened and not times:
+            reopened = False
+        kinds = r.choices(["comment", "assign", "section", "due", "cf", "name"], weights=[40, 17, 12, 12, 12, 7],
+                          k=len(times) - reopened)
         if t["completed"]:
             kinds.append("complete")
-        elif r.random() < 0.05:
+            times.append(done_at)
+        elif reopened:
             kinds.append("incomplete")
         if not kinds:
             return created
-        times = sorted(r.randint(created + 1000, max(created + 2000, now - 1000)) for _ in kinds)
         # Completion is the last event when present, so completed_at is the last marked_complete story.
         stories = []
         groups: dict[str, list[int]] = {}
@@ -377,19 +464,19 @@ class Generator:
         for kind, idx in groups.items():
             n = len(idx)
             if kind == "assign":
-                vals = chain(t["assignee"], n, lambda: r.choice(pool) if r.random() < 0.8 else None)
+                vals = chain(t["assignee"], n, lambda: self._pick(pool) if r.random() < 0.8 else None)
                 for j, i in enumerate(idx):
                     plans[i] = ("assign", vals[j], vals[j + 1])
             elif kind == "section" and t["memberships"]:
                 m = t["memberships"][0]
                 secs = s.ix_project_sections[m["project"]].gids
-                vals = chain(m["section"], n, lambda: r.choice(secs))
+                vals = chain(m["section"], n, lambda: self._pick(secs))
                 for j, i in enumerate(idx):
                     plans[i] = ("section", vals[j], vals[j + 1])
             elif kind == "due" and t["due_on"]:
                 final = {"start_on": t["start_on"], "due_at": t["due_at"], "due_on": t["due_on"]}
                 vals = chain(final, n, lambda: {"start_on": None, "due_at": None,
-                                                "due_on": date_of(created + r.randint(1, 200) * DAY)})
+                                                "due_on": date_of(created + self._ri(1, 200) * DAY)})
                 for j, i in enumerate(idx):
                     plans[i] = ("due", vals[j], vals[j + 1])
             elif kind == "cf":
@@ -397,7 +484,7 @@ class Generator:
                          (s.custom_fields[cf]["resource_subtype"] in ("enum", "text") or
                           (s.custom_fields[cf]["resource_subtype"] == "number" and s.custom_fields[cf]["precision"] == 0))]
                 if cands:
-                    cf = r.choice(cands)
+                    cf = self._pick(cands)
                     vals = chain(t["custom_field_values"][cf], n, lambda: self._cf_value(cf, pool))
                     for j, i in enumerate(idx):
                         plans[i] = ("cf", cf, vals[j], vals[j + 1])
@@ -416,8 +503,9 @@ class Generator:
             ci = groups["complete"][0]
             plans.append(plans.pop(ci))
         last = created
+        npool = len(pool)
         for plan, ts in zip(plans, times):
-            actor = r.choice(pool)
+            actor = pool[int(r.random() * npool)]
             if plan is None:
                 plan = ("comment",)
             kind = plan[0]
@@ -427,12 +515,9 @@ class Generator:
             st = {"gid": s.new_gid(), "target": t["gid"], "created_at": iso_ms(ts), "created_by": actor,
                   "type": "system", "is_pinned": False}
             if kind == "comment":
-                txt = " ".join(r.choice(WORDS) for _ in range(r.randint(2, 20)))
-                if r.random() < 0.05:
-                    txt += " 你好 🚀"
-                st.update(type="comment", resource_subtype="comment_added", text=txt,
-                          html_text="<body>" + txt.replace("&", "&amp;").replace("<", "&lt;") + "</body>",
-                          is_pinned=r.random() < 0.02, created_by=r.choice(pool))
+                txt, html = self._comment()
+                st.update(type="comment", resource_subtype="comment_added", text=txt, html_text=html,
+                          is_pinned=r.random() < 0.02, created_by=pool[int(r.random() * len(pool))])
             elif kind == "assign":
                 old, new = plan[1], plan[2]
                 if new:
@@ -464,6 +549,8 @@ class Generator:
                 t["completed_at"], t["completed_by"] = st["created_at"], actor
             else:
                 st.update(resource_subtype="marked_incomplete", text=f"{who} marked this task incomplete")
+            if kind != "comment":
+                st["text"] = intern(st["text"])  # system texts repeat ("Ada Chen completed this task")
             stories.append(st)
             last = ts
         for st in stories:
@@ -472,5 +559,17 @@ class Generator:
 
 
 def generate(cfg: SimConfig) -> Store:
-    """Build the ground truth for `cfg`; same config, same data."""
-    return Generator(cfg).run()
+    """Build the ground truth for `cfg`; same config, same data.
+
+    The cyclic garbage collector is paused while millions of records are made (they hold no cycles, but
+    each collection would walk all of them), and the result is frozen out of later collections.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        store = Generator(cfg).run()
+    finally:
+        if was_enabled:
+            gc.enable()
+    gc.freeze()
+    return store

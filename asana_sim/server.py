@@ -77,28 +77,79 @@ def _serve_socket(sim: AsanaSimulator, sock: socket.socket) -> None:
     uvicorn.Server(config).run(sockets=[sock])
 
 
-def main(argv: list[str] | None = None) -> int:
-    """CLI: `python -m asana_sim --port 8080 --size demo --seed 1 [--rpm N] [--faults 0.02]`."""
-    ap = argparse.ArgumentParser(prog="asana_sim", description="Asana API simulator")
+def _fault_rates(text: str) -> dict:
+    """`"500=0.01,drop=0.005"` -> {"500": 0.01, "drop": 0.005}."""
+    out = {}
+    for part in filter(None, (x.strip() for x in text.split(","))):
+        kind, _, rate = part.partition("=")
+        if kind not in ALL_FAULT_KINDS or not rate:
+            raise argparse.ArgumentTypeError(f"expected KIND=RATE with KIND in {','.join(ALL_FAULT_KINDS)}: {part}")
+        out[kind] = float(rate)
+    return out
+
+
+def _gids(text: str) -> tuple[str, ...]:
+    return tuple(x.strip() for x in text.split(",") if x.strip())
+
+
+SIZES = ("small", "demo", "large", "truncation")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="asana_sim", description="Asana API simulator (strict by default)")
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--port", type=int, default=8080)
-    ap.add_argument("--size", choices=["small", "demo", "truncation"], default="small")
+    ap.add_argument("--size", choices=SIZES, default="small",
+                    help="small (~150 tasks), demo (~20,000), large (~200,000), truncation (big projects)")
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--rpm", type=int, default=0, help="per-token requests per minute (0 = unlimited)")
-    ap.add_argument("--faults", "--fault-rate", dest="faults", type=float, default=0.0,
-                    help="probability of an injected fault per GET")
-    ap.add_argument("--fault-kinds", default=",".join(ALL_FAULT_KINDS))
     ap.add_argument("--token", default="sim-token")
-    ap.add_argument("--no-premium", action="store_true")
-    args = ap.parse_args(argv)
-    factory = {"demo": SimConfig.demo, "truncation": SimConfig.truncation}.get(args.size, SimConfig.small)
-    cfg = factory(args.seed, rate_limit_rpm=args.rpm, fault_rate=args.faults, tokens=[args.token],
-                  fault_kinds=tuple(k for k in args.fault_kinds.split(",") if k), premium=not args.no_premium)
+    ap.add_argument("--no-premium", action="store_true", help="search answers 402")
+    ap.add_argument("--lenient", action="store_true",
+                    help="do not validate request parameters (strict: the spec's schemas and asana_sim/rules.py)")
+    g = ap.add_argument_group("limits and faults (all reproducible: same flags, same faults)")
+    g.add_argument("--rpm", type=int, default=0, help="per-token requests per minute (0 = unlimited)")
+    g.add_argument("--max-concurrent-gets", type=int, default=50,
+                   help="GETs in flight per token; over it 429 with Retry-After (default 50, as Asana)")
+    g.add_argument("--throttle-share", type=float, default=0.0,
+                   help="deterministic share of GETs answered 429 (0.1 = exactly every 10th GET)")
+    g.add_argument("--retry-after", type=int, default=1, help="Retry-After seconds of every injected 429")
+    g.add_argument("--faults", "--fault-rate", dest="faults", type=float, default=0.0,
+                   help="probability of an injected fault per GET, kind drawn evenly from --fault-kinds")
+    g.add_argument("--fault-kinds", default=",".join(ALL_FAULT_KINDS))
+    g.add_argument("--fault-rates", type=_fault_rates, default={},
+                   help="per-kind probabilities instead of --faults, e.g. 500=0.01,502=0.01,drop=0.005,slow=0.02")
+    g.add_argument("--fault-seed", type=int, default=0, help="seed of the fault draws")
+    g.add_argument("--slow", type=float, default=0.5, help="seconds a 'slow' fault waits")
+    g.add_argument("--page-token-ttl", type=float, default=900.0,
+                   help="seconds until an offset (pagination) token expires (Asana: about 15 minutes)")
+    g.add_argument("--forbidden", type=_gids, default=(),
+                   help="comma-separated team/project/portfolio gids the token may not read (403)")
+    g.add_argument("--disabled-workspace", type=_gids, default=(),
+                   help="comma-separated workspace gids that disabled the app (401 for anything in them)")
+    return ap
+
+
+def config_from_args(args: argparse.Namespace) -> SimConfig:
+    factory = {"demo": SimConfig.demo, "large": SimConfig.large, "truncation": SimConfig.truncation}.get(
+        args.size, SimConfig.small)
+    return factory(args.seed, rate_limit_rpm=args.rpm, fault_rate=args.faults, tokens=[args.token],
+                   fault_kinds=tuple(k for k in args.fault_kinds.split(",") if k), premium=not args.no_premium,
+                   strict=not args.lenient, max_concurrent_gets=args.max_concurrent_gets,
+                   throttle_share=args.throttle_share, retry_after_s=args.retry_after, fault_rates=args.fault_rates,
+                   fault_seed=args.fault_seed, slow_s=args.slow, page_token_ttl_s=args.page_token_ttl,
+                   forbidden=args.forbidden, disabled_workspaces=args.disabled_workspace)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """CLI: `python -m asana_sim --port 8080 --size demo --seed 1 [--lenient] [--rpm N] [--faults 0.02] ...`."""
+    args = build_parser().parse_args(argv)
+    cfg = config_from_args(args)
     t0 = time.perf_counter()
     sim = AsanaSimulator(cfg)
     s = sim.store
     print(f"generated {len(s.projects)} projects, {len(s.tasks)} tasks, {len(s.stories)} stories, "
-          f"{len(s.users)} users in {time.perf_counter() - t0:.1f}s", file=sys.stderr)
+          f"{len(s.users)} users in {time.perf_counter() - t0:.1f}s"
+          f"{'' if cfg.strict else ' (lenient: request parameters are not validated)'}", file=sys.stderr)
     with serve_in_thread(sim, port=args.port, host=args.host) as base_url:
         print(f"ASANA_BASE_URL={base_url}")
         print(f"ASANA_TOKEN={args.token}", flush=True)

@@ -9,10 +9,16 @@ modified_at rules (BEHAVIOR.md "Incremental fields"), as applied by the mutation
   change, completion/un-completion, rename, due date / start date change, notes change, attachments.
 * NOT bumped by: any change to a subtask (its parent is untouched), moves between projects or sections
   (addProject, removeProject, sections/addTask, project deletion), tag add/remove, follower changes
-  and setParent (tags/followers are not in BEHAVIOR's list, so they stay invisible too).
+  and setParent (the task reference: modified_at does not reflect association changes).
 * A move inside a project records a `section_changed` system story for history consistency, but that
-  story deliberately does not bump modified_at: BEHAVIOR says to treat moves as invisible to
-  `modified_since`, and that rule wins over "a story bumps it".
+  story deliberately does not bump modified_at (the task reference: modified_at does not reflect
+  association changes).
+* Association changes -- project and section membership (addProject, removeProject, sections/addTask,
+  project deletion), tags, followers, setParent and a dependency lost because the task it depended on
+  was deleted -- are recorded in `assoc_modified_at` (gid -> time)
+  instead: `GET /tasks?modified_since=` counts them ("associations between it and other objects are
+  modified (e.g. a task being added to a project)", the GET /tasks reference) while the task's
+  `modified_at` field stays as it was.
 
 Every write also appends events to the Events API streams of the task and of its projects.
 """
@@ -22,21 +28,45 @@ import bisect
 import itertools
 import threading
 import time
+from datetime import datetime, timezone
 from typing import Any, Callable, Iterable
 
 GID_BASE = 1_200_000_000_000_000
 
 
-def iso_ms(epoch_ms: int) -> str:
-    """Epoch milliseconds -> `2026-01-02T03:04:05.678Z`."""
-    s, ms = divmod(int(epoch_ms), 1000)
-    t = time.gmtime(s)
-    return f"{t.tm_year:04d}-{t.tm_mon:02d}-{t.tm_mday:02d}T{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d}.{ms:03d}Z"
+_DAYS: dict[int, str] = {}  # days since the epoch -> "YYYY-MM-DD" (generation formats millions of stamps)
 
 
 def date_of(epoch_ms: int) -> str:
-    t = time.gmtime(int(epoch_ms) // 1000)
-    return f"{t.tm_year:04d}-{t.tm_mon:02d}-{t.tm_mday:02d}"
+    d = int(epoch_ms) // 86_400_000
+    day = _DAYS.get(d)
+    if day is None:
+        t = time.gmtime(d * 86_400)
+        day = _DAYS[d] = f"{t.tm_year:04d}-{t.tm_mon:02d}-{t.tm_mday:02d}"
+    return day
+
+
+_TOD: list[str | None] = [None] * 86_400            # second of the day -> "THH:MM:SS."
+_MSZ = [f"{i:03d}Z" for i in range(1000)]
+
+
+def iso_ms(epoch_ms: int) -> str:
+    """Epoch milliseconds -> `2026-01-02T03:04:05.678Z`."""
+    s, ms = divmod(int(epoch_ms), 1000)
+    d, sec = divmod(s, 86_400)
+    day = _DAYS.get(d)
+    if day is None:
+        day = date_of(d * 86_400_000)
+    tod = _TOD[sec]
+    if tod is None:
+        h, rest = divmod(sec, 3600)
+        tod = _TOD[sec] = f"T{h:02d}:{rest // 60:02d}:{rest % 60:02d}."
+    return day + tod + _MSZ[ms]
+
+
+def ms_of(iso: str) -> int:
+    """`2026-01-02T03:04:05.678Z` -> epoch milliseconds (the inverse of iso_ms)."""
+    return int(datetime.fromisoformat(iso[:23]).replace(tzinfo=timezone.utc).timestamp() * 1000 + 0.5)
 
 
 class Seq:
@@ -169,6 +199,8 @@ class Store:
         self.events: dict[str, list[tuple[int, dict]]] = {}
         self.compact_cache: dict[str, dict] = {}
         self.version = 0
+        # task gid -> time of its last association change (visible to modified_since, not to modified_at)
+        self.assoc_modified_at: dict[str, str] = {}
 
     # ------------------------------------------------------------------ ids and time
     def new_gid(self) -> str:
@@ -386,6 +418,10 @@ class Store:
     def _touch(self, task: dict, ts: int) -> None:
         task["modified_at"] = iso_ms(ts)
 
+    def _associate(self, gid: str, ts: int) -> None:
+        """An association of the task changed: GET /tasks?modified_since= sees it, modified_at does not."""
+        self.assoc_modified_at[gid] = iso_ms(ts)
+
     def _system_story(self, task: dict, subtype: str, actor: str | None, ts: int, text: str, **fields) -> dict:
         s = {
             "gid": self.new_gid(), "target": task["gid"], "created_at": iso_ms(ts), "created_by": actor,
@@ -602,6 +638,12 @@ class Store:
             deps = self.tasks[other]["dependencies"]
             if gid in deps:
                 deps.remove(gid)
+                # the dependent lost an association: modified_since sees it, its modified_at stays
+                self._associate(other, ts)
+                self._task_event(self.tasks[other], "changed", actor, ts,
+                                 change={"field": "dependencies", "action": "removed",
+                                         "removed_value": {"gid": gid, "resource_type": "task"}})
+                self.compact_cache.pop(other, None)
         for d in t["dependencies"]:
             if d in self._dependents and gid in self._dependents[d]:
                 self._dependents[d].remove(gid)
@@ -652,7 +694,9 @@ class Store:
         if tag not in t["tags"]:
             t["tags"].append(tag)
             self.ix_tag_tasks[tag].append(gid, self.next_key())
-            self._task_event(t, "changed", actor, self.now_ms(),
+            ts = self.now_ms()
+            self._associate(gid, ts)
+            self._task_event(t, "changed", actor, ts,
                              change={"field": "tags", "action": "added",
                                      "added_value": {"gid": tag, "resource_type": "tag"}})
             self._invalidate(gid)
@@ -662,7 +706,9 @@ class Store:
         if tag in t["tags"]:
             t["tags"].remove(tag)
             self.ix_tag_tasks[tag].remove(gid)
-            self._task_event(t, "changed", actor, self.now_ms(),
+            ts = self.now_ms()
+            self._associate(gid, ts)
+            self._task_event(t, "changed", actor, ts,
                              change={"field": "tags", "action": "removed",
                                      "removed_value": {"gid": tag, "resource_type": "tag"}})
             self._invalidate(gid)
@@ -684,6 +730,8 @@ class Store:
                 section = secs.gids[0]
         ts = self.now_ms()
         existing = next((m for m in t["memberships"] if m["project"] == project), None)
+        if existing is None or existing["section"] != section:
+            self._associate(gid, ts)
         if existing is None:
             t["memberships"].append({"project": project, "section": section})
             self.ix_project_tasks[project].append(gid, self.next_key())
@@ -715,6 +763,7 @@ class Store:
         if m is None:
             return
         ts = self.now_ms()
+        self._associate(gid, ts)
         t["memberships"].remove(m)
         self.ix_project_tasks[project].remove(gid)
         if m["section"]:
@@ -736,7 +785,9 @@ class Store:
         t["parent"] = parent
         if parent:
             self.ix_subtasks[parent].append(gid, self.next_key())
-        self._task_event(t, "changed", actor, self.now_ms(), change={"field": "parent", "action": "changed"})
+        ts = self.now_ms()
+        self._associate(gid, ts)
+        self._task_event(t, "changed", actor, ts, change={"field": "parent", "action": "changed"})
         self._invalidate(gid)
 
     def set_followers(self, gid: str, users: list[str], add: bool, actor: str | None) -> dict:
@@ -747,7 +798,9 @@ class Store:
                 t["followers"].append(u)
             elif not add and u in t["followers"]:
                 t["followers"].remove(u)
-        self._task_event(t, "changed", actor, self.now_ms(),
+        ts = self.now_ms()
+        self._associate(gid, ts)
+        self._task_event(t, "changed", actor, ts,
                          change={"field": "followers", "action": "added" if add else "removed"})
         self._invalidate(gid)
         return t
@@ -758,6 +811,7 @@ class Store:
         for tg in self.tasks_in_project(gid):
             t = self.tasks[tg]
             ts = self.now_ms()
+            self._associate(tg, ts)
             self._task_event(t, "removed", actor, ts, parent=self._project_ref(gid))
             t["memberships"] = [m for m in t["memberships"] if m["project"] != gid]
             self.compact_cache.pop(tg, None)
