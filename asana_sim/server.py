@@ -95,8 +95,14 @@ def _gids(text: str) -> tuple[str, ...]:
 SIZES = ("small", "demo", "large", "truncation")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="asana_sim", description="Asana API simulator (strict by default)")
+def build_parser(prog: str = "asana_sim") -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(
+        prog=prog, description="Asana API simulator (strict by default)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=f"Example (a server allowing 4 concurrent GETs, every 50th GET answered 429, 1% 5xx):\n"
+               f"  {prog} --size demo --max-concurrent-gets 4 --throttle-share 0.02 --fault-rates 500=0.005,503=0.005\n"
+               f"  SOURCES__ASANA__BASE_URL=http://127.0.0.1:8080/api/1.0 SOURCES__ASANA__ACCESS_TOKEN=sim-token "
+               f"asana-sync run")
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--port", type=int, default=8080)
     ap.add_argument("--size", choices=SIZES, default="small",
@@ -140,9 +146,10 @@ def config_from_args(args: argparse.Namespace) -> SimConfig:
                    forbidden=args.forbidden, disabled_workspaces=args.disabled_workspace)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """CLI: `python -m asana_sim --port 8080 --size demo --seed 1 [--lenient] [--rpm N] [--faults 0.02] ...`."""
-    args = build_parser().parse_args(argv)
+def main(argv: list[str] | None = None, prog: str = "asana_sim") -> int:
+    """CLI: `python -m asana_sim --port 8080 --size demo --seed 1 [--lenient] [--rpm N] [--faults 0.02] ...`
+    (also `asana-sync simulate`, which hands its arguments here unchanged)."""
+    args = build_parser(prog).parse_args(argv)
     cfg = config_from_args(args)
     t0 = time.perf_counter()
     sim = AsanaSimulator(cfg)

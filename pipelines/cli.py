@@ -241,24 +241,21 @@ def demo(size: str, seed: int, duckdb_path: str) -> None:
         fail(error)
 
 
-@main.command()
-@click.option("--port", type=int, default=8080, show_default=True, help="Port on 127.0.0.1 (0 picks a free one).")
-@click.option("--size", type=click.Choice(["small", "demo", "truncation"]), default="small", show_default=True)
-@click.option("--seed", type=int, default=1, show_default=True)
-@click.option("--rpm", type=int, default=0, show_default=True, help="Requests per minute per token (0: no limit).")
-@click.option("--fault-rate", type=float, default=0.0, show_default=True, help="Probability of a fault per GET.")
-def simulate(port: int, size: str, seed: int, rpm: int, fault_rate: float) -> None:
-    """Serve the Asana simulator over HTTP until interrupted.
+@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True,
+                                "help_option_names": []}, add_help_option=False)
+@click.pass_context
+def simulate(ctx: click.Context) -> None:
+    """Serve the Asana simulator over HTTP until interrupted (`asana-sync simulate --help` lists its
+    sizes, limits and faults).
 
     \b
     Example:
-        asana-sync simulate --port 8080 --size demo
-        SOURCES__ASANA__BASE_URL=http://127.0.0.1:8080/api/1.0 SOURCES__ASANA__ACCESS_TOKEN=sim-token asana-sync run
+        asana-sync simulate --size demo --max-concurrent-gets 4 --throttle-share 0.02
     """
     from asana_sim.server import main as serve
 
-    sys.exit(serve(["--port", str(port), "--size", size, "--seed", str(seed), "--rpm", str(rpm),
-                    "--fault-rate", str(fault_rate)]) or 0)
+    # The simulator's own parser reads the arguments as given: one parser, one set of flags.
+    sys.exit(serve(list(ctx.args), prog="asana-sync simulate") or 0)
 
 
 @main.command(name="resources")
