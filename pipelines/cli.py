@@ -11,15 +11,17 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from .console import destination_options, err, fail, out
+from .console import Group, destination_options, err, fail, note, out
 
 from .pipeline import (
     EXIT_GAPS,
+    EXIT_INTERRUPTED,
     Destination,
     SyncError,
     SyncResult,
     build_models,
     explain,
+    run_lock,
     run_sync,
     sync_status,
 )
@@ -46,6 +48,12 @@ class Progress:
                 f"{self.stats.retries} retries, {elapsed:.0f}s")
 
     def __call__(self, phase: str, info: dict) -> None:
+        if phase == "note":  # what happened to the local state; shown even with --quiet
+            if self._status is not None:
+                self._status.console.print(f"note: {escape(info['message'])}", highlight=False, soft_wrap=True)
+            else:
+                note(info["message"])
+            return
         self.phase = phase
         self.stats = info.get("stats", self.stats)
         if not self.interactive and not self.quiet:
@@ -101,7 +109,7 @@ def print_result(result: SyncResult, destination: Destination) -> None:
                                                        f"{gap['reason']}"), highlight=False)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="asana-sync")
 def main() -> None:
     """Sync Asana into DuckDB or PostgreSQL and build SQL reporting models.
@@ -133,12 +141,13 @@ def run(destination: str, duckdb_path: Optional[str], workspaces: tuple, resourc
     """Run one sync: load changed data, then build the models.
 
     Exit codes: 0 ok, 2 configuration, 3 bad token, 4 another run in progress,
-    5 Asana API error, 6 completed with gaps, 7 destination error, 1 anything else.
+    5 Asana API error, 6 completed with gaps, 7 destination error, 130 interrupted, 1 a bug.
 
     \b
     Example:
         SOURCES__ASANA__ACCESS_TOKEN=... asana-sync run --workspace 1234567890
     """
+    loaded = False
     try:
         target = Destination.parse(destination, duckdb_path)
         options: dict = {}
@@ -149,11 +158,16 @@ def run(destination: str, duckdb_path: Optional[str], workspaces: tuple, resourc
         with Progress(quiet) as progress:
             result = run_sync(target, workspaces=workspaces, resources=resources, full_refresh=full_refresh,
                               source_options=options, on_progress=progress)
+            loaded = True
             if not no_models:
                 progress("models", {})
-                result.models = build_models(target)
+                with run_lock(target):
+                    result.models = build_models(target)
     except SyncError as error:
         fail(error)
+    except KeyboardInterrupt:
+        fail(SyncError("interrupted while building the models; the data is loaded, `asana-sync models run` "
+                       "builds them" if loaded else "interrupted", EXIT_INTERRUPTED))
     except Exception as exc:  # noqa: BLE001
         fail(explain(exc))
     if not quiet:
@@ -177,6 +191,14 @@ def status(destination: str, duckdb_path: Optional[str]) -> None:
     except SyncError as error:
         fail(error)
     out.print(f"destination: {info['destination']}", highlight=False)
+    if info.get("in_progress"):
+        run_info = info.get("run_info") or {}
+        since = f" (pid {run_info.get('pid')}, started {str(run_info.get('started_at', ''))[:19]} UTC)" \
+            if run_info else ""
+        out.print(f"a {run_info.get('what', 'run')} is in progress{since}", highlight=False)
+        if info.get("busy"):
+            out.print("it is writing to the DuckDB file now; run status again when it has finished", highlight=False)
+            return
     runs = Table("started at (UTC)", "seconds", "requests", "rows", "gaps", "status", title="last runs")
     for r in info["runs"]:
         runs.add_row(str(r["started_at"])[:19], f"{r['seconds']:.1f}", str(r["requests"]), str(r["rows"]),

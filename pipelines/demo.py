@@ -11,7 +11,10 @@ from typing import Iterator
 from rich.console import Console
 from rich.table import Table
 
-from .pipeline import Destination, SyncError, run_sync
+from .pipeline import EXIT_CONFIG, Destination, SyncError, run_sync
+
+# The demo writes this table first into every warehouse it creates, and overwrites only files that have it.
+DEMO_MARKER = "asana_sync_demo"
 
 EXAMPLE_QUERIES = [
     ("Projects with the most open work",
@@ -50,6 +53,7 @@ def run_demo(size: str = "demo", seed: int = 1, duckdb_path: str = "demo.duckdb"
     from asana_sim import AsanaSimulator, SimConfig, serve_in_process
 
     console = console or Console()
+    check_overwritable(Path(duckdb_path).resolve())
     started = time.monotonic()
     config = SimConfig.demo(seed=seed) if size == "demo" else SimConfig.small(seed=seed)
     # A little weather, so the demo shows retries at work: 1% of GETs fail the way Asana's do
@@ -62,8 +66,10 @@ def run_demo(size: str = "demo", seed: int = 1, duckdb_path: str = "demo.duckdb"
                   f"{len(sim.store.stories)} stories, {len(sim.store.users)} users "
                   f"(built in {time.monotonic() - started:.1f}s)", highlight=False)
     path = Path(duckdb_path).resolve()
+    check_overwritable(path)
     for stale in (path, path.with_name(path.name + ".wal")):
         stale.unlink(missing_ok=True)
+    mark_as_demo(path)
     destination = Destination.parse("duckdb", str(path))
     # The demo's warehouse is new every time, so its dlt working state must be too.
     home = path.parent / ".asana-sync-demo"
@@ -90,6 +96,38 @@ def run_demo(size: str = "demo", seed: int = 1, duckdb_path: str = "demo.duckdb"
                   f"({result.client_stats.get('retries', 0)} retried after injected faults) "
                   f"in {result.seconds:.1f}s; demo total {seconds:.1f}s -> {path}", highlight=False)
     _tour(path, sim, console)
+
+
+def is_demo_warehouse(path: Path) -> bool:
+    import duckdb
+
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except Exception:  # noqa: BLE001 - not a DuckDB file, locked, ...: not provably ours
+        return False
+    try:
+        return bool(con.execute("select count(*) from information_schema.tables where table_schema = 'main' "
+                                "and table_name = ?", [DEMO_MARKER]).fetchone()[0])
+    finally:
+        con.close()
+
+
+def check_overwritable(path: Path) -> None:
+    """The demo replaces its own warehouse, and nothing else (say, a real asana.duckdb)."""
+    if path.exists() and not is_demo_warehouse(path):
+        raise SyncError(f"{path} exists and was not created by the demo; not overwriting it (pass another "
+                        "--duckdb-path, or delete the file yourself)", EXIT_CONFIG)
+
+
+def mark_as_demo(path: Path) -> None:
+    import duckdb
+
+    con = duckdb.connect(str(path))
+    try:
+        con.execute(f"create table if not exists main.{DEMO_MARKER} as "
+                    "select current_timestamp as created_at, 'asana-sync demo' as created_by")
+    finally:
+        con.close()
 
 
 def _tour(path: Path, sim, console: Console) -> None:
