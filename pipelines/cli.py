@@ -90,7 +90,7 @@ def print_result(result: SyncResult, destination: Destination) -> None:
               f"{result.client_stats.get('retries', 0)} retries", highlight=False)
     if result.models:
         seconds = sum(m.seconds for m in result.models)
-        out.print(f"built {len(result.models)} models in schema asana in {seconds:.1f}s", highlight=False)
+        out.print(f"built {len(result.models)} models in schema asana_analytics in {seconds:.1f}s", highlight=False)
     note = ("rows written this run; tables replaced per task or parent also count one replacement "
             "marker per re-read parent, which is not stored")
     if out.is_terminal:

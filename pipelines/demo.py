@@ -19,17 +19,17 @@ DEMO_MARKER = "asana_sync_demo"
 EXAMPLE_QUERIES = [
     ("Projects with the most open work",
      "select project_name, number_of_open_tasks, number_of_tasks_completed, "
-     "round(avg_close_time_days, 1) as avg_close_days from asana.asana__project "
+     "round(avg_close_time_days, 1) as avg_close_days from asana_analytics.asana__project "
      "order by number_of_open_tasks desc limit 5"),
     ("Who is overloaded",
-     "select user_name, number_of_open_tasks, number_of_overdue_tasks from asana.asana__user "
+     "select user_name, number_of_open_tasks, number_of_overdue_tasks from asana_analytics.asana__user "
      "order by number_of_open_tasks desc limit 5"),
     ("Weekly throughput (last 6 weeks, all workspaces)",
      "select week_start, sum(number_of_tasks_created) as created, sum(number_of_tasks_completed) as completed, "
-     "sum(net_new_tasks) as net_new from asana.asana__throughput_weekly group by week_start "
+     "sum(net_new_tasks) as net_new from asana_analytics.asana__throughput_weekly group by week_start "
      "order by week_start desc limit 6"),
     ("How late are overdue tasks",
-     "select aging_bucket, sum(number_of_overdue_tasks) as tasks from asana.asana__overdue_aging "
+     "select aging_bucket, sum(number_of_overdue_tasks) as tasks from asana_analytics.asana__overdue_aging "
      "group by aging_bucket order by min(min_days_late)"),
 ]
 

@@ -24,7 +24,7 @@ from .pipeline import (
 
 @click.group()
 def models() -> None:
-    """Build, list and test the SQL reporting models (sql/ -> schema asana).
+    """Build, list and test the SQL reporting models (sql/ -> schema asana_analytics).
 
     \b
     Example:

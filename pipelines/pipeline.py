@@ -493,7 +493,7 @@ def model_project() -> Any:
 
 
 def build_models(destination: Destination, select: Optional[str] = None) -> list:
-    """Build the models into schema ``asana``; a failure names the model and its file."""
+    """Build the models into schema ``asana_analytics``; a failure names the model and its file."""
     from .models import ModelError
 
     project = model_project()
