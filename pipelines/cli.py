@@ -13,16 +13,18 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from .console import destination_options, err, fail, out
+from .console import Group, destination_options, err, fail, note, out
 
 from .pipeline import (
     EXIT_API,
     EXIT_GAPS,
+    EXIT_INTERRUPTED,
     Destination,
     SyncError,
     SyncResult,
     build_models,
     explain,
+    run_lock,
     run_sync,
     sync_status,
 )
@@ -54,6 +56,12 @@ class Progress:
                 f"waited {stats['waited_seconds']:.0f}s, {elapsed:.0f}s")
 
     def __call__(self, phase: str, info: dict) -> None:
+        if phase == "note":  # what happened to the local state; shown even with --quiet
+            if self._live is not None:
+                self._live.console.print(f"note: {escape(info['message'])}", highlight=False, soft_wrap=True)
+            else:
+                note(info["message"])
+            return
         self.phase = phase
         self.report = info.get("report", self.report)
         self.tick(force=True)
@@ -101,7 +109,7 @@ def print_result(result: SyncResult, destination: Destination) -> None:
               highlight=False)
     if result.models:
         seconds = sum(m.seconds for m in result.models)
-        out.print(f"built {len(result.models)} models in schema asana in {seconds:.1f}s", highlight=False)
+        out.print(f"built {len(result.models)} models in schema asana_analytics in {seconds:.1f}s", highlight=False)
     note = ("rows written this run; tables replaced per task or parent also count one replacement "
             "marker per re-read parent, which is not stored")
     if out.is_terminal:
@@ -120,7 +128,7 @@ def print_result(result: SyncResult, destination: Destination) -> None:
                                                        f"{gap['reason']}"), highlight=False)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="asana-sync")
 def main() -> None:
     """Sync Asana into DuckDB or PostgreSQL and build SQL reporting models.
@@ -153,12 +161,13 @@ def run(destination: str, duckdb_path: Optional[str], workspaces: tuple, resourc
 
     Exit codes: 0 ok, 2 configuration, 3 bad token, 4 another run in progress,
     5 Asana API error (after loading everything else), 6 completed with truncated listings,
-    7 destination error, 1 anything else.
+    7 destination error, 130 interrupted, 1 a bug.
 
     \b
     Example:
         SOURCES__ASANA__ACCESS_TOKEN=... asana-sync run --workspace 1234567890
     """
+    loaded = False
     try:
         target = Destination.parse(destination, duckdb_path)
         options: dict = {}
@@ -169,11 +178,16 @@ def run(destination: str, duckdb_path: Optional[str], workspaces: tuple, resourc
         with Progress(quiet) as progress:
             result = run_sync(target, workspaces=workspaces, resources=resources, full_refresh=full_refresh,
                               source_options=options, on_progress=progress)
+            loaded = True
             if not no_models:
                 progress("models", {})
-                result.models = build_models(target)
+                with run_lock(target):
+                    result.models = build_models(target)
     except SyncError as error:
         fail(error)
+    except KeyboardInterrupt:
+        fail(SyncError("interrupted while building the models; the data is loaded, `asana-sync models run` "
+                       "builds them" if loaded else "interrupted", EXIT_INTERRUPTED))
     except Exception as exc:  # noqa: BLE001
         fail(explain(exc))
     if not quiet:
@@ -203,6 +217,14 @@ def status(destination: str, duckdb_path: Optional[str]) -> None:
     except SyncError as error:
         fail(error)
     out.print(f"destination: {info['destination']}", highlight=False)
+    if info.get("in_progress"):
+        run_info = info.get("run_info") or {}
+        since = f" (pid {run_info.get('pid')}, started {str(run_info.get('started_at', ''))[:19]} UTC)" \
+            if run_info else ""
+        out.print(f"a {run_info.get('what', 'run')} is in progress{since}", highlight=False)
+        if info.get("busy"):
+            out.print("it is writing to the DuckDB file now; run status again when it has finished", highlight=False)
+            return
     runs = Table("started at (UTC)", "seconds", "requests", "rows", "gaps", "status", title="last runs")
     for r in info["runs"]:
         runs.add_row(str(r["started_at"])[:19], f"{r['seconds']:.1f}", str(r["requests"]), str(r["rows"]),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
 
@@ -9,7 +10,7 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
-from .pipeline import SyncError
+from .errors import EXIT_INTERRUPTED, SyncError, explain, shorten
 
 out = Console()
 err = Console(stderr=True)
@@ -17,8 +18,37 @@ err = Console(stderr=True)
 
 def fail(error: SyncError) -> None:
     """Print the one-line reason (never a traceback) and exit with the code cron acts on."""
-    err.print(f"[red]error:[/red] {escape(str(error))}", highlight=False, soft_wrap=True)
+    err.print(f"[red]error:[/red] {escape(shorten(str(error)))}", highlight=False, soft_wrap=True)
+    if error.exit_code == EXIT_INTERRUPTED:
+        # Stop now: worker threads still waiting on Asana must not hold the process open.
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except Exception:  # noqa: BLE001
+                pass
+        os._exit(EXIT_INTERRUPTED)
     sys.exit(error.exit_code)
+
+
+def note(message: str) -> None:
+    err.print(f"note: {escape(message)}", highlight=False, soft_wrap=True)
+
+
+class Group(click.Group):
+    """A click group whose commands never end in a traceback or click's "Aborted!" (exit 1) on Ctrl-C:
+    an interrupt exits 130, any other escaped error is explained in one line."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            fail(SyncError("interrupted", EXIT_INTERRUPTED))
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):
+            raise
+        except SyncError as error:
+            fail(error)
+        except Exception as exc:  # noqa: BLE001 - one line and an exit code, never a traceback
+            fail(explain(exc))
 
 
 def destination_options(fn: Any) -> Any:
@@ -26,5 +56,6 @@ def destination_options(fn: Any) -> Any:
                       help="DuckDB file (default: asana.duckdb in the working directory).")(fn)
     fn = click.option("--destination", "-d", type=click.Choice(["duckdb", "postgres"]), default="duckdb",
                       show_default=True,
-                      help="Warehouse. PostgreSQL reads DESTINATION__POSTGRES__CREDENTIALS.")(fn)
+                      help="Warehouse. PostgreSQL credentials the dlt way: DESTINATION__POSTGRES__CREDENTIALS "
+                           "or [destination.postgres] in .dlt/secrets.toml.")(fn)
     return fn

@@ -11,22 +11,25 @@ from typing import Iterator
 from rich.console import Console
 from rich.table import Table
 
-from .pipeline import Destination, SyncError, run_sync
+from .pipeline import EXIT_CONFIG, Destination, SyncError, run_sync
+
+# The demo writes this table first into every warehouse it creates, and overwrites only files that have it.
+DEMO_MARKER = "asana_sync_demo"
 
 EXAMPLE_QUERIES = [
     ("Projects with the most open work",
      "select project_name, number_of_open_tasks, number_of_tasks_completed, "
-     "round(avg_close_time_days, 1) as avg_close_days from asana.asana__project "
+     "round(avg_close_time_days, 1) as avg_close_days from asana_analytics.asana__project "
      "order by number_of_open_tasks desc limit 5"),
     ("Who is overloaded",
-     "select user_name, number_of_open_tasks, number_of_overdue_tasks from asana.asana__user "
+     "select user_name, number_of_open_tasks, number_of_overdue_tasks from asana_analytics.asana__user "
      "order by number_of_open_tasks desc limit 5"),
     ("Weekly throughput (last 6 weeks, all workspaces)",
      "select week_start, sum(number_of_tasks_created) as created, sum(number_of_tasks_completed) as completed, "
-     "sum(net_new_tasks) as net_new from asana.asana__throughput_weekly group by week_start "
+     "sum(net_new_tasks) as net_new from asana_analytics.asana__throughput_weekly group by week_start "
      "order by week_start desc limit 6"),
     ("How late are overdue tasks",
-     "select aging_bucket, sum(number_of_overdue_tasks) as tasks from asana.asana__overdue_aging "
+     "select aging_bucket, sum(number_of_overdue_tasks) as tasks from asana_analytics.asana__overdue_aging "
      "group by aging_bucket order by min(min_days_late)"),
 ]
 
@@ -50,6 +53,7 @@ def run_demo(size: str = "demo", seed: int = 1, duckdb_path: str = "demo.duckdb"
     from asana_sim import AsanaSimulator, SimConfig, serve_in_process
 
     console = console or Console()
+    check_overwritable(Path(duckdb_path).resolve())
     started = time.monotonic()
     config = SimConfig.demo(seed=seed) if size == "demo" else SimConfig.small(seed=seed)
     # A little weather, so the demo shows retries at work: 1% of GETs fail the way Asana's do
@@ -62,8 +66,10 @@ def run_demo(size: str = "demo", seed: int = 1, duckdb_path: str = "demo.duckdb"
                   f"{len(sim.store.stories)} stories, {len(sim.store.users)} users "
                   f"(built in {time.monotonic() - started:.1f}s)", highlight=False)
     path = Path(duckdb_path).resolve()
+    check_overwritable(path)
     for stale in (path, path.with_name(path.name + ".wal")):
         stale.unlink(missing_ok=True)
+    mark_as_demo(path)
     destination = Destination.parse("duckdb", str(path))
     # The demo's warehouse is new every time, so its dlt working state must be too.
     home = path.parent / ".asana-sync-demo"
@@ -90,6 +96,38 @@ def run_demo(size: str = "demo", seed: int = 1, duckdb_path: str = "demo.duckdb"
                   f"({result.client_stats.get('retries', 0)} retried after injected faults) "
                   f"in {result.seconds:.1f}s; demo total {seconds:.1f}s -> {path}", highlight=False)
     _tour(path, sim, console)
+
+
+def is_demo_warehouse(path: Path) -> bool:
+    import duckdb
+
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except Exception:  # noqa: BLE001 - not a DuckDB file, locked, ...: not provably ours
+        return False
+    try:
+        return bool(con.execute("select count(*) from information_schema.tables where table_schema = 'main' "
+                                "and table_name = ?", [DEMO_MARKER]).fetchone()[0])
+    finally:
+        con.close()
+
+
+def check_overwritable(path: Path) -> None:
+    """The demo replaces its own warehouse, and nothing else (say, a real asana.duckdb)."""
+    if path.exists() and not is_demo_warehouse(path):
+        raise SyncError(f"{path} exists and was not created by the demo; not overwriting it (pass another "
+                        "--duckdb-path, or delete the file yourself)", EXIT_CONFIG)
+
+
+def mark_as_demo(path: Path) -> None:
+    import duckdb
+
+    con = duckdb.connect(str(path))
+    try:
+        con.execute(f"create table if not exists main.{DEMO_MARKER} as "
+                    "select current_timestamp as created_at, 'asana-sync demo' as created_by")
+    finally:
+        con.close()
 
 
 def _tour(path: Path, sim, console: Console) -> None:

@@ -11,7 +11,7 @@ templating. The runner parses each file with sqlglot, finds its dependencies by 
 names are not dependencies), orders the models with :class:`graphlib.TopologicalSorter`, qualifies
 every table name with its schema by rewriting the AST (a name resolves to a model if one has that name,
 else to a raw table in ``asana_raw``), transpiles to the destination's dialect (``duckdb`` or
-``postgres``) and creates the relation in the schema ``asana``.
+``postgres``) and creates the relation in the schema ``asana_analytics``.
 
 A header of ``--`` comments at the top of each file declares its data tests::
 
@@ -82,7 +82,7 @@ def _default_sql_dir() -> Path:
 DEFAULT_SQL_DIR = _default_sql_dir()
 LAYERS: tuple[str, ...] = ("staging", "intermediate", "marts")
 LAYER_KIND = {"staging": "view", "intermediate": "table", "marts": "table"}
-MODEL_SCHEMA = "asana"
+MODEL_SCHEMA = "asana_analytics"
 RAW_SCHEMA = "asana_raw"
 SUPPORTED_DIALECTS = ("duckdb", "postgres")
 

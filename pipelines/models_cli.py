@@ -11,11 +11,20 @@ from rich.markup import escape
 from rich.table import Table
 
 from .console import destination_options, err, fail, out
-from .pipeline import EXIT_MODELS, Destination, SyncError, model_project, build_models, run_model_tests
+from .pipeline import (
+    EXIT_MODELS,
+    Destination,
+    SyncError,
+    build_models,
+    model_project,
+    require_warehouse,
+    run_lock,
+    run_model_tests,
+)
 
 @click.group()
 def models() -> None:
-    """Build, list and test the SQL reporting models (sql/ -> schema asana).
+    """Build, list and test the SQL reporting models (sql/ -> schema asana_analytics).
 
     \b
     Example:
@@ -36,7 +45,11 @@ def run_command(destination: str, duckdb_path: Optional[str], select: Optional[s
     """
     started = time.monotonic()
     try:
-        results = build_models(Destination.parse(destination, duckdb_path), select=select)
+        target = Destination.parse(destination, duckdb_path)
+        # A writer like `run`: the same lock, and never on a warehouse that does not exist.
+        with run_lock(target, "models run"):
+            require_warehouse(target)
+            results = build_models(target, select=select)
     except SyncError as error:
         fail(error)
     table = Table("model", "kind", "rows", "seconds", title="models built")
@@ -100,7 +113,7 @@ def test_command(destination: str, duckdb_path: Optional[str], select: Optional[
         asana-sync models test --destination postgres
     """
     try:
-        results = run_model_tests(Destination.parse(destination, duckdb_path), select=select)
+        results = run_model_tests(Destination.parse(destination, duckdb_path), select=select, read_only=True)
     except SyncError as error:
         fail(error)
     failed = [r for r in results if not r.passed]

@@ -5,8 +5,8 @@ The CLI (``pipelines/cli.py``) is a thin shell over ``run_sync``, ``sync_status`
 
 from __future__ import annotations
 
-import hashlib
 import os
+import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -14,8 +14,24 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Optional, Sequence
 
 import dlt
-from dlt.common.configuration.exceptions import ConfigFieldMissingException
-from filelock import FileLock, Timeout
+
+from . import preflight, state
+from .errors import (  # noqa: F401 - re-exported: callers import these from here
+    EXIT_API,
+    EXIT_AUTH,
+    EXIT_CONFIG,
+    EXIT_DESTINATION,
+    EXIT_ERROR,
+    EXIT_GAPS,
+    EXIT_INTERRUPTED,
+    EXIT_LOCKED,
+    EXIT_MODELS,
+    EXIT_OK,
+    SyncError,
+    explain,
+    find_cause,
+    first_line,
+)
 
 DATASET = "asana_raw"
 PIPELINE_NAME = "asana_sync"
@@ -23,6 +39,8 @@ DEFAULT_DUCKDB_FILE = "asana.duckdb"
 
 # Measured on 100k tasks / 1M child rows: dlt's default DuckDB file format took 159 s and 17.5 GB,
 # parquet with these settings 10 s and 0.5 GB. setdefault keeps every one overridable the dlt way.
+# Completed load jobs are deleted (and loaded packages pruned, see state.py) so the working folder
+# stays bounded.
 DLT_DEFAULTS = {
     "RUNTIME__LOG_LEVEL": "WARNING",
     "NORMALIZE__WORKERS": "1",
@@ -30,27 +48,8 @@ DLT_DEFAULTS = {
     "DATA_WRITER__BUFFER_MAX_ITEMS": "5000",
     "DATA_WRITER__FILE_MAX_ITEMS": "20000",
     "RUNTIME__DLTHUB_TELEMETRY": "false",
+    "LOAD__DELETE_COMPLETED_JOBS": "true",
 }
-
-
-class SyncError(Exception):
-    """A failure with a one-line, user-facing reason and the exit code cron should see."""
-
-    def __init__(self, message: str, exit_code: int = 1) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
-
-
-# Exit codes, documented in the README.
-EXIT_OK = 0
-EXIT_ERROR = 1
-EXIT_CONFIG = 2
-EXIT_AUTH = 3
-EXIT_LOCKED = 4
-EXIT_API = 5
-EXIT_GAPS = 6
-EXIT_DESTINATION = 7
-EXIT_MODELS = 8
 
 
 @dataclass
@@ -68,18 +67,19 @@ class Destination:
         path = Path(duckdb_path or DEFAULT_DUCKDB_FILE).expanduser().resolve() if kind == "duckdb" else None
         return cls(kind, path)
 
-    def dlt_destination(self) -> Any:
+    def dlt_destination(self, read_only: bool = False) -> Any:
         if self.kind == "duckdb":
+            if read_only:
+                from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
+
+                return dlt.destinations.duckdb(DuckDbCredentials(str(self.duckdb_path), read_only=True))
             return dlt.destinations.duckdb(str(self.duckdb_path))
-        return dlt.destinations.postgres()
+        # Resolved the dlt way once, so that what names the working folder is what we connect to; a
+        # URL without a password is accepted (trust authentication).
+        return dlt.destinations.postgres(credentials=state.postgres_credentials())
 
     def identity(self) -> str:
-        if self.kind == "duckdb":
-            return f"duckdb:{self.duckdb_path}"
-        credentials = os.environ.get("DESTINATION__POSTGRES__CREDENTIALS", "")
-        # The identity names a working directory; the password must not shape it or leak into it.
-        safe = credentials.split("@")[-1] if "@" in credentials else credentials
-        return f"postgres:{safe}"
+        return state.identity(self)
 
     @property
     def file_format(self) -> str:
@@ -98,19 +98,32 @@ def apply_dlt_defaults() -> None:
 
 
 def working_dir(destination: Destination) -> Path:
-    """dlt's local working state, one folder per destination so two warehouses never share cursors."""
-    root = Path(os.environ.get("ASANA_SYNC_HOME", Path.home() / ".asana-sync"))
-    digest = hashlib.sha1(destination.identity().encode()).hexdigest()[:12]
-    return root / "pipelines" / digest
+    """dlt's local working state, one folder per warehouse so two warehouses never share cursors."""
+    return state.working_dir(destination)
 
 
-def make_pipeline(destination: Destination) -> dlt.Pipeline:
+_READER_DIRS: dict[str, str] = {}
+
+
+def make_pipeline(destination: Destination, read_only: bool = False) -> dlt.Pipeline:
+    """The dlt pipeline for ``destination``. ``read_only`` is for commands that only look: a DuckDB
+    file opened read-only and a throwaway working folder, so they neither create nor change anything."""
     apply_dlt_defaults()
+    if read_only:
+        if "dir" not in _READER_DIRS:
+            import atexit
+            import shutil
+
+            _READER_DIRS["dir"] = tempfile.mkdtemp(prefix="asana-sync-reader-")
+            atexit.register(shutil.rmtree, _READER_DIRS["dir"], True)
+        pipelines_dir = _READER_DIRS["dir"]
+    else:
+        pipelines_dir = str(working_dir(destination))
     return dlt.pipeline(
         pipeline_name=PIPELINE_NAME,
-        destination=destination.dlt_destination(),
+        destination=destination.dlt_destination(read_only=read_only),
         dataset_name=DATASET,
-        pipelines_dir=str(working_dir(destination)),
+        pipelines_dir=pipelines_dir,
         progress=None,
     )
 
@@ -129,74 +142,6 @@ class SyncResult:
     @property
     def total_rows(self) -> int:
         return sum(self.rows.values())
-
-
-def find_cause(exc: BaseException, kind: type) -> Optional[BaseException]:
-    """dlt wraps errors raised inside resources; find the first one of ``kind`` in the chain."""
-    seen = set()
-    stack = [exc]
-    while stack:
-        current = stack.pop()
-        if current is None or id(current) in seen:
-            continue
-        seen.add(id(current))
-        if isinstance(current, kind):
-            return current
-        stack.extend([getattr(current, "exception", None), current.__cause__, current.__context__])
-    return None
-
-
-def explain(exc: BaseException) -> SyncError:
-    """Turn any failure into a one-line reason and an exit code; never includes the token."""
-    from sources.asana.errors import AsanaError, AuthError, InvalidOptionError
-
-    if isinstance(exc, SyncError):
-        return exc
-    missing = find_cause(exc, ConfigFieldMissingException)
-    if missing is not None:
-        fields = ", ".join(getattr(missing, "fields", []) or [])
-        if "access_token" in fields:
-            return SyncError("no Asana access token: set SOURCES__ASANA__ACCESS_TOKEN or add access_token under "
-                             "[sources.asana] in .dlt/secrets.toml", EXIT_CONFIG)
-        return SyncError(f"missing configuration: {fields or missing}", EXIT_CONFIG)
-    for kind, code in ((InvalidOptionError, EXIT_CONFIG), (AuthError, EXIT_AUTH), (AsanaError, EXIT_API)):
-        cause = find_cause(exc, kind)
-        if cause is not None:
-            return SyncError(str(cause), code)
-    from dlt.common.destination.exceptions import DestinationTerminalException, DestinationTransientException
-
-    cause = find_cause(exc, (DestinationTerminalException, DestinationTransientException))
-    if cause is not None:
-        return SyncError(f"destination error: {first_line(cause)}", EXIT_DESTINATION)
-    config_error = _config_error(exc)
-    if config_error is not None:
-        return config_error
-    root = exc
-    while getattr(root, "exception", None) is not None or root.__cause__ is not None:
-        root = getattr(root, "exception", None) or root.__cause__
-    return SyncError(f"{type(root).__name__}: {first_line(root)}", EXIT_ERROR)
-
-
-def _config_error(exc: BaseException) -> Optional[SyncError]:
-    try:
-        import tomlkit.exceptions
-
-        parse_error = find_cause(exc, tomlkit.exceptions.ParseError)
-    except ImportError:  # pragma: no cover - tomlkit comes with dlt
-        parse_error = None
-    if parse_error is not None:
-        return SyncError(f"malformed config file: {first_line(parse_error)}", EXIT_CONFIG)
-    from dlt.common.configuration.exceptions import ConfigurationException
-
-    cause = find_cause(exc, ConfigurationException)
-    if cause is not None:
-        return SyncError(f"configuration error: {first_line(cause)}", EXIT_CONFIG)
-    return None
-
-
-def first_line(exc: BaseException) -> str:
-    text = str(exc).strip() or type(exc).__name__
-    return text.splitlines()[0][:300]
 
 
 class WarehouseView:
@@ -290,21 +235,58 @@ def check_config_keys(cwd: Optional[Path] = None) -> None:
             document = tomlkit.parse(path.read_text(encoding="utf-8"))
         except Exception as exc:  # noqa: BLE001 - tomlkit's own parse errors
             raise SyncError(f"malformed config file {path}: {first_line(exc)}", EXIT_CONFIG) from None
+        _check_section_names(document, str(path))
         section = document.get("sources", {}).get("asana", {})
         for key, value in section.items():
             if not isinstance(value, dict) and key not in known:
                 raise unknown(key, f"{path} [sources.asana]")
     for key in os.environ:
+        _check_env_section(key)
         if key.upper().startswith("SOURCES__ASANA__"):
             option = key[len("SOURCES__ASANA__"):].lower()
             if "__" not in option and option not in known:
                 raise unknown(key, "the environment")
 
 
-def run_lock(destination: Destination) -> FileLock:
-    path = working_dir(destination)
-    path.mkdir(parents=True, exist_ok=True)
-    return FileLock(str(path / "run.lock"), timeout=0)
+def _looks_like(name: str, target: str) -> bool:
+    import difflib
+
+    name = name.lower()
+    return name != target and difflib.SequenceMatcher(None, name, target).ratio() >= 0.8
+
+
+def _check_section_names(document: Any, where: str) -> None:
+    """A section that looks like ours ([source.asana], [sources.asanna]) is a typo dlt would ignore."""
+    for top, value in document.items():
+        if not isinstance(value, dict):
+            continue
+        if top == "sources":
+            names = [k for k, v in value.items() if isinstance(v, dict) and _looks_like(k, "asana")]
+            if names:
+                raise SyncError(f"unknown section [sources.{names[0]}] in {where}; did you mean [sources.asana]?",
+                                EXIT_CONFIG)
+        elif _looks_like(top, "sources"):
+            names = [k for k, v in value.items() if isinstance(v, dict) and (k == "asana" or _looks_like(k, "asana"))]
+            if names:
+                raise SyncError(f"unknown section [{top}.{names[0]}] in {where}; did you mean [sources.asana]?",
+                                EXIT_CONFIG)
+
+
+def _check_env_section(key: str) -> None:
+    parts = key.split("__")
+    if len(parts) < 3:
+        return
+    first, second = parts[0].lower(), parts[1].lower()
+    if (first, second) == ("sources", "asana"):
+        return
+    if (first == "sources" or _looks_like(first, "sources")) and (second == "asana" or _looks_like(second, "asana")):
+        raise SyncError(f"unknown environment variable {key!r}; did you mean "
+                        f"'SOURCES__ASANA__{'__'.join(parts[2:])}'?", EXIT_CONFIG)
+
+
+def run_lock(destination: Destination, what: str = "run") -> "state.RunLock":
+    """The lock every writer takes (``run``, ``models run``); acquiring it raises SyncError (exit 4)."""
+    return state.RunLock(destination, what)
 
 
 def run_sync(
@@ -319,19 +301,18 @@ def run_sync(
     from sources.asana import RunReport, asana_source
 
     check_config_keys()
-    lock = run_lock(destination)
-    try:
-        lock.acquire()
-    except Timeout:
-        raise SyncError(f"another asana-sync run is already writing to {destination.describe()}; "
-                        "this run did nothing", EXIT_LOCKED) from None
+    preflight.check_source_inputs(source_options)
+    lock = run_lock(destination).acquire()
     started = time.monotonic()
     started_at = datetime.now(timezone.utc)
     report = RunReport()
     progress = on_progress or (lambda phase, info: None)
     rows: dict[str, int] = {}
+    bound = None
     try:
         try:
+            preflight.check_destination(destination)
+            bound = state.bind_state(destination, say=_say(on_progress))
             pipeline = make_pipeline(destination)
             options = dict(source_options or {})
             if not full_refresh:
@@ -351,8 +332,8 @@ def run_sync(
             else:
                 for label, step in checkpoint_steps(options, report, selected):
                     _run_step(pipeline, destination, step, label, rows, progress, report)
-        except Exception as exc:  # noqa: BLE001 - every failure becomes one line and an exit code
-            error = explain(exc)
+        except (Exception, KeyboardInterrupt) as exc:  # noqa: BLE001 - every failure: one line, an exit code
+            error = state.after_failure(destination, exc, explain(exc), full_refresh and bound is not None)
             _record_failure(destination, started_at, time.monotonic() - started, error, report)
             raise error from exc
         result = SyncResult(
@@ -370,6 +351,19 @@ def run_sync(
         if report.client is not None:
             report.client.close()
         lock.release()
+
+
+def _say(on_progress: Optional[Callable[[str, dict], None]]) -> Callable[[str], None]:
+    """State notes (restored, started fresh, ...) go to the progress callback as phase ``note``."""
+    import logging
+
+    def say(message: str) -> None:
+        if on_progress:
+            on_progress("note", {"message": message})
+        else:
+            logging.getLogger("asana_sync").warning(message)
+
+    return say
 
 
 # A long run commits its progress in steps: each step loads its tasks, their child rows and stories
@@ -461,10 +455,11 @@ def _record_run(pipeline: dlt.Pipeline, result: SyncResult, file_format: str) ->
 def _record_failure(destination: Destination, started_at: datetime, seconds: float, error: SyncError,
                     report: Any = None) -> None:
     """Best effort: a failed run shows in ``status`` too, unless the warehouse is what failed, there
-    is no warehouse yet, or dlt holds a package it will retry (recording would load that first)."""
-    if error.exit_code in (EXIT_DESTINATION, EXIT_LOCKED):
+    is no warehouse yet, the run was interrupted (stop now), or dlt holds a package it will retry
+    (recording would load that first)."""
+    if error.exit_code in (EXIT_DESTINATION, EXIT_LOCKED, EXIT_INTERRUPTED):
         return
-    if destination.kind == "duckdb" and not destination.duckdb_path.exists():
+    if not state.warehouse_exists(destination):
         return  # a first run that failed (say, a wrong token) should not leave a warehouse behind
     from sources.asana.settings import columns
 
@@ -482,9 +477,25 @@ def _record_failure(destination: Destination, started_at: datetime, seconds: flo
 
 
 def sync_status(destination: Destination) -> dict:
-    """Last runs, rows per table and cursors, read from the destination and dlt state."""
-    pipeline = make_pipeline(destination)
-    status: dict = {"destination": destination.describe(), "runs": [], "tables": {}, "cursors": {}}
+    """Last runs, rows per table and cursors, read from the warehouse without changing anything.
+
+    Works while a run is in progress: PostgreSQL and a DuckDB file between its writes are read
+    read-only; while a run holds the DuckDB file, ``in_progress`` says so and nothing else is read."""
+    from dlt.common.destination.exceptions import DestinationUndefinedEntity
+    from dlt.pipeline.state_sync import load_pipeline_state_from_destination
+
+    status: dict = {"destination": destination.describe(), "runs": [], "tables": {}, "cursors": {},
+                    "in_progress": state.run_in_progress(destination), "run_info": {}}
+    if status["in_progress"]:
+        status["run_info"] = state.read_run_info(destination)
+    try:
+        preflight.check_destination(destination, write=False)
+    except SyncError as error:
+        if status["in_progress"] and destination.kind == "duckdb" and "locked" in str(error):
+            status["busy"] = True  # the run is loading and holds the file; that is the status
+            return status
+        raise
+    pipeline = make_pipeline(destination, read_only=True)
     try:
         with pipeline.sql_client() as client:
             tables = [r[0] for r in client.execute_sql(
@@ -503,20 +514,25 @@ def sync_status(destination: Destination) -> dict:
                         f"{client.make_qualified_table_name('sync_runs')} order by started_at desc limit 10")
                 ]
     except Exception as exc:  # noqa: BLE001
-        raise SyncError(f"cannot read {destination.describe()}: {first_line(exc)} (has a sync run yet?)",
-                        EXIT_DESTINATION) from exc
+        raise SyncError(f"cannot read {destination.describe()}: {first_line(exc)}", EXIT_DESTINATION) from None
     try:
-        pipeline.sync_destination()
-        resources = pipeline.state.get("sources", {}).get("asana", {}).get("resources", {})
+        with pipeline.destination_client() as client:
+            remote = load_pipeline_state_from_destination(PIPELINE_NAME, client) or {}
+        resources = remote.get("sources", {}).get("asana", {}).get("resources", {})
         task_state = resources.get("tasks", {})
         status["cursors"] = {
             "projects": task_state.get("project_cursors", {}),
             "assignees": task_state.get("assignee_cursors", {}),
             "subtasks": task_state.get("subtask_cursor"),
         }
-    except Exception:  # noqa: BLE001 - cursors are informative; the counts above are what matters
+    except (DestinationUndefinedEntity, Exception):  # noqa: BLE001 - cursors are informative only
         status["cursors"] = {}
     return status
+
+
+def require_warehouse(destination: Destination) -> None:
+    """Commands that work on an existing warehouse refuse (exit 7) rather than create an empty one."""
+    preflight.check_destination(destination, write=False)
 
 
 # --- the SQL models, as library calls (the CLI's `models` commands and `run` use these) -----------
@@ -532,7 +548,7 @@ def model_project() -> Any:
 
 
 def build_models(destination: Destination, select: Optional[str] = None) -> list:
-    """Build the models into schema ``asana``; a failure names the model and its file."""
+    """Build the models into schema ``asana_analytics``; a failure names the model and its file."""
     from .models import ModelError
 
     project = model_project()
@@ -545,11 +561,14 @@ def build_models(destination: Destination, select: Optional[str] = None) -> list
                         EXIT_DESTINATION) from None
 
 
-def run_model_tests(destination: Destination, select: Optional[str] = None) -> list:
-    """Run the models' data tests (grain unique and not null, references resolve)."""
+def run_model_tests(destination: Destination, select: Optional[str] = None, read_only: bool = False) -> list:
+    """Run the models' data tests (grain unique and not null, references resolve). ``read_only``
+    (the ``models test`` command) requires an existing warehouse and opens it read-only."""
     project = model_project()
+    if read_only:
+        require_warehouse(destination)
     try:
-        return project.test(make_pipeline(destination), select=select)
+        return project.test(make_pipeline(destination, read_only=read_only), select=select)
     except Exception as error:  # noqa: BLE001
         raise SyncError(f"cannot test models in {destination.describe()}: {first_line(error)}",
                         EXIT_DESTINATION) from None
@@ -559,14 +578,14 @@ def run_model_tests(destination: Destination, select: Optional[str] = None) -> l
 def drop_models(destination: Destination) -> None:
     """Drop the model schema: PostgreSQL refuses to drop raw tables that views still depend on,
     which a full refresh must do. The next build recreates everything."""
-    from .models import MODEL_SCHEMA, _catalog, detect_dialect
+    from .models import MODEL_SCHEMA
 
     pipeline = make_pipeline(destination)
     try:
         with pipeline.sql_client() as client:
-            catalog = _catalog(client, detect_dialect(pipeline))
-            name = f'"{catalog}"."{MODEL_SCHEMA}"' if catalog else f'"{MODEL_SCHEMA}"'
-            client.execute_sql(f"drop schema if exists {name} cascade")
+            # Unqualified: the connection's catalog is the warehouse; DuckDB calls "<file>"."<schema>"
+            # ambiguous in DROP SCHEMA when the file and the schema share a name (asana.duckdb).
+            client.execute_sql(f'drop schema if exists "{MODEL_SCHEMA}" cascade')
     except Exception as error:  # noqa: BLE001
         raise SyncError(f"cannot drop the models in {destination.describe()}: {first_line(error)}",
                         EXIT_DESTINATION) from None

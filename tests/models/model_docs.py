@@ -20,7 +20,7 @@ DOCS = {ROOT / "docs" / "MODELS.md": "###", ROOT / "README.md": "####"}
 _HEADING = re.compile(r"^(#{2,4}) `([a-z_]+)`\s*$")
 
 
-def column_types(pipeline, schema: str = "asana") -> dict[str, list[tuple[str, str]]]:
+def column_types(pipeline, schema: str = "asana_analytics") -> dict[str, list[tuple[str, str]]]:
     """``{model: [(column, type), ...]}`` of the built models, as DuckDB names the types."""
     from raw_fixture import query
 

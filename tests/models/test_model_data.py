@@ -35,7 +35,7 @@ def _norm(v):
 
 
 def _rows(pipeline, model):
-    rows = query_dicts(pipeline, f"select * from asana.{model}")
+    rows = query_dicts(pipeline, f"select * from asana_analytics.{model}")
     cols = list(rows[0]) if rows else None
     norm = sorted((tuple(_norm(r[c]) for c in r) for r in rows), key=repr)
     return cols, norm
@@ -63,7 +63,7 @@ def one(pipeline, sql):
 
 
 def test_task_mart_values(engine):
-    tasks = {r["task_gid"]: r for r in query_dicts(engine, "select * from asana.asana__task")}
+    tasks = {r["task_gid"]: r for r in query_dicts(engine, "select * from asana_analytics.asana__task")}
     assert "T5" not in tasks and len(tasks) == 12  # deleted excluded, is_deleted null kept (T6)
     t1 = tasks["T1"]  # created and completed the same day; days open stops at completion
     assert t1["days_open"] == 0 and t1["is_completed"] and t1["was_completed_on_time"] is True
@@ -95,32 +95,32 @@ def test_task_mart_values(engine):
 
 
 def test_team_tag_project_user_values(engine):
-    team = one(engine, "select * from asana.asana__team where team_gid = 'TM1'")
+    team = one(engine, "select * from asana_analytics.asana__team where team_gid = 'TM1'")
     # T1 and T10 sit in two projects of the team: counted once
     assert (team["number_of_open_tasks"], team["number_of_tasks_completed"]) == (2, 4)
     assert team["active_projects"] == "Roadmap 2025, Website, \"v2\"" and team["number_of_members"] == 3
-    tm2 = one(engine, "select * from asana.asana__team where team_gid = 'TM2'")
+    tm2 = one(engine, "select * from asana_analytics.asana__team where team_gid = 'TM2'")
     assert tm2["archived_projects"] == "Brand refresh" and tm2["number_of_active_projects"] == 0
-    tag = one(engine, "select * from asana.asana__tag where tag_gid = 'G1'")
+    tag = one(engine, "select * from asana_analytics.asana__tag where tag_gid = 'G1'")
     assert (tag["number_of_open_tasks"], tag["number_of_assigned_open_tasks"], tag["number_of_tasks_completed"]) \
         == (1, 1, 1)  # T5 is deleted
-    assert one(engine, "select number_of_tasks from asana.asana__tag where tag_gid = 'G3'")["number_of_tasks"] == 0
-    p1 = one(engine, "select * from asana.asana__project where project_gid = 'P1'")
+    assert one(engine, "select number_of_tasks from asana_analytics.asana__tag where tag_gid = 'G3'")["number_of_tasks"] == 0
+    p1 = one(engine, "select * from asana_analytics.asana__project where project_gid = 'P1'")
     assert (p1["number_of_open_tasks"], p1["number_of_tasks_completed"]) == (2, 3)
     assert p1["sections"] == "Backlog, Doing, Done ✅" and p1["owner_name"] == "Alice"
     # completed with close time: T1 (8h) and T10 (6d8h); T8 has no completed_at
     assert abs(p1["avg_close_time_days"] - (8 / 24 + 6 + 8 / 24) / 2) < 1e-9
     assert abs(p1["median_close_time_days"] - p1["avg_close_time_days"]) < 1e-9
     assert p1["users_involved"] == "Alice, Bøb Ærø, Carol, \"CJ\"" and p1["current_status"] == "active"
-    assert one(engine, "select current_status from asana.asana__project where project_gid = 'P3'")[
+    assert one(engine, "select current_status from asana_analytics.asana__project where project_gid = 'P3'")[
         "current_status"] == "archived"
-    u2 = one(engine, "select * from asana.asana__user where user_gid = 'U2'")
+    u2 = one(engine, "select * from asana_analytics.asana__user where user_gid = 'U2'")
     assert (u2["number_of_open_tasks"], u2["number_of_tasks_completed"], u2["number_of_overdue_tasks"]) == (2, 1, 1)
     assert u2["projects_owned"] == "Website, \"v2\"" and u2["projects_working_on"] == "Roadmap 2025, Loose ends"
 
 
 def test_daily_metrics_values(engine):
-    daily = query_dicts(engine, "select * from asana.asana__daily_metrics where workspace_gid = 'W1' "
+    daily = query_dicts(engine, "select * from asana_analytics.asana__daily_metrics where workspace_gid = 'W1' "
                                 "and date_day <= date '2025-01-20'")
     rows = {r["date_day"]: r for r in daily if not r["is_subtask"]}  # top-level tasks
     subtasks = {r["date_day"]: r for r in daily if r["is_subtask"]}
@@ -145,80 +145,80 @@ def test_daily_metrics_values(engine):
     assert sum(r["number_of_tasks_completed"] for r in subtasks.values()) == 1  # T11
     assert not any(r["is_partial_period"] for r in daily)  # all in the past
     first = query(engine, "select min(date_day), max(date_day) = cast(now() at time zone 'UTC' as date) "
-                          "from asana.asana__daily_metrics where workspace_gid = 'W2'")
+                          "from asana_analytics.asana__daily_metrics where workspace_gid = 'W2'")
     assert first[0][0] == dt.date(2025, 1, 11)
 
 
 def test_history_and_cycle_time_values(engine):
-    sec = query_dicts(engine, "select * from asana.asana__task_section_history where task_gid = 'T10' "
+    sec = query_dicts(engine, "select * from asana_analytics.asana__task_section_history where task_gid = 'T10' "
                               "order by changed_at")
     assert [(r["from_section_name"], r["to_section_name"], r["changed_by_name"]) for r in sec] == \
         [("Backlog", "Doing", "Alice"), ("Doing", "Done ✅", None)]
-    stints = query_dicts(engine, "select * from asana.int_asana__task_section_stint "
+    stints = query_dicts(engine, "select * from asana_analytics.int_asana__task_section_stint "
                                  "where task_gid = 'T10' and project_gid = 'P1' order by stint_number")
     assert [r["section_gid"] for r in stints] == ["S11", "S12", "S13"]
     assert [round(r["days_in_section"], 6) for r in stints] == [round(25 / 24, 6), 3.0, round(2 + 7 / 24, 6)]
     assert not any(r["is_current"] for r in stints)
-    doing = one(engine, "select * from asana.asana__section_cycle_time where section_gid = 'S12'")
+    doing = one(engine, "select * from asana_analytics.asana__section_cycle_time where section_gid = 'S12'")
     assert doing["number_of_tasks_currently_in_section"] == 1  # T2
-    ah = query_dicts(engine, "select * from asana.asana__task_assignee_history where task_gid = 'T3' "
+    ah = query_dicts(engine, "select * from asana_analytics.asana__task_assignee_history where task_gid = 'T3' "
                              "order by valid_from")
     assert [(r["event_type"], r["assignee_user_gid"], r["is_current"]) for r in ah] == \
         [("assigned", "U2", False), ("unassigned", None, True)]
-    dd = query_dicts(engine, "select * from asana.asana__task_due_date_history where task_gid = 'T10' "
+    dd = query_dicts(engine, "select * from asana_analytics.asana__task_due_date_history where task_gid = 'T10' "
                              "order by changed_at")
     assert [r["days_moved"] for r in dd] == [None, 2]
-    ch = query_dicts(engine, "select event_type from asana.asana__task_completion_history "
+    ch = query_dicts(engine, "select event_type from asana_analytics.asana__task_completion_history "
                              "where task_gid = 'T10' order by changed_at")
     assert [r["event_type"] for r in ch] == ["completed", "reopened", "completed"]
-    cf = {r["story_gid"]: r for r in query_dicts(engine, "select * from asana.asana__task_custom_field_history")}
+    cf = {r["story_gid"]: r for r in query_dicts(engine, "select * from asana_analytics.asana__task_custom_field_history")}
     assert (cf["ST12"]["old_value"], cf["ST12"]["new_value"]) == ("Low", "High")
     assert cf["ST13"]["new_number_value"] == 3.5 and cf["ST52"]["custom_field_name"] is None
-    assert "ST30" not in cf and not query(engine, "select 1 from asana.asana__task_completion_history "
+    assert "ST30" not in cf and not query(engine, "select 1 from asana_analytics.asana__task_completion_history "
                                                   "where task_gid = 'T5'")
 
 
 def test_throughput_aging_workload_custom_fields(engine):
-    wk = one(engine, "select * from asana.asana__throughput_weekly where workspace_gid = 'W1' "
+    wk = one(engine, "select * from asana_analytics.asana__throughput_weekly where workspace_gid = 'W1' "
                      "and week_start = date '2025-01-06' and not is_subtask")
     # created T1 T2 T3 T6 T8 T10 T9 (7); completed T1 T6 (T10 and T3 the week after)
     assert (wk["number_of_tasks_created"], wk["number_of_tasks_completed"], wk["net_new_tasks"]) == (7, 2, 5)
     assert wk["median_lead_time_days"] is not None and wk["p90_lead_time_days"] >= wk["median_lead_time_days"]
-    sub = one(engine, "select * from asana.asana__throughput_weekly where workspace_gid = 'W1' "
+    sub = one(engine, "select * from asana_analytics.asana__throughput_weekly where workspace_gid = 'W1' "
                       "and week_start = date '2025-01-06' and is_subtask")
     assert (sub["number_of_tasks_created"], sub["number_of_tasks_completed"]) == (2, 1)  # T4 T11; T11
-    aging = query_dicts(engine, "select * from asana.asana__overdue_aging where workspace_gid = 'W1'")
+    aging = query_dicts(engine, "select * from asana_analytics.asana__overdue_aging where workspace_gid = 'W1'")
     assert len(aging) == 16 and sum(r["number_of_overdue_tasks"] for r in aging) == 1  # T2
-    wl = one(engine, "select * from asana.asana__assignee_workload where assignee_user_gid = 'U2' "
+    wl = one(engine, "select * from asana_analytics.asana__assignee_workload where assignee_user_gid = 'U2' "
                      "and due_week = date '2025-01-06'")
     assert wl["tasks"] == "Fix login" and wl["is_past_week"] and wl["number_of_overdue_tasks"] == 1
-    pivot = query_dicts(engine, "select * from asana.asana__project_custom_fields")
+    pivot = query_dicts(engine, "select * from asana_analytics.asana__project_custom_fields")
     parsed = {(r["project_gid"], r["task_gid"]): json.loads(r["custom_fields_json"]) for r in pivot}
     assert parsed[("P1", "T2")] == {"Priority": "High", "Estimate (h)": "3.5"}
     assert parsed[("P1", "T9")] == {"Remarque": "naïve, \"text\"\nline2"}
     assert parsed[("P2", "T3")] == {"Priority": None} and parsed[("P1", "T8")] == {}
-    long = query(engine, "select count(*) from asana.asana__custom_field_values")
+    long = query(engine, "select count(*) from asana_analytics.asana__custom_field_values")
     assert long == [(7,)]
 
 
 def test_deleted_projects_sections_tags_excluded(engine):
-    assert not query(engine, "select 1 from asana.asana__project where project_gid = 'P6'")
-    assert not query(engine, "select 1 from asana.asana__tag where tag_gid = 'G4'")
-    assert not query(engine, "select 1 from asana.asana__section_cycle_time where section_gid in ('S14', 'S61')")
-    assert not query(engine, "select 1 from asana.int_asana__project_task where project_gid = 'P6'")
+    assert not query(engine, "select 1 from asana_analytics.asana__project where project_gid = 'P6'")
+    assert not query(engine, "select 1 from asana_analytics.asana__tag where tag_gid = 'G4'")
+    assert not query(engine, "select 1 from asana_analytics.asana__section_cycle_time where section_gid in ('S14', 'S61')")
+    assert not query(engine, "select 1 from asana_analytics.int_asana__project_task where project_gid = 'P6'")
     t = {r["task_gid"]: r for r in query_dicts(
-        engine, "select * from asana.asana__task where task_gid in ('T1', 'T2')")}
+        engine, "select * from asana_analytics.asana__task where task_gid in ('T1', 'T2')")}
     assert t["T2"]["projects"] == "Roadmap 2025" and t["T2"]["number_of_projects"] == 1  # not the deleted P6
     assert t["T1"]["tags"] == "urgent" and t["T1"]["number_of_tags"] == 1  # not the deleted G4
     # null is_deleted means not deleted
-    assert one(engine, "select count(*) as n from asana.asana__project")["n"] == 5
-    assert one(engine, "select count(*) as n from asana.asana__tag")["n"] == 3
+    assert one(engine, "select count(*) as n from asana_analytics.asana__project")["n"] == 5
+    assert one(engine, "select count(*) as n from asana_analytics.asana__tag")["n"] == 3
     # staging keeps them, flagged
-    assert query(engine, "select project_gid from asana.stg_asana__project where is_deleted") == [("P6",)]
+    assert query(engine, "select project_gid from asana_analytics.stg_asana__project where is_deleted") == [("P6",)]
 
 
 def test_portfolio_values(engine):
-    pf = {r["portfolio_gid"]: r for r in query_dicts(engine, "select * from asana.asana__portfolio")}
+    pf = {r["portfolio_gid"]: r for r in query_dicts(engine, "select * from asana_analytics.asana__portfolio")}
     assert set(pf) == {"PF1", "PF2", "PF4"}  # PF3 is deleted
     pf1 = pf["PF1"]
     # P1 direct; P2 via PF2; P3 only via the deleted PF3, P6 deleted, PX unknown: not counted
@@ -239,11 +239,11 @@ def test_portfolio_values(engine):
 
 
 def test_time_tracking_values(engine):
-    rows = query_dicts(engine, "select * from asana.asana__time_tracking")
+    rows = query_dicts(engine, "select * from asana_analytics.asana__time_tracking")
     by = {(r["task_gid"], r["project_gid"], r["week_start"]): r for r in rows}
     assert len(rows) == len(by) == 10
     # every non-deleted entry once in allocated_minutes (TT6 on the deleted T5 excluded)
-    assert one(engine, "select sum(allocated_minutes) as a, sum(minutes) as m from asana.asana__time_tracking") \
+    assert one(engine, "select sum(allocated_minutes) as a, sum(minutes) as m from asana_analytics.asana__time_tracking") \
         == {"a": 340, "m": 450}
     w = dt.date(2025, 1, 6)
     t1p1, t1p2 = by[("T1", "P1", w)], by[("T1", "P2", w)]
@@ -267,7 +267,7 @@ def test_time_tracking_values(engine):
 
 
 def test_goal_values(engine):
-    g = {r["goal_gid"]: r for r in query_dicts(engine, "select * from asana.asana__goal")}
+    g = {r["goal_gid"]: r for r in query_dicts(engine, "select * from asana_analytics.asana__goal")}
     g1 = g["GL1"]
     assert (g1["owner_name"], g1["team_name"], g1["time_period_name"], g1["time_period_end_date"]) \
         == ("Alice", "Engineering", "Q1 FY25", dt.date(2025, 3, 31))
@@ -283,12 +283,12 @@ def test_goal_values(engine):
 
 def test_new_staging_models(engine):
     counts = dict(query(engine, """
-        select 'wm', count(*) from asana.stg_asana__workspace_membership union all
-        select 'pm', count(*) from asana.stg_asana__project_membership union all
-        select 'utl', count(*) from asana.stg_asana__user_task_list union all
-        select 'cfs', count(*) filter (where is_important) from asana.stg_asana__custom_field_setting union all
-        select 'su', count(*) from asana.stg_asana__status_update where parent_type = 'portfolio'"""))
+        select 'wm', count(*) from asana_analytics.stg_asana__workspace_membership union all
+        select 'pm', count(*) from asana_analytics.stg_asana__project_membership union all
+        select 'utl', count(*) from asana_analytics.stg_asana__user_task_list union all
+        select 'cfs', count(*) filter (where is_important) from asana_analytics.stg_asana__custom_field_setting union all
+        select 'su', count(*) from asana_analytics.stg_asana__status_update where parent_type = 'portfolio'"""))
     assert counts == {"wm": 6, "pm": 3, "utl": 3, "cfs": 2, "su": 4}
     deps = {r["task_gid"]: r["number_of_dependents"] for r in query_dicts(
-        engine, "select task_gid, number_of_dependents from asana.asana__task")}
+        engine, "select task_gid, number_of_dependents from asana_analytics.asana__task")}
     assert deps["T4"] == 1 and deps["T11"] == 1 and deps["T2"] == 0

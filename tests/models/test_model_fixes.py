@@ -21,7 +21,7 @@ def _by(rows, *keys):
 # deleted projects, deleted tasks, links to deleted tasks
 # --------------------------------------------------------------------------------------------------
 def test_tag_projects_leave_out_deleted_projects(engine):
-    tags = _by(query_dicts(engine, "select * from asana.asana__tag"), "tag_gid")
+    tags = _by(query_dicts(engine, "select * from asana_analytics.asana__tag"), "tag_gid")
     # G1 tags T1 (P1, P2) and T2 (P1 and the deleted P6): the old SQL counted P6 too (3)
     assert tags["G1"]["number_of_projects_tagged"] == 2
     assert tags["G2"]["number_of_projects_tagged"] == 3  # T2 (P1), T9 (P1, P5), T3 (P2)
@@ -29,14 +29,14 @@ def test_tag_projects_leave_out_deleted_projects(engine):
 
 def test_section_stints_leave_out_deleted_projects(engine):
     # T2 sits in section S61 of the deleted project P6: the old SQL kept that stint
-    assert not query(engine, "select 1 from asana.int_asana__task_section_stint where project_gid = 'P6'")
-    assert query(engine, "select section_gid from asana.int_asana__task_section_stint "
+    assert not query(engine, "select 1 from asana_analytics.int_asana__task_section_stint where project_gid = 'P6'")
+    assert query(engine, "select section_gid from asana_analytics.int_asana__task_section_stint "
                          "where task_gid = 'T2' order by entered_at") == [("S11",), ("S12",)]
 
 
 def test_dependencies_leave_out_deleted_tasks(engine):
     tasks = _by(query_dicts(engine, "select task_gid, number_of_dependencies, number_of_dependents "
-                                    "from asana.asana__task"), "task_gid")
+                                    "from asana_analytics.asana__task"), "task_gid")
     # T9 depends on the deleted T5 and the deleted T5 depends on T1: the old SQL counted both (1 and 1)
     assert tasks["T9"]["number_of_dependencies"] == 0 and tasks["T1"]["number_of_dependents"] == 0
     assert tasks["T2"]["number_of_dependencies"] == 1 and tasks["T4"]["number_of_dependents"] == 1
@@ -58,7 +58,7 @@ def test_no_model_shows_a_deleted_task(engine, project):
         if project[name].layer == "staging":
             continue
         cols = [r[0] for r in query(engine, "select column_name from information_schema.columns "
-                                            f"where table_schema = 'asana' and table_name = '{name}'")]
+                                            f"where table_schema = 'asana_analytics' and table_name = '{name}'")]
         if "task_gid" in cols and query(engine, f"select 1 from asana.{name} where task_gid = 'T5'"):
             shown.append(name)
     assert not shown
@@ -68,7 +68,7 @@ def test_no_model_shows_a_deleted_task(engine, project):
 # assignee history
 # --------------------------------------------------------------------------------------------------
 def test_previous_assignee_of_an_unassignment_is_the_removed_user(engine):
-    history = _by(query_dicts(engine, "select * from asana.asana__task_assignee_history"), "story_gid")
+    history = _by(query_dicts(engine, "select * from asana_analytics.asana__task_assignee_history"), "story_gid")
     # T11 was created assigned to U1 (no story); ST70 names U1 as removed: the old SQL gave null
     st70 = history["ST70"]
     assert (st70["event_type"], st70["assignee_user_gid"], st70["previous_assignee_user_gid"]) \
@@ -77,7 +77,7 @@ def test_previous_assignee_of_an_unassignment_is_the_removed_user(engine):
     assert history["ST21"]["previous_assignee_user_gid"] == "U2"
     assert history["ST43"]["previous_assignee_user_gid"] == "U2"  # reassignment U2 -> U3
     assert history["ST40"]["previous_assignee_user_gid"] is None  # first story: unknown
-    t11 = query_dicts(engine, "select has_been_assigned from asana.asana__task where task_gid = 'T11'")
+    t11 = query_dicts(engine, "select has_been_assigned from asana_analytics.asana__task where task_gid = 'T11'")
     assert t11 == [{"has_been_assigned": True}]  # the unassignment proves an earlier assignee
 
 
@@ -85,7 +85,7 @@ def test_previous_assignee_of_an_unassignment_is_the_removed_user(engine):
 # overdue: due_at against the clock, due_on against today's UTC date
 # --------------------------------------------------------------------------------------------------
 def test_overdue_uses_due_time_when_present(engine):
-    tasks = _by(query_dicts(engine, "select * from asana.asana__task where task_gid in ('T2', 'T12', 'T13')"),
+    tasks = _by(query_dicts(engine, "select * from asana_analytics.asana__task where task_gid in ('T2', 'T12', 'T13')"),
                 "task_gid")
     # T12: due date yesterday, due time still ahead: the old SQL (due date < today) said overdue
     assert tasks["T12"]["is_overdue"] is False and tasks["T12"]["days_overdue"] is None
@@ -94,7 +94,7 @@ def test_overdue_uses_due_time_when_present(engine):
     # a task with only a due date: whole UTC days since it
     today = query(engine, "select cast(now() at time zone 'UTC' as date)")[0][0]
     assert tasks["T2"]["is_overdue"] and tasks["T2"]["days_overdue"] == (today - dt.date(2025, 1, 9)).days
-    aging = _by(query_dicts(engine, "select * from asana.asana__overdue_aging "
+    aging = _by(query_dicts(engine, "select * from asana_analytics.asana__overdue_aging "
                                     "where workspace_gid = 'W2' and not is_subtask"), "aging_bucket")
     assert aging["000 days"]["number_of_overdue_tasks"] == 1  # T13, due less than a day ago
     assert sum(r["number_of_overdue_tasks"] for r in aging.values()) == 2  # T13 and T7
@@ -114,27 +114,27 @@ def test_subtasks_are_a_dimension(engine, project, model):
 
 def test_subtask_counts_can_be_filtered(engine):
     # U3 holds the open subtask T4 and the completed top-level task T10
-    u3 = query_dicts(engine, "select * from asana.asana__user where user_gid = 'U3'")[0]
+    u3 = query_dicts(engine, "select * from asana_analytics.asana__user where user_gid = 'U3'")[0]
     assert (u3["number_of_open_tasks"], u3["number_of_open_top_level_tasks"]) == (1, 0)
     assert (u3["number_of_tasks_completed"], u3["number_of_top_level_tasks_completed"]) == (1, 1)
     # the old daily row mixed T4 into the day's open tasks (5); top-level it is 4, T4 on the subtask row
-    rows = _by(query_dicts(engine, "select * from asana.asana__daily_metrics where workspace_gid = 'W1' "
+    rows = _by(query_dicts(engine, "select * from asana_analytics.asana__daily_metrics where workspace_gid = 'W1' "
                                    "and date_day = date '2025-01-08'"), "is_subtask")
     assert (rows[False]["number_of_tasks_open"], rows[True]["number_of_tasks_open"]) == (4, 1)
 
 
 def test_partial_periods_are_flagged(engine):
     today = query(engine, "select cast(now() at time zone 'UTC' as date)")[0][0]
-    partial_days = query(engine, "select workspace_gid, is_subtask, date_day from asana.asana__daily_metrics "
+    partial_days = query(engine, "select workspace_gid, is_subtask, date_day from asana_analytics.asana__daily_metrics "
                                  "where is_partial_period order by 1, 2")
     assert partial_days == [("W1", False, today), ("W1", True, today), ("W2", False, today), ("W2", True, today)]
     this_week = today - dt.timedelta(days=today.weekday())
-    partial_weeks = query(engine, "select distinct week_start from asana.asana__throughput_weekly "
+    partial_weeks = query(engine, "select distinct week_start from asana_analytics.asana__throughput_weekly "
                                   "where is_partial_period")
     assert partial_weeks == [(this_week,)]
-    assert query(engine, "select count(*) from asana.asana__throughput_weekly "
+    assert query(engine, "select count(*) from asana_analytics.asana__throughput_weekly "
                          "where is_partial_period <> (week_start = (select max(week_start) "
-                         "from asana.asana__throughput_weekly))") == [(0,)]
+                         "from asana_analytics.asana__throughput_weekly))") == [(0,)]
 
 
 # --------------------------------------------------------------------------------------------------

@@ -76,7 +76,7 @@ def test_compile_qualifies_and_transpiles(project):
     for dialect in ("duckdb", "postgres"):
         sql = project.compile("asana__daily_metrics", dialect)
         tables = {(t.db, t.name) for t in sqlglot.parse_one(sql, read=dialect).find_all(sqlglot.exp.Table)}
-        assert ("asana", "int_asana__task") in tables and ("asana", "int_asana__date_spine") in tables
+        assert ("asana_analytics", "int_asana__task") in tables and ("asana_analytics", "int_asana__date_spine") in tables
         stg = project.compile("stg_asana__task", dialect)
         assert "asana_raw.tasks" in stg
     pg = project.compile("asana__project", "postgres").upper()
@@ -152,7 +152,7 @@ def test_failed_model_leaves_earlier_ones_and_names_itself(tmp_path):
     status = {r.name: r.status for r in err.results}
     assert status == {"stg_t": "ok", "int_ok": "ok", "m_bad": "error", "m_unrelated": "ok", "m_after": "skipped"}
     assert ("error", "m_bad") in events and ("start", "stg_t") in events
-    assert query(p, "select count(*) from asana.int_ok") == [(1,)]
+    assert query(p, "select count(*) from asana_analytics.int_ok") == [(1,)]
     # fail fast (default) stops at the first failure; the previously built version of it stays in place
     (root / "marts/m_bad.sql").write_text("-- grain: task_gid\nselect task_gid from int_ok\n")
     ModelProject.load(root).build(p)
@@ -160,7 +160,7 @@ def test_failed_model_leaves_earlier_ones_and_names_itself(tmp_path):
     with pytest.raises(ModelBuildError) as e2:
         ModelProject.load(root).build(p)
     assert [r.status for r in e2.value.results][-1] == "error"
-    assert query(p, "select count(*) from asana.m_bad") == [(1,)]
+    assert query(p, "select count(*) from asana_analytics.m_bad") == [(1,)]
 
 
 def test_missing_raw_table_builds_as_empty(tmp_path):
@@ -175,7 +175,7 @@ def test_missing_raw_table_builds_as_empty(tmp_path):
     # the view is rebuilt over the real table once it exists
     load_raw(p, {"attachments": [{"gid": "A", "task_gid": "1", "size": 3}]})
     ModelProject.load(root).build(p)
-    assert query(p, "select attachment_gid, size from asana.stg_att") == [("A", 3)]
+    assert query(p, "select attachment_gid, size from asana_analytics.stg_att") == [("A", 3)]
 
 
 def test_kind_change_and_rebuild_are_idempotent(tmp_path):
@@ -196,11 +196,11 @@ def test_generated_test_queries(project):
     tests = dict(project.test_queries("asana__task", "postgres"))
     assert "unique(task_gid)" in tests and "not_null(task_gid)" in tests
     assert "references(assignee_user_gid -> asana__user.user_gid)" in tests
-    assert "asana.asana__user" in tests["references(assignee_user_gid -> asana__user.user_gid)"]
+    assert "asana_analytics.asana__user" in tests["references(assignee_user_gid -> asana__user.user_gid)"]
     daily = dict(project.test_queries("asana__daily_metrics", "postgres"))
     assert {"unique(workspace_gid, date_day, is_subtask)", "not_null(workspace_gid, date_day, is_subtask)",
             "expect_zero(totals_reconcile_with_tasks)"} <= set(daily)
-    assert "asana.asana__task" in daily["expect_zero(totals_reconcile_with_tasks)"]
+    assert "asana_analytics.asana__task" in daily["expect_zero(totals_reconcile_with_tasks)"]
 
 
 def test_data_tests_detect_failures(tmp_path):

@@ -24,23 +24,23 @@ def check_history(store, path) -> list[str]:
         sections = {(s["gid"], s["target"], s.get("old_section"), s.get("new_section"))
                     for s in _expected(store, {"section_changed"})}
         got = set(q("select story_gid, task_gid, from_section_gid, to_section_gid "
-                    "from asana.asana.asana__task_section_history"))
+                    "from asana.asana_analytics.asana__task_section_history"))
         if sections != got:
             problems.append(f"section history: missing {sorted(sections - got)[:3]}, extra {sorted(got - sections)[:3]}")
 
         assigns = {(s["gid"], s["target"], s.get("assignee") if s["resource_subtype"] == "assigned" else None)
                    for s in _expected(store, {"assigned", "unassigned"})}
-        got = set(q("select story_gid, task_gid, assignee_user_gid from asana.asana.asana__task_assignee_history"))
+        got = set(q("select story_gid, task_gid, assignee_user_gid from asana.asana_analytics.asana__task_assignee_history"))
         if assigns != got:
             problems.append(f"assignee history: missing {sorted(assigns - got)[:3]}, extra {sorted(got - assigns)[:3]}")
-        for task_gid, assignee in q("select task_gid, assignee_user_gid from asana.asana.asana__task_assignee_history "
+        for task_gid, assignee in q("select task_gid, assignee_user_gid from asana.asana_analytics.asana__task_assignee_history "
                                     "where is_current"):
             if store.tasks[task_gid]["assignee"] != assignee:
                 problems.append(f"current assignee of {task_gid}: {assignee} != {store.tasks[task_gid]['assignee']}")
 
         completions = {(s["gid"], s["target"], "completed" if s["resource_subtype"] == "marked_complete"
                         else "reopened") for s in _expected(store, {"marked_complete", "marked_incomplete"})}
-        got = set(q("select story_gid, task_gid, event_type from asana.asana.asana__task_completion_history"))
+        got = set(q("select story_gid, task_gid, event_type from asana.asana_analytics.asana__task_completion_history"))
         if completions != got:
             problems.append(f"completion history: missing {sorted(completions - got)[:3]}, "
                             f"extra {sorted(got - completions)[:3]}")
@@ -48,13 +48,13 @@ def check_history(store, path) -> list[str]:
         dues = {(s["gid"], s["target"], (s.get("new_dates") or {}).get("due_on"))
                 for s in _expected(store, {"due_date_changed", "dates_changed"})}
         got = {(g, t, d.isoformat() if d else None) for g, t, d in
-               q("select story_gid, task_gid, new_due_on from asana.asana.asana__task_due_date_history")}
+               q("select story_gid, task_gid, new_due_on from asana.asana_analytics.asana__task_due_date_history")}
         if dues != got:
             problems.append(f"due date history: missing {sorted(dues - got)[:3]}, extra {sorted(got - dues)[:3]}")
 
         fields = {(s["gid"], s["target"], s.get("custom_field")) for s in store.stories.values()
                   if s["resource_subtype"].endswith("custom_field_changed") and s["target"] in store.tasks}
-        got = set(q("select story_gid, task_gid, custom_field_gid from asana.asana.asana__task_custom_field_history"))
+        got = set(q("select story_gid, task_gid, custom_field_gid from asana.asana_analytics.asana__task_custom_field_history"))
         if fields != got:
             problems.append(f"custom field history: missing {sorted(fields - got)[:3]}, extra {sorted(got - fields)[:3]}")
     finally:

@@ -79,8 +79,8 @@ def test_every_mart_is_identical_on_both_engines(both):
     assert marts
     for name in marts:
         catalog = "golden."  # DuckDB names the file's catalog after it
-        duck_rows = _rows(duck, f"select * from {catalog}asana.{name}")
-        pg_rows = _rows(pg, f"select * from asana.{name}")
+        duck_rows = _rows(duck, f"select * from {catalog}asana_analytics.{name}")
+        pg_rows = _rows(pg, f"select * from asana_analytics.{name}")
         assert duck_rows == pg_rows, name
 
 
