@@ -159,14 +159,9 @@ def explain(exc: BaseException) -> SyncError:
             return SyncError("no Asana access token: set SOURCES__ASANA__ACCESS_TOKEN or add access_token under "
                              "[sources.asana] in .dlt/secrets.toml", EXIT_CONFIG)
         return SyncError(f"missing configuration: {fields or first_line(missing)}", EXIT_CONFIG)
-    try:
-        from sources.asana.client import AsanaError, AuthError
-        from sources.asana.sync import InvalidOptionError
+    from sources.asana.errors import AsanaError, AuthError, InvalidOptionError
 
-        asana_kinds: tuple = ((InvalidOptionError, EXIT_CONFIG), (AuthError, EXIT_AUTH), (AsanaError, EXIT_API))
-    except ImportError:  # pragma: no cover - the source ships with the package
-        asana_kinds = ()
-    for kind, code in asana_kinds:
+    for kind, code in ((InvalidOptionError, EXIT_CONFIG), (AuthError, EXIT_AUTH), (AsanaError, EXIT_API)):
         cause = find_cause(exc, kind)
         if cause is not None:
             return SyncError(shorten(str(cause)), code)
