@@ -1,15 +1,11 @@
-"""Shared fixtures: a simulator served over real HTTP, and a sync into a real DuckDB file."""
+"""Fixtures every test shares: an isolated working state, and the PostgreSQL server."""
 
 from __future__ import annotations
 
 import os
-import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
 
 # dlt must not read the developer's own .dlt/ or ~/.dlt while tests run.
 os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")

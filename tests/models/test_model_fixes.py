@@ -47,8 +47,8 @@ def test_dependencies_leave_out_deleted_tasks(engine):
                                    "int_asana__task_followers", "int_asana__task_custom_fields"])
 def test_intermediate_models_leave_out_deleted_tasks(engine, model):
     # T5 is deleted; it has a comment (ST30), an assignment (ST31), a tag (G1) and a project (P1)
-    assert not query(engine, f"select 1 from asana.{model} where task_gid = 'T5'")
-    assert query(engine, f"select count(*) from asana.{model}")[0][0] > 0
+    assert not query(engine, f"select 1 from asana_analytics.{model} where task_gid = 'T5'")
+    assert query(engine, f"select count(*) from asana_analytics.{model}")[0][0] > 0
 
 
 def test_no_model_shows_a_deleted_task(engine, project):
@@ -59,7 +59,7 @@ def test_no_model_shows_a_deleted_task(engine, project):
             continue
         cols = [r[0] for r in query(engine, "select column_name from information_schema.columns "
                                             f"where table_schema = 'asana_analytics' and table_name = '{name}'")]
-        if "task_gid" in cols and query(engine, f"select 1 from asana.{name} where task_gid = 'T5'"):
+        if "task_gid" in cols and query(engine, f"select 1 from asana_analytics.{name} where task_gid = 'T5'"):
             shown.append(name)
     assert not shown
 
@@ -108,7 +108,7 @@ def test_overdue_uses_due_time_when_present(engine):
                                    "asana__assignee_workload"])
 def test_subtasks_are_a_dimension(engine, project, model):
     assert "is_subtask" in project[model].grain
-    kinds = {r[0] for r in query(engine, f"select distinct is_subtask from asana.{model}")}
+    kinds = {r[0] for r in query(engine, f"select distinct is_subtask from asana_analytics.{model}")}
     assert kinds == {True, False} if model != "asana__assignee_workload" else kinds <= {True, False}
 
 

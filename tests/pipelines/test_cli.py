@@ -2,43 +2,18 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import duckdb
 import pytest
 from asana_sim import AsanaSimulator, SimConfig, serve_in_thread
-
-CLI = [sys.executable, "-m", "pipelines.cli"]
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def run_cli(args, cwd, env_extra=None, timeout=300):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SOURCES__")}
-    env.update({"PYTHONPATH": str(ROOT), **(env_extra or {})})
-    return subprocess.run(CLI + args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
-
-
-def assert_clean_failure(proc, code, needle):
-    assert proc.returncode == code, (proc.returncode, proc.stdout, proc.stderr)
-    assert "Traceback" not in proc.stderr + proc.stdout
-    error_lines = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
-    assert len(error_lines) == 1, proc.stderr
-    assert needle.lower() in error_lines[0].lower(), error_lines[0]
-
+from helpers import assert_clean_failure, env_for, run_cli
+from weather import WEATHER
 
 @pytest.fixture(scope="module")
 def served():
-    sim = AsanaSimulator(SimConfig.small(seed=3))
+    sim = AsanaSimulator(SimConfig.small(seed=3, **WEATHER))
     with serve_in_thread(sim, port=0) as base_url:
         yield sim, base_url
-
-
-def env_for(base_url, token="sim-token"):
-    return {"SOURCES__ASANA__ACCESS_TOKEN": token, "SOURCES__ASANA__BASE_URL": base_url,
-            "SOURCES__ASANA__REQUESTS_PER_MINUTE": "100000"}
 
 
 def test_run_from_any_directory_writes_asana_duckdb_there(served, tmp_path):
@@ -107,18 +82,15 @@ def test_unknown_resource_is_a_config_error(served, tmp_path):
     assert_clean_failure(proc, 2, "taks")
 
 
-def test_second_concurrent_run_refuses(served, tmp_path):
+def test_second_concurrent_run_refuses(served, tmp_path, monkeypatch):
     from filelock import FileLock
 
     from pipelines.pipeline import Destination, working_dir
 
     _, base_url = served
     home = tmp_path / "home"
-    os.environ["ASANA_SYNC_HOME"] = str(home)
-    try:
-        lock_dir = working_dir(Destination.parse("duckdb", str(tmp_path / "asana.duckdb")))
-    finally:
-        del os.environ["ASANA_SYNC_HOME"]
+    monkeypatch.setenv("ASANA_SYNC_HOME", str(home))
+    lock_dir = working_dir(Destination.parse("duckdb", str(tmp_path / "asana.duckdb")))
     lock_dir.mkdir(parents=True, exist_ok=True)
     with FileLock(str(lock_dir / "run.lock")):
         proc = run_cli(["run", "--no-models"], tmp_path, {**env_for(base_url), "ASANA_SYNC_HOME": str(home)})

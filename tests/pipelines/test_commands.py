@@ -12,9 +12,10 @@ from pathlib import Path
 import duckdb
 import pytest
 from asana_sim import AsanaSimulator, SimConfig, serve_in_thread
+from weather import WEATHER
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from test_cli import run_cli  # noqa: E402
+from helpers import run_cli  # noqa: E402
 
 from pipelines.pipeline import Destination, SyncError, build_models, run_lock, run_sync  # noqa: E402
 
@@ -23,7 +24,7 @@ from pipelines.pipeline import Destination, SyncError, build_models, run_lock, r
 def synced(tmp_path_factory):
     """A warehouse with data and models, and the ASANA_SYNC_HOME it was synced with."""
     tmp = tmp_path_factory.mktemp("commands")
-    sim = AsanaSimulator(SimConfig.small(seed=9))
+    sim = AsanaSimulator(SimConfig.small(seed=9, **WEATHER))
     saved = os.environ.get("ASANA_SYNC_HOME")
     os.environ["ASANA_SYNC_HOME"] = str(tmp / "home")
     try:

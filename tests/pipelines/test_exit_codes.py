@@ -21,16 +21,17 @@ from typing import Any, Callable, Iterator, Optional
 
 import pytest
 from asana_sim import AsanaSimulator, SimConfig, serve_in_thread
+from weather import WEATHER
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from test_cli import CLI, ROOT, assert_clean_failure, run_cli  # noqa: E402
+from helpers import CLI, ROOT, assert_clean_failure, run_cli  # noqa: E402
 
 MAX_SECONDS = 25  # generous for a shared 2-core machine; the failures measured before took ~50 s or a full extract
 
 
 @pytest.fixture(scope="module")
 def served():
-    sim = AsanaSimulator(SimConfig.small(seed=5))
+    sim = AsanaSimulator(SimConfig.small(seed=5, **WEATHER))
     with serve_in_thread(sim, port=0) as base_url:
         yield sim, base_url
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import duckdb
 from asana_sim import AsanaSimulator, SimConfig, serve_in_thread
-from test_sync import Api, sync
+from weather import WEATHER
+from helpers import Api, sync
 
 from pipelines.pipeline import build_models
 from pipelines.pipeline import Destination
@@ -63,7 +64,7 @@ def check_history(store, path) -> list[str]:
 
 
 def test_history_tables_match_the_simulators_record(tmp_path):
-    sim = AsanaSimulator(SimConfig.small(seed=23))
+    sim = AsanaSimulator(SimConfig.small(seed=23, **WEATHER))
     path = tmp_path / "asana.duckdb"
     with serve_in_thread(sim, port=0) as base_url:
         sync(sim, base_url, tmp_path)

@@ -8,6 +8,7 @@ import decimal
 
 import pytest
 from asana_sim import AsanaSimulator, SimConfig, serve_in_thread
+from weather import WEATHER
 
 from pipelines.models import ModelProject
 from pipelines.pipeline import build_models, run_model_tests
@@ -33,29 +34,20 @@ def _rows(destination: Destination, sql: str) -> list[tuple]:
 
 @pytest.fixture(scope="module")
 def both(pg_server, tmp_path_factory):
-    import os
-
     tmp = tmp_path_factory.mktemp("pg-golden")
-    sim = AsanaSimulator(SimConfig.small(seed=31))
-    with pg_server.database() as db:
-        saved = {k: os.environ.get(k) for k in ("DESTINATION__POSTGRES__CREDENTIALS", "ASANA_SYNC_HOME")}
-        os.environ["DESTINATION__POSTGRES__CREDENTIALS"] = both_credentials["dsn"] = pg_server.dsn(db)
-        os.environ["ASANA_SYNC_HOME"] = str(tmp / "home")
-        try:
-            duck = Destination.parse("duckdb", str(tmp / "golden.duckdb"))
-            pg = Destination.parse("postgres")
-            with serve_in_thread(sim, port=0) as base_url:
-                options = {"access_token": "sim-token", "base_url": base_url, "requests_per_minute": 100_000}
-                for destination in (duck, pg):
-                    run_sync(destination, source_options=options)
-                    build_models(destination)
-            yield sim, duck, pg
-        finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
+    sim = AsanaSimulator(SimConfig.small(seed=31, **WEATHER))
+    with pg_server.database() as db, pytest.MonkeyPatch.context() as env:
+        env.setenv("DESTINATION__POSTGRES__CREDENTIALS", pg_server.dsn(db))
+        env.setenv("ASANA_SYNC_HOME", str(tmp / "home"))
+        both_credentials["dsn"] = pg_server.dsn(db)
+        duck = Destination.parse("duckdb", str(tmp / "golden.duckdb"))
+        pg = Destination.parse("postgres")
+        with serve_in_thread(sim, port=0) as base_url:
+            options = {"access_token": "sim-token", "base_url": base_url, "requests_per_minute": 100_000}
+            for destination in (duck, pg):
+                run_sync(destination, source_options=options)
+                build_models(destination)
+        yield sim, duck, pg
 
 
 def test_raw_tables_are_identical(both):
@@ -90,21 +82,12 @@ def test_data_tests_pass_on_postgres(both):
     assert failed == []
 
 
-def test_full_refresh_on_postgres_with_models_in_place(both):
+def test_full_refresh_on_postgres_with_models_in_place(both, monkeypatch):
     """Views depend on the raw tables; a full refresh must still be able to drop and reload them."""
     sim, _, pg = both
-    import os
-
+    monkeypatch.setenv("DESTINATION__POSTGRES__CREDENTIALS", both_credentials["dsn"])
     with serve_in_thread(sim, port=0) as base_url:
         options = {"access_token": "sim-token", "base_url": base_url, "requests_per_minute": 100_000}
-        saved = os.environ.get("DESTINATION__POSTGRES__CREDENTIALS")
-        os.environ["DESTINATION__POSTGRES__CREDENTIALS"] = both_credentials["dsn"]
-        try:
-            run_sync(pg, source_options=options, full_refresh=True)
-            build_models(pg)
-        finally:
-            if saved is None:
-                os.environ.pop("DESTINATION__POSTGRES__CREDENTIALS", None)
-            else:
-                os.environ["DESTINATION__POSTGRES__CREDENTIALS"] = saved
+        run_sync(pg, source_options=options, full_refresh=True)
+        build_models(pg)
     assert len(_rows(pg, "select gid from asana_raw.tasks")) == len(sim.store.tasks)

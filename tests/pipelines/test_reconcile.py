@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 from asana_sim import AsanaSimulator, SimConfig, serve_in_thread
-from test_sync import Api, sync
+from weather import WEATHER
+from helpers import Api, sync
 from truth import compare, compare_coverage, warehouse
 
 
@@ -41,7 +42,7 @@ def change_structure(api: Api, store) -> dict:
 
 @pytest.mark.parametrize("reconcile", ["always", "never"])
 def test_deletions_moves_and_subtask_changes_reach_the_warehouse(tmp_path, reconcile):
-    sim = AsanaSimulator(SimConfig.small(seed=13))
+    sim = AsanaSimulator(SimConfig.small(seed=13, **WEATHER))
     with serve_in_thread(sim, port=0) as base_url:
         sync(sim, base_url, tmp_path, reconcile=reconcile)
         api = Api(base_url, sim.config.tokens[0])
@@ -64,7 +65,7 @@ def test_deletions_moves_and_subtask_changes_reach_the_warehouse(tmp_path, recon
 
 
 def test_deleted_project_section_and_tag_are_marked(tmp_path):
-    sim = AsanaSimulator(SimConfig.small(seed=17))
+    sim = AsanaSimulator(SimConfig.small(seed=17, **WEATHER))
     with serve_in_thread(sim, port=0) as base_url:
         api = Api(base_url, sim.config.tokens[0])
         project = sorted(sim.store.projects)[0]
@@ -89,7 +90,7 @@ def test_expired_event_stream_relists_the_project(tmp_path):
     lost, so the project is listed in full instead of trusting the stream."""
     import time
 
-    sim = AsanaSimulator(SimConfig.small(seed=19, sync_token_ttl_s=0.5))
+    sim = AsanaSimulator(SimConfig.small(seed=19, sync_token_ttl_s=0.5, **WEATHER))
     with serve_in_thread(sim, port=0) as base_url:
         sync(sim, base_url, tmp_path, reconcile="never")
         api = Api(base_url, sim.config.tokens[0])

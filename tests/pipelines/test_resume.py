@@ -10,8 +10,8 @@ import time
 
 import duckdb
 from asana_sim import AsanaSimulator, SimConfig, serve_in_thread
-from test_cli import CLI, ROOT, env_for
-from test_sync import sync
+from helpers import CLI, ROOT, env_for
+from helpers import sync
 from truth import compare
 
 

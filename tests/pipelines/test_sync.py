@@ -3,35 +3,18 @@ the simulator's ground truth after a full sync, after changes, and under faults.
 
 from __future__ import annotations
 
-import httpx
 import pytest
 from asana_sim import AsanaSimulator, SimConfig, serve_in_thread
+from helpers import Api, sync
+from weather import WEATHER
 from truth import compare, warehouse
 
 from pipelines.pipeline import Destination, run_sync
 
 
-def sync(sim, base_url, tmp_path, **options):
-    source_options = {"access_token": sim.config.tokens[0], "base_url": base_url, "requests_per_minute": 100_000,
-                      "max_concurrency": 6, **options}
-    return run_sync(Destination.parse("duckdb", str(tmp_path / "asana.duckdb")), source_options=source_options)
-
-
-class Api:
-    """Writes through the simulator's HTTP API, the way a user changes Asana between syncs."""
-
-    def __init__(self, base_url: str, token: str) -> None:
-        self.http = httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {token}"})
-
-    def call(self, method: str, path: str, data: dict | None = None) -> dict:
-        response = self.http.request(method, path, json={"data": data or {}} if method != "GET" else None)
-        assert response.status_code < 300, response.text
-        return response.json().get("data", {}) if response.content else {}
-
-
 @pytest.fixture()
 def sim():
-    return AsanaSimulator(SimConfig.small(seed=11))
+    return AsanaSimulator(SimConfig.small(seed=11, **WEATHER))
 
 
 def test_full_sync_equals_ground_truth(sim, tmp_path):
@@ -75,7 +58,7 @@ def test_expired_pagination_token_mid_listing_loses_nothing(tmp_path):
     # tokens expired, as if the crawl were slow enough for Asana's ~15-minute tokens to lapse.
     import httpx
 
-    sim = AsanaSimulator(SimConfig.small(seed=9))
+    sim = AsanaSimulator(SimConfig.small(seed=9, **WEATHER))
     offsets_seen = [0]
 
     def expiring_app(environ, start_response):
@@ -128,7 +111,7 @@ def test_attachments_found_even_where_no_story_announces_them(tmp_path):
     a server whose stories never announce attachments still gets every attachment read."""
     from truth import compare_coverage
 
-    sim = AsanaSimulator(SimConfig.small(seed=11))
+    sim = AsanaSimulator(SimConfig.small(seed=11, **WEATHER))
     for gid, story in list(sim.store.stories.items()):
         if story["resource_subtype"] == "attachment_added":
             sim.store.ix_task_stories[story["target"]].remove(gid)
@@ -145,7 +128,7 @@ def test_a_team_the_token_cannot_open_is_skipped_not_fatal(tmp_path):
 
     import httpx
 
-    sim = AsanaSimulator(SimConfig.small(seed=11))
+    sim = AsanaSimulator(SimConfig.small(seed=11, **WEATHER))
     closed = sorted(sim.store.teams)[0]
 
     def app(environ, start_response):

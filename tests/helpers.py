@@ -1,0 +1,62 @@
+"""What the end-to-end tests share: a sync into a DuckDB file, the CLI as a process, writes to the
+simulator through its HTTP API, and the one-line failure contract of the CLI."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+
+from pipelines.pipeline import Destination, run_sync
+
+CLI = [sys.executable, "-m", "pipelines.cli"]
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def sync(sim, base_url, tmp_path, **options):
+    """One sync of ``sim`` into ``tmp_path/asana.duckdb`` through the library call."""
+    source_options = {"access_token": sim.config.tokens[0], "base_url": base_url, "requests_per_minute": 100_000,
+                      "max_concurrency": 6, **options}
+    return run_sync(Destination.parse("duckdb", str(tmp_path / "asana.duckdb")), source_options=source_options)
+
+
+def cli_env(env_extra=None) -> dict:
+    """The test process's environment without Asana settings, plus ``env_extra``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SOURCES__")}
+    env.update({"PYTHONPATH": str(ROOT), **(env_extra or {})})
+    return env
+
+
+def run_cli(args, cwd, env_extra=None, timeout=300):
+    return subprocess.run(CLI + args, cwd=cwd, env=cli_env(env_extra), capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def env_for(base_url, token="sim-token"):
+    return {"SOURCES__ASANA__ACCESS_TOKEN": token, "SOURCES__ASANA__BASE_URL": base_url,
+            "SOURCES__ASANA__REQUESTS_PER_MINUTE": "100000"}
+
+
+def assert_clean_failure(proc, code, needle):
+    """The CLI's contract for a failure: the documented code, one ``error:`` line, no traceback."""
+    assert proc.returncode == code, (proc.returncode, proc.stdout, proc.stderr)
+    assert "Traceback" not in proc.stderr + proc.stdout
+    error_lines = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
+    assert len(error_lines) == 1, proc.stderr
+    assert needle.lower() in error_lines[0].lower(), error_lines[0]
+
+
+class Api:
+    """Writes through the simulator's HTTP API, the way a user changes Asana between syncs."""
+
+    def __init__(self, base_url: str, token: str) -> None:
+        self.http = httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {token}"})
+
+    def call(self, method: str, path: str, data: dict | None = None) -> dict:
+        # Writes are never faulted by the simulator's fault injection (GETs only).
+        response = self.http.request(method, path, json={"data": data or {}} if method != "GET" else None)
+        assert response.status_code < 300, response.text
+        return response.json().get("data", {}) if response.content else {}
