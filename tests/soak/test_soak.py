@@ -36,12 +36,14 @@ SMOKE_KILLS = {("extract", 0.6), ("load", 2), ("models", 0.3)}
 
 
 def faulty_config(seed: int) -> SimConfig:
+    """Seeded weather. Pagination tokens live a few seconds here (Asana's live about 15 minutes):
+    short enough that listings restart mid-way, longer than a 429's one-second pause."""
     rng = random.Random(seed)
     return SimConfig.small(
         seed=seed, n_projects=rng.randint(3, 6), tasks_per_project=rng.randint(20, 60),
         fault_rate=rng.choice((0.02, 0.04, 0.06)), fault_seed=seed,
         fault_kinds=("500", "502", "503", "504", "drop", "slow", "429", "429"), slow_s=0.05,
-        max_concurrent_gets=rng.choice((2, 3, 4)), page_token_ttl_s=rng.choice((0.5, 2.0, 900.0)),
+        max_concurrent_gets=rng.choice((2, 3, 4)), page_token_ttl_s=rng.choice((3.0, 10.0, 900.0)),
         truncation_cap=rng.choice((30, 10_000, 10_000)), time_tracking_share=0.3,
     )
 
