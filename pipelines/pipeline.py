@@ -320,31 +320,21 @@ def run_sync(
             if workspaces:
                 options["workspaces"] = list(workspaces)
             source = asana_source(**options, report=report)
-            selected = list(resources or source.resources)
-            unknown = sorted(set(selected) - set(source.resources))
-            if unknown:
-                raise SyncError(f"unknown resource(s) {', '.join(unknown)}; choose from "
-                                f"{', '.join(source.resources)}", EXIT_CONFIG)
+            selected = _selected(source, resources)
             if full_refresh:
                 # One step: the old tables are dropped in the same load that writes the new ones.
                 _run_step(pipeline, destination, source.with_resources(*selected), "", rows, progress, report,
                           refresh=True)
             else:
-                for label, step in checkpoint_steps(options, report, selected):
+                for label, step in checkpoint_steps(source, options, report, selected):
                     _run_step(pipeline, destination, step, label, rows, progress, report)
         except (Exception, KeyboardInterrupt) as exc:  # noqa: BLE001 - every failure: one line, an exit code
             error = state.after_failure(destination, exc, explain(exc), full_refresh and bound is not None)
             _record_failure(destination, started_at, time.monotonic() - started, error, report)
             raise error from exc
-        result = SyncResult(
-            started_at=started_at.isoformat(),
-            seconds=time.monotonic() - started,
-            requests=report.requests,
-            rows=dict(sorted(rows.items())),
-            gaps=list(report.gaps),
-            client_stats=report.client_stats,
-            unavailable=dict(report.unavailable),
-        )
+        result = SyncResult(started_at=started_at.isoformat(), seconds=time.monotonic() - started,
+                            requests=report.requests, rows=dict(sorted(rows.items())), gaps=list(report.gaps),
+                            client_stats=report.client_stats, unavailable=dict(report.unavailable))
         _record_run(pipeline, result, destination.file_format)
         return result
     finally:
@@ -375,15 +365,24 @@ MAX_STEP_PROJECTS = 64
 TASK_RESOURCES = ("tasks", "stories")
 
 
-def checkpoint_steps(options: dict, report: Any, selected: Sequence[str]) -> Iterator[tuple[str, Any]]:
-    """The steps of one run, each a source limited to what it loads: first everything but the tasks,
-    then the tasks of a few projects at a time, the last step with the tasks in no project, the
-    subtasks of known parents and deletions."""
+def _selected(source: Any, resources: Optional[Sequence[str]]) -> list[str]:
+    selected = list(resources or source.resources)
+    unknown = sorted(set(selected) - set(source.resources))
+    if unknown:
+        raise SyncError(f"unknown resource(s) {', '.join(unknown)}; choose from {', '.join(source.resources)}",
+                        EXIT_CONFIG)
+    return selected
+
+
+def checkpoint_steps(first: Any, options: dict, report: Any, selected: Sequence[str]) -> Iterator[tuple[str, Any]]:
+    """The steps of one run, each a source limited to what it loads: first everything but the tasks
+    (from ``first``, the run's source), then the tasks of a few projects at a time, the last step
+    with the tasks in no project, the subtasks of known parents and deletions. Every step shares the
+    run's ``SyncContext`` (client, cached listings, task crawl)."""
     from sources.asana import asana_source
 
     others = [r for r in selected if r not in TASK_RESOURCES]
     task_resources = [r for r in selected if r in TASK_RESOURCES]
-    first = asana_source(**options, report=report)
     ctx = report.context
     if others:
         yield "", first.with_resources(*others)
