@@ -239,8 +239,12 @@ def status(destination: str, duckdb_path: Optional[str]) -> None:
     out.print(f"task cursors: {len(projects)} projects", highlight=False)
     for gid, cursor in sorted(projects.items(), key=lambda kv: kv[1] or "")[-5:]:
         out.print(f"  project {gid}: modified_since {cursor}", highlight=False)
-    if cursors.get("subtasks"):
-        out.print(f"  subtasks: modified after {cursors['subtasks']}", highlight=False)
+    if cursors.get("last_reconciled_at"):
+        out.print(f"last reconciliation (every task listed, deletions found): {cursors['last_reconciled_at']}",
+                  highlight=False)
+    if cursors.get("tasks_to_read_again"):
+        out.print(f"tasks the next run reads again (their subtasks or stories failed, or an event named them): "
+                  f"{cursors['tasks_to_read_again']}", highlight=False)
 
 
 @main.command()

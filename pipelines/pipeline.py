@@ -522,7 +522,8 @@ def sync_status(destination: Destination) -> dict:
         status["cursors"] = {
             "projects": task_state.get("project_cursors", {}),
             "assignees": task_state.get("assignee_cursors", {}),
-            "subtasks": task_state.get("subtask_cursor"),
+            "last_reconciled_at": task_state.get("last_reconciled_at"),
+            "tasks_to_read_again": len(task_state.get("retry_tasks", [])),
         }
     except (DestinationUndefinedEntity, Exception):  # noqa: BLE001 - cursors are informative only
         status["cursors"] = {}
