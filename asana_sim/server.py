@@ -106,7 +106,7 @@ def build_parser(prog: str = "asana_sim") -> argparse.ArgumentParser:
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--port", type=int, default=8080)
     ap.add_argument("--size", choices=SIZES, default="small",
-                    help="small (~150 tasks), demo (~20,000), large (~200,000), truncation (big projects)")
+                    help="small (~150 tasks), demo (~18,600), large (~200,000), truncation (big projects)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--token", default="sim-token")
     ap.add_argument("--no-premium", action="store_true", help="search answers 402")

@@ -247,22 +247,45 @@ def status(destination: str, duckdb_path: Optional[str]) -> None:
                   f"{cursors['tasks_to_read_again']}", highlight=False)
 
 
+def _fault_rates(ctx: click.Context, param: click.Parameter, value: Optional[str]) -> Optional[dict]:
+    if not value:
+        return None
+    from asana_sim.server import _fault_rates as parse
+
+    try:
+        return parse(value)
+    except Exception as error:  # noqa: BLE001 - argparse's own type error, one line
+        raise click.BadParameter(str(error)) from None
+
+
 @main.command()
-@click.option("--size", type=click.Choice(["small", "demo"]), default="demo", show_default=True,
-              help="Organization size: demo is ~50 projects and ~20,000 tasks.")
+@click.option("--size", type=click.Choice(["small", "demo", "large"]), default="demo", show_default=True,
+              help="Organization size: demo is 50 projects and ~18,600 tasks, large ~200,000 tasks.")
 @click.option("--seed", type=int, default=1, show_default=True, help="Data generator seed.")
 @click.option("--duckdb-path", default="demo.duckdb", show_default=True, metavar="PATH", help="Where to load.")
-def demo(size: str, seed: int, duckdb_path: str) -> None:
+@click.option("--max-concurrent-gets", type=click.IntRange(1), default=None,
+              help="GETs the simulator allows in flight; over it 429 with Retry-After (Asana: 50).")
+@click.option("--throttle-share", type=click.FloatRange(0, 1), default=None,
+              help="Deterministic share of GETs answered 429 (0.02 = every 50th).")
+@click.option("--retry-after", type=click.IntRange(0), default=None, help="Retry-After seconds of every 429.")
+@click.option("--fault-rates", callback=_fault_rates, default=None, metavar="KIND=RATE,...",
+              help="Per-kind fault probabilities (500, 502, 503, 504, drop, slow, 429); default 0.2% each of "
+                   "500/502/503/504/drop.")
+def demo(size: str, seed: int, duckdb_path: str, max_concurrent_gets: Optional[int],
+         throttle_share: Optional[float], retry_after: Optional[int], fault_rates: Optional[dict]) -> None:
     """Sync a simulated Asana organization into demo.duckdb; no Asana account needed.
 
     \b
-    Example:
-        asana-sync demo --size small
+    Example (a server that allows 4 requests at once and throttles every 50th):
+        asana-sync demo --size small --max-concurrent-gets 4 --throttle-share 0.02
     """
     from .demo import run_demo
 
+    weather = {key: value for key, value in (("max_concurrent_gets", max_concurrent_gets),
+                                             ("throttle_share", throttle_share), ("retry_after_s", retry_after),
+                                             ("fault_rates", fault_rates)) if value is not None}
     try:
-        run_demo(size=size, seed=seed, duckdb_path=duckdb_path, console=out)
+        run_demo(size=size, seed=seed, duckdb_path=duckdb_path, console=out, weather=weather)
     except SyncError as error:
         fail(error)
 

@@ -6,7 +6,7 @@ import os
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Optional
 
 from rich.console import Console
 from rich.table import Table
@@ -48,19 +48,22 @@ def _env(values: dict) -> Iterator[None]:
                 os.environ[key] = value
 
 
+# A little weather, so the demo shows retries at work: 1% of GETs fail the way Asana's do under
+# load (500 with a phrase, 502/503/504 with HTML bodies, dropped connections).
+DEMO_FAULT_RATES = {"500": 0.002, "502": 0.002, "503": 0.002, "504": 0.002, "drop": 0.002}
+
+
 def run_demo(size: str = "demo", seed: int = 1, duckdb_path: str = "demo.duckdb",
-             console: Console | None = None) -> None:
+             console: Console | None = None, weather: Optional[dict] = None) -> None:
+    """``weather`` overrides the simulator's limits and faults (``SimConfig`` fields such as
+    ``max_concurrent_gets``, ``throttle_share``, ``retry_after_s``, ``fault_rates``)."""
     from asana_sim import AsanaSimulator, SimConfig, serve_in_process
 
     console = console or Console()
     check_overwritable(Path(duckdb_path).resolve())
     started = time.monotonic()
-    config = SimConfig.demo(seed=seed) if size == "demo" else SimConfig.small(seed=seed)
-    # A little weather, so the demo shows retries at work: 1% of GETs fail the way Asana's do
-    # under load (500 with a phrase, 502/503/504 with HTML bodies, dropped connections).
-    config.fault_rate = 0.01
-    config.fault_seed = seed
-    config.fault_kinds = ("500", "502", "503", "504", "drop")
+    factory = {"demo": SimConfig.demo, "large": SimConfig.large}.get(size, SimConfig.small)
+    config = factory(seed=seed, fault_seed=seed, **{"fault_rates": DEMO_FAULT_RATES, **(weather or {})})
     sim = AsanaSimulator(config)
     console.print(f"simulated organization: {len(sim.store.projects)} projects, {len(sim.store.tasks)} tasks, "
                   f"{len(sim.store.stories)} stories, {len(sim.store.users)} users "
@@ -93,7 +96,7 @@ def run_demo(size: str = "demo", seed: int = 1, duckdb_path: str = "demo.duckdb"
             console.print(f"[yellow]models not built:[/yellow] {error}")
     seconds = time.monotonic() - started
     console.print(f"\nwrote {result.total_rows} rows with {result.requests} requests "
-                  f"({result.client_stats.get('retries', 0)} retried after injected faults) "
+                  f"({result.client_stats.get('retries', 0)} retried after injected faults, {result.client_stats.get('throttled', 0)} answered 429) "
                   f"in {result.seconds:.1f}s; demo total {seconds:.1f}s -> {path}", highlight=False)
     _tour(path, sim, console)
 
