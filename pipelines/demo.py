@@ -96,7 +96,8 @@ def run_demo(size: str = "demo", seed: int = 1, duckdb_path: str = "demo.duckdb"
             console.print(f"[yellow]models not built:[/yellow] {error}")
     seconds = time.monotonic() - started
     console.print(f"\nwrote {result.total_rows} rows with {result.requests} requests "
-                  f"({result.client_stats.get('retries', 0)} retried after injected faults, {result.client_stats.get('throttled', 0)} answered 429) "
+                  f"({result.client_stats.get('retries', 0)} retried after injected faults, "
+                  f"{result.client_stats.get('throttled', 0)} answered 429) "
                   f"in {result.seconds:.1f}s; demo total {seconds:.1f}s -> {path}", highlight=False)
     _tour(path, sim, console)
 
