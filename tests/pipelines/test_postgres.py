@@ -91,3 +91,14 @@ def test_full_refresh_on_postgres_with_models_in_place(both, monkeypatch):
         run_sync(pg, source_options=options, full_refresh=True)
         build_models(pg)
     assert len(_rows(pg, "select gid from asana_raw.tasks")) == len(sim.store.tasks)
+
+
+def test_empty_strings_and_nulls_stay_apart_in_postgres(both):
+    """Parquet reaches PostgreSQL through ADBC: an empty string stays '' and a missing value NULL."""
+    sim, _, pg = both
+    empty_notes = sum(1 for t in sim.store.tasks.values() if t.get("notes") == "")
+    no_due_date = sum(1 for t in sim.store.tasks.values() if t.get("due_on") is None)
+    assert empty_notes and no_due_date
+    assert _rows(pg, "select count(*) from asana_raw.tasks where notes = ''") == [(empty_notes,)]
+    assert _rows(pg, "select count(*) from asana_raw.tasks where notes is null") == [(0,)]
+    assert _rows(pg, "select count(*) from asana_raw.tasks where due_on is null") == [(no_due_date,)]
