@@ -3,6 +3,8 @@ simulator through its HTTP API, and the one-line failure contract of the CLI."""
 
 from __future__ import annotations
 
+import datetime as dt
+import decimal
 import os
 import subprocess
 import sys
@@ -60,3 +62,29 @@ class Api:
         response = self.http.request(method, path, json={"data": data or {}} if method != "GET" else None)
         assert response.status_code < 300, response.text
         return response.json().get("data", {}) if response.content else {}
+
+
+def comparable(value):
+    """One value as both engines should agree on it: numbers to 6 decimals, times in naive UTC."""
+    if isinstance(value, decimal.Decimal):
+        value = float(value)
+    if isinstance(value, float):
+        return round(value, 6)
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.timezone.utc)
+        return value.replace(tzinfo=None).isoformat()
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    return value
+
+
+def engine_differences(name: str, duckdb_rows, postgres_rows) -> list[str]:
+    """The DuckDB = PostgreSQL comparison every engine test uses: same rows, in any order."""
+    duck = sorted((tuple(comparable(v) for v in row) for row in duckdb_rows), key=repr)
+    pg = sorted((tuple(comparable(v) for v in row) for row in postgres_rows), key=repr)
+    if duck == pg:
+        return []
+    only_duck = [r for r in duck if r not in pg][:3]
+    only_pg = [r for r in pg if r not in duck][:3]
+    return [f"{name}: duckdb-only {only_duck} postgres-only {only_pg}"]

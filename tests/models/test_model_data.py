@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import decimal
 import json
 
 
+from helpers import engine_differences
 from raw_fixture import query, query_dicts
 
 
@@ -22,23 +22,9 @@ def test_data_tests_pass(engine, project):
     assert not failed
 
 
-def _norm(v):
-    if isinstance(v, decimal.Decimal):
-        v = float(v)
-    if isinstance(v, float):
-        return round(v, 6)
-    if isinstance(v, dt.datetime):
-        return v.replace(tzinfo=None).isoformat()
-    if isinstance(v, (dt.date, dt.time)):
-        return v.isoformat()
-    return v
-
-
 def _rows(pipeline, model):
     rows = query_dicts(pipeline, f"select * from asana_analytics.{model}")
-    cols = list(rows[0]) if rows else None
-    norm = sorted((tuple(_norm(r[c]) for c in r) for r in rows), key=repr)
-    return cols, norm
+    return (list(rows[0]) if rows else None), [tuple(r.values()) for r in rows]
 
 
 def test_golden_duckdb_equals_postgres(duck, pg, project):
@@ -49,10 +35,8 @@ def test_golden_duckdb_equals_postgres(duck, pg, project):
         p_cols, p_rows = _rows(pg, model)
         if d_cols != p_cols and d_rows and p_rows:
             diffs.append(f"{model}: columns differ {d_cols} != {p_cols}")
-        elif d_rows != p_rows:
-            only_d = [r for r in d_rows if r not in p_rows][:3]
-            only_p = [r for r in p_rows if r not in d_rows][:3]
-            diffs.append(f"{model}: duckdb-only {only_d} postgres-only {only_p}")
+        else:
+            diffs += engine_differences(model, d_rows, p_rows)
     assert not diffs, "\n".join(diffs)
 
 

@@ -3,11 +3,10 @@ same raw rows and builds identical marts (floats compared after rounding)."""
 
 from __future__ import annotations
 
-import datetime as dt
-import decimal
 
 import pytest
 from asana_sim import AsanaSimulator, SimConfig, serve_in_thread
+from helpers import engine_differences
 from weather import WEATHER
 
 from pipelines.models import ModelProject
@@ -15,21 +14,12 @@ from pipelines.pipeline import build_models, run_model_tests
 from pipelines.pipeline import Destination, make_pipeline, run_sync
 
 
-def _norm(value):
-    if isinstance(value, (float, decimal.Decimal)):
-        return round(float(value), 6)
-    if isinstance(value, dt.datetime):
-        return value.replace(tzinfo=None) if value.tzinfo is None else value.astimezone(dt.timezone.utc).replace(
-            tzinfo=None)
-    return value
-
-
 both_credentials: dict = {}
 
 
 def _rows(destination: Destination, sql: str) -> list[tuple]:
     with make_pipeline(destination).sql_client() as client:
-        return sorted((tuple(_norm(v) for v in r) for r in client.execute_sql(sql)), key=repr)
+        return [tuple(r) for r in client.execute_sql(sql)]
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +50,7 @@ def test_raw_tables_are_identical(both):
             with client.execute_query(f"select * from asana_raw.{table} limit 0") as cur:
                 columns = [d[0] for d in cur.description if not d[0].startswith("_dlt")]
         sql = f"select {', '.join(columns)} from asana_raw.{table}"
-        assert _rows(duck, sql) == _rows(pg, sql), table
+        assert engine_differences(table, _rows(duck, sql), _rows(pg, sql)) == []
     assert len(_rows(pg, "select gid from asana_raw.tasks")) == len(sim.store.tasks)
 
 
@@ -73,7 +63,7 @@ def test_every_mart_is_identical_on_both_engines(both):
         catalog = "golden."  # DuckDB names the file's catalog after it
         duck_rows = _rows(duck, f"select * from {catalog}asana_analytics.{name}")
         pg_rows = _rows(pg, f"select * from asana_analytics.{name}")
-        assert duck_rows == pg_rows, name
+        assert engine_differences(name, duck_rows, pg_rows) == []
 
 
 def test_data_tests_pass_on_postgres(both):
