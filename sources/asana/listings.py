@@ -9,7 +9,15 @@ from datetime import date, datetime, timezone
 from typing import Any, Callable, Optional
 
 from .client import AsanaClient
-from .errors import UNAVAILABLE, AsanaError, NotFoundError, TruncatedResultError, UnknownWorkspaceError
+from .errors import (
+    UNAVAILABLE,
+    AsanaError,
+    AuthError,
+    ForbiddenError,
+    NotFoundError,
+    TruncatedResultError,
+    UnknownWorkspaceError,
+)
 from .helpers import gid_of, split_date_window
 from .report import RunReport
 from .settings import (
@@ -112,6 +120,24 @@ class Listings:
     def _fetch_workspaces(self) -> list[dict]:
         # The run's first request: a rejected token here stops the run (exit 3).
         visible = self.client.get_all("/workspaces", {"opt_fields": WORKSPACE_FIELDS})
+        return self._reachable(self._selected(visible))
+
+    def _reachable(self, workspaces: list[dict]) -> list[dict]:
+        """The workspaces that let this token in. A workspace answering 401 (it disabled the app)
+        or 403 is skipped for this run with one gap, rather than failing every listing in it."""
+        def probe(workspace: dict) -> tuple[str, Optional[AsanaError]]:
+            try:
+                self.client.get(f"/workspaces/{workspace['gid']}", {"opt_fields": "gid"})
+                return workspace["gid"], None
+            except (AuthError, ForbiddenError) as exc:
+                return workspace["gid"], exc
+
+        refused = {gid: exc for gid, exc in self.client.map(probe, workspaces) if exc is not None}
+        for gid, exc in refused.items():
+            self.report.record_failure(f"/workspaces/{gid}", {}, exc)
+        return [w for w in workspaces if w["gid"] not in refused]
+
+    def _selected(self, visible: list[dict]) -> list[dict]:
         if not self.wanted:
             return visible
         by_key = {w["gid"]: w for w in visible} | {w.get("name"): w for w in visible}

@@ -146,3 +146,18 @@ def test_a_team_the_token_cannot_open_is_skipped_not_fatal(tmp_path):
     visible = {g for g, p in sim.store.projects.items() if p.get("team") != closed}
     assert loaded == visible
 
+
+
+def test_a_workspace_that_disabled_the_app_is_skipped_with_one_gap(tmp_path):
+    """Asana answers 401 inside a workspace that disabled the app (errors reference): that workspace
+    is skipped and recorded, every other workspace syncs completely."""
+    store = AsanaSimulator(SimConfig.small(seed=11)).store
+    disabled = next(g for g, w in store.workspaces.items() if not w.get("is_organization"))
+    sim = AsanaSimulator(SimConfig.small(seed=11, disabled_workspaces=(disabled,), **WEATHER))
+    with serve_in_thread(sim, port=0) as base_url:
+        result = sync(sim, base_url, tmp_path)
+    assert [(g["kind"], g["endpoint"]) for g in result.gaps] == [("failed", f"/workspaces/{disabled}")]
+    con = warehouse(tmp_path / "asana.duckdb")
+    loaded = dict(con.execute("select gid, workspace_gid from asana_raw.tasks").fetchall())
+    expected = {gid for gid, t in store.tasks.items() if t["workspace"] != disabled}
+    assert set(loaded) == expected and disabled not in set(loaded.values())
