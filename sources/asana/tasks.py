@@ -41,8 +41,10 @@ def should_reconcile(mode: str, known_tasks: int, last_reconciled_at: Optional[s
 
 
 def resuming_first_sync(state: dict) -> bool:
-    """A run before this one loaded some checkpoint steps, but no run has reconciled yet."""
-    return bool(state.get("project_cursors")) and not state.get("last_reconciled_at")
+    """A run before this one loaded some checkpoint steps of the first sync, which has not finished:
+    no run has reconciled yet, and no resumed run has finished it either."""
+    return (bool(state.get("project_cursors")) and not state.get("last_reconciled_at")
+            and not state.get("first_sync_finished"))
 
 
 class TaskCrawl:
@@ -177,6 +179,9 @@ class TaskCrawl:
         if not self._reconciling:
             # What modified_since cannot show (deletions, moves) the project streams named.
             yield from self.reread(self._touched - self._seen)
+            if resuming_first_sync(state):
+                # The resumed first sync is complete: from the next run on, reconcile as usual.
+                state["first_sync_finished"] = True
         elif "tasks" in self.report.incomplete:
             # A listing failed: tasks it would have returned are not deleted, only unread.
             pass

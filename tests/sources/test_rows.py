@@ -138,3 +138,5 @@ def test_a_first_sync_with_loaded_steps_and_no_reconciliation_yet_is_resumed():
     assert resuming_first_sync({"project_cursors": {"p": "2026-11-30T00:00:00.000Z"}})
     assert not resuming_first_sync({"project_cursors": {"p": "x"}, "last_reconciled_at": "2026-11-30T00:00:00.000Z"})
     assert not resuming_first_sync({})
+    # Once a resumed first sync has finished, later runs reconcile as usual.
+    assert not resuming_first_sync({"project_cursors": {"p": "x"}, "first_sync_finished": True})
