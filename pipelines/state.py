@@ -315,7 +315,8 @@ def after_failure(destination: "Destination", exc: BaseException, error: SyncErr
             elif pending:
                 note = f"the next run loads the {_plural(len(pending), 'pending load package')} first"
             elif error.exit_code == EXIT_INTERRUPTED:
-                note = "nothing was loaded; the next run starts again from the last completed run"
+                note = ("the steps loaded so far are kept; the next run goes on from the last loaded "
+                        "step (a first sync reads the finished projects only for changes)")
     except SyncError:
         pass
     except Exception:  # noqa: BLE001 - the original error is what matters
