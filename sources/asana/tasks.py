@@ -324,27 +324,25 @@ class TaskCrawl:
             after = _minus_ms(max(t["created_at"] for t in page if t.get("created_at")))
 
     def subtasks_of(self, task_gid: str) -> tuple[str, Optional[list[dict]]]:
-        try:
-            return task_gid, self.client.get_all(f"/tasks/{task_gid}/subtasks", {"opt_fields": TASK_FIELDS})
-        except NotFoundError:
-            return task_gid, None
-        except AsanaError as exc:
-            self.report.record_failure(f"/tasks/{task_gid}/subtasks", {}, exc, affects=("tasks",))
-            self.retry_later(task_gid)
-            return task_gid, None
+        return task_gid, self._child_list(task_gid, "subtasks", TASK_FIELDS, affects=("tasks",))
 
     # --- stories and attachments ------------------------------------------------------------------
 
     def stories_of(self, task_gid: str) -> tuple[str, Optional[list[dict]]]:
+        return task_gid, self._child_list(task_gid, "stories", STORY_FIELDS)
+
+    def _child_list(self, task_gid: str, child: str, fields: str, affects: tuple[str, ...] = ()) -> Optional[list]:
+        """A task's subtasks or stories; None when the task is gone (the next reconciliation marks
+        it) or the listing failed (a gap, and the task is read again next run)."""
+        path = f"/tasks/{task_gid}/{child}"
         try:
-            return task_gid, self.client.get_all(f"/tasks/{task_gid}/stories", {"opt_fields": STORY_FIELDS})
+            return self.client.get_all(path, {"opt_fields": fields})
         except NotFoundError:
-            # Deleted between listing and now: keep what we have; the next reconciliation marks it.
-            return task_gid, None
+            return None
         except AsanaError as exc:
-            self.report.record_failure(f"/tasks/{task_gid}/stories", {}, exc)
+            self.report.record_failure(path, {}, exc, affects=affects)
             self.retry_later(task_gid)
-            return task_gid, None
+            return None
 
     def stories_and_attachments_of(self, task_gid: str) -> tuple[str, Optional[list], Optional[list]]:
         """A task's stories and, as ``ctx.attachments`` decides, its attachments."""
