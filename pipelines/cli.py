@@ -239,12 +239,28 @@ def status(destination: str, duckdb_path: Optional[str]) -> None:
     out.print(f"task cursors: {len(projects)} projects", highlight=False)
     for gid, cursor in sorted(projects.items(), key=lambda kv: kv[1] or "")[-5:]:
         out.print(f"  project {gid}: modified_since {cursor}", highlight=False)
-    if cursors.get("last_reconciled_at"):
-        out.print(f"last reconciliation (every task listed, deletions found): {cursors['last_reconciled_at']}",
-                  highlight=False)
+    if cursors.get("search"):
+        out.print(f"task search cursors: {len(cursors['search'])} workspaces (runs between reconciliations "
+                  "search each workspace for changed tasks)", highlight=False)
+    _print_reconciliation(info.get("reconciliation") or {})
     if cursors.get("tasks_to_read_again"):
         out.print(f"tasks the next run reads again (their subtasks or stories failed, or an event named them): "
                   f"{cursors['tasks_to_read_again']}", highlight=False)
+
+
+def _print_reconciliation(plan: dict) -> None:
+    """When deletions, moves and other silent changes are next caught, and what that costs."""
+    if plan.get("last_at"):
+        cost = f", {plan['last_requests']:,} requests in {plan['last_seconds']:.0f} s" \
+            if plan.get("last_requests") is not None else ""
+        out.print(f"last reconciliation (every task listed, deletions found): {plan['last_at']}{cost}",
+                  highlight=False)
+    if plan.get("every_run"):
+        out.print("next reconciliation: every run (reconcile=" + plan.get("mode", "auto") + ")", highlight=False)
+    elif plan.get("mode") == "never":
+        out.print("next reconciliation: never (reconcile=never)", highlight=False)
+    elif plan.get("next_due"):
+        out.print(f"next reconciliation due: {plan['next_due']} (every {plan['interval_hours']:g} h)", highlight=False)
 
 
 def _fault_rates(ctx: click.Context, param: click.Parameter, value: Optional[str]) -> Optional[dict]:

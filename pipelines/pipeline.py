@@ -138,6 +138,7 @@ class SyncResult:
     client_stats: dict = field(default_factory=dict)
     unavailable: dict = field(default_factory=dict)
     models: list = field(default_factory=list)
+    task_discovery: Optional[str] = None
 
     @property
     def total_rows(self) -> int:
@@ -334,7 +335,8 @@ def run_sync(
             raise error from exc
         result = SyncResult(started_at=started_at.isoformat(), seconds=time.monotonic() - started,
                             requests=report.requests, rows=dict(sorted(rows.items())), gaps=list(report.gaps),
-                            client_stats=report.client_stats, unavailable=dict(report.unavailable))
+                            client_stats=report.client_stats, unavailable=dict(report.unavailable),
+                            task_discovery=report.task_discovery)
         _record_run(pipeline, result, destination.file_format)
         return result
     finally:
@@ -446,6 +448,7 @@ def _record_run(pipeline: dlt.Pipeline, result: SyncResult, file_format: str) ->
         "concurrency": stats.get("concurrency"),
         "lowest_concurrency": stats.get("lowest_concurrency"),
         "waited_seconds": stats.get("waited_seconds", 0.0),
+        "task_discovery": result.task_discovery,
     }
     pipeline.run([row], table_name="sync_runs", write_disposition="append", loader_file_format=file_format,
                  columns=columns("sync_runs"))
@@ -512,8 +515,10 @@ def sync_status(destination: Destination) -> dict:
                         "select started_at, seconds, requests, rows, gaps, status from "
                         f"{client.make_qualified_table_name('sync_runs')} order by started_at desc limit 10")
                 ]
+            last_reconciliation = _last_reconciliation(client, tables)
     except Exception as exc:  # noqa: BLE001
         raise SyncError(f"cannot read {destination.describe()}: {first_line(exc)}", EXIT_DESTINATION) from None
+    task_state: dict = {}
     try:
         with pipeline.destination_client() as client:
             remote = load_pipeline_state_from_destination(PIPELINE_NAME, client) or {}
@@ -522,12 +527,54 @@ def sync_status(destination: Destination) -> dict:
         status["cursors"] = {
             "projects": task_state.get("project_cursors", {}),
             "assignees": task_state.get("assignee_cursors", {}),
+            "search": task_state.get("search_cursors", {}),
             "last_reconciled_at": task_state.get("last_reconciled_at"),
             "tasks_to_read_again": len(task_state.get("retry_tasks", [])),
         }
     except (DestinationUndefinedEntity, Exception):  # noqa: BLE001 - cursors are informative only
         status["cursors"] = {}
+    status["reconciliation"] = reconciliation_schedule(task_state.get("last_reconciled_at"),
+                                                       status["tables"].get("tasks", 0), last_reconciliation)
     return status
+
+
+def _last_reconciliation(client: Any, tables: Sequence[str]) -> dict:
+    """What the last reconciling run cost (warehouses loaded before ``task_discovery`` have none)."""
+    if "sync_runs" not in tables:
+        return {}
+    try:
+        found = client.execute_sql(
+            f"select started_at, seconds, requests from {client.make_qualified_table_name('sync_runs')} "
+            "where task_discovery = 'reconcile' order by started_at desc limit 1")
+    except Exception:  # noqa: BLE001 - the column appears with the first run of this version
+        return {}
+    return dict(zip(("started_at", "seconds", "requests"), found[0])) if found else {}
+
+
+def configured_option(name: str, default: Any) -> Any:
+    """A source option as ``run`` would see it (config.toml or SOURCES__ASANA__<NAME>)."""
+    try:
+        value = dlt.config.get(f"sources.asana.{name}")
+    except Exception:  # noqa: BLE001 - unreadable config: the default, as the run itself would fail clearly
+        value = None
+    return default if value in (None, "") else value
+
+
+def reconciliation_schedule(last_reconciled_at: Optional[str], known_tasks: int, last_run: dict) -> dict:
+    """When the next reconciliation runs, and what the last one cost: ``{"mode": "auto",
+    "every_run": false, "next_due": "2026-12-02T01:00:00+00:00", "last_at": "...",
+    "last_requests": 5210, "last_seconds": 312.5}``."""
+    from sources.asana.settings import RECONCILE_EVERY_RUN_BELOW, RECONCILE_INTERVAL_HOURS
+    from sources.asana.tasks import next_reconciliation_due
+
+    mode = str(configured_option("reconcile", "auto"))
+    below = int(configured_option("reconcile_below_tasks", RECONCILE_EVERY_RUN_BELOW))
+    hours = float(configured_option("reconcile_interval_hours", RECONCILE_INTERVAL_HOURS))
+    every_run = mode == "always" or (mode == "auto" and known_tasks < below)
+    due = None if mode == "never" or every_run else next_reconciliation_due(last_reconciled_at, hours)
+    return {"mode": mode, "every_run": every_run, "interval_hours": None if every_run or mode == "never" else hours,
+            "next_due": due.isoformat() if due else None, "last_at": last_reconciled_at,
+            "last_requests": last_run.get("requests"), "last_seconds": last_run.get("seconds")}
 
 
 def require_warehouse(destination: Destination) -> None:

@@ -31,6 +31,8 @@ from .settings import (
     SECTION_FIELDS,
     TAG_FIELDS,
     TOMBSTONE,
+    RECONCILE_EVERY_RUN_BELOW,
+    RECONCILE_INTERVAL_HOURS,
     ParentListing,
     columns,
     opt_fields,
@@ -84,6 +86,9 @@ def asana_source(
     page_size: int = PAGE_SIZE,
     reconcile: str = "auto",
     attachments: str = "auto",
+    incremental: str = "auto",
+    reconcile_below_tasks: int = RECONCILE_EVERY_RUN_BELOW,
+    reconcile_interval_hours: float = RECONCILE_INTERVAL_HOURS,
     throttle_patience_seconds: int = 900,
     warehouse: Any = None,
     report: Optional[RunReport] = None,
@@ -106,8 +111,14 @@ def asana_source(
         page_size: items per page, 1..100 (Asana's maximum is the sensible default).
         reconcile: ``always`` lists every task each run (catching deletions, moves, tag and
             follower changes and subtask-only changes, none of which bump ``modified_at``);
-            ``never`` uses ``modified_since`` only; ``auto`` reconciles every run below 50,000
-            tasks and once a day above.
+            ``never`` is incremental only; ``auto`` reconciles every run below
+            ``reconcile_below_tasks`` known tasks (50,000) and every ``reconcile_interval_hours``
+            (24) above.
+        incremental: how a run that does not reconcile finds changed tasks. ``auto``: one task
+            search per premium workspace (``modified_at.after``), so a run with nothing changed
+            costs O(workspaces); per project (``modified_since`` and event streams) elsewhere.
+            ``projects``: per project everywhere (deletions and moves show before the next
+            reconciliation, at a few requests per project and run).
         attachments: ``always`` reads each changed task's attachments (one request per task);
             ``stories`` only for tasks with an ``attachment_added`` story (half the requests of a
             first sync); ``auto`` starts like ``always`` and switches to ``stories`` once the server
@@ -133,19 +144,23 @@ def asana_source(
 
 
 def _new_context(access_token: str, base_url: str, workspaces: Any, requests_per_minute: int, max_concurrency: int,
-                 lookback_seconds: int, page_size: int, reconcile: str, attachments: str,
+                 lookback_seconds: int, page_size: int, reconcile: str, attachments: str, incremental: str,
+                 reconcile_below_tasks: int, reconcile_interval_hours: float,
                  throttle_patience_seconds: int, warehouse: Any, report: Optional[RunReport], http_transport: Any,
                  **_: Any) -> SyncContext:
     from .retry import RetryPolicy
 
     _check_options(page_size=(page_size, 1, 100), max_concurrency=(max_concurrency, 1, 50),
                    requests_per_minute=(requests_per_minute, 1, 10**9), lookback_seconds=(lookback_seconds, 0, 10**9),
-                   throttle_patience_seconds=(throttle_patience_seconds, 1, 10**9))
+                   throttle_patience_seconds=(throttle_patience_seconds, 1, 10**9),
+                   reconcile_below_tasks=(reconcile_below_tasks, 0, 10**12))
     client = AsanaClient(access_token, base_url=base_url, requests_per_minute=requests_per_minute,
                          max_concurrency=max_concurrency, transport=http_transport, page_size=page_size,
                          retry=RetryPolicy(throttle_patience=throttle_patience_seconds))
     return SyncContext(client, report=report, warehouse=warehouse, workspaces=workspaces,
-                       lookback_seconds=lookback_seconds, reconcile=reconcile, attachments=attachments)
+                       lookback_seconds=lookback_seconds, reconcile=reconcile, attachments=attachments,
+                       incremental=incremental, reconcile_below_tasks=reconcile_below_tasks,
+                       reconcile_interval_hours=reconcile_interval_hours)
 
 
 # --- shared listings ----------------------------------------------------------------------------
@@ -197,10 +212,14 @@ def sections(ctx: SyncContext) -> Iterator[list[dict]]:
     """sections per project"""
     listed: set[str] = set()
     rows = []
-    for project_gid, found in ctx.client.map(ctx.listings.sections_of, ctx.listings.project_gids()):
+    refresh = refreshed_projects(ctx)
+    for project_gid, found in ctx.client.map(ctx.listings.sections_of, project_parents(ctx, refresh)):
         rows.extend(copy_row("sections", s, project_gid=project_gid) for s in found or [])
         listed.update(s["gid"] for s in found or [])
     yield rows
+    if refresh is not None and ctx.warehouse is not None:
+        # Sections of projects not read this run are not gone.
+        listed.update(r["gid"] for r in ctx.warehouse.live_rows("sections") if r.get("project_gid") not in refresh)
     if "sections" in ctx.report.incomplete:
         return  # a failed listing says nothing about which sections are gone
     deleted, alive = ctx.deletions.vanished("sections", listed, "/sections/{gid}", SECTION_FIELDS)
@@ -319,9 +338,21 @@ def replaced(ctx: SyncContext, table: str, parent_key: str, parents: list, fetch
 
 def parents_of(ctx: SyncContext, kind: str) -> list[str]:
     listings = ctx.listings
-    found = {"workspaces": listings.workspaces, "teams": listings.teams, "projects": listings.projects,
+    if kind == "projects":
+        return project_parents(ctx, refreshed_projects(ctx))
+    found = {"workspaces": listings.workspaces, "teams": listings.teams,
              "portfolios": listings.portfolios, "goals": listings.goals}[kind]()
     return [obj["gid"] for obj in found]
+
+
+def refreshed_projects(ctx: SyncContext) -> Optional[set]:
+    """The projects whose own lists this run reads (None: all): on a run that finds changed tasks
+    through search, the new, modified and touched ones. Decided with the tasks resource's state."""
+    return ctx.projects_to_refresh(dlt.current.source_state().get("resources", {}).get("tasks", {}))
+
+
+def project_parents(ctx: SyncContext, refresh: Optional[set]) -> list[str]:
+    return [gid for gid in ctx.listings.project_gids() if refresh is None or gid in refresh]
 
 
 def listing_rows(ctx: SyncContext, table: str, spec: ParentListing) -> Iterator[list[dict]]:
@@ -366,7 +397,8 @@ def workspace_memberships(ctx: SyncContext) -> Iterator[Any]:
 @dlt.resource(**replace_hints("project_briefs", "project_gid"))
 def project_briefs(ctx: SyncContext) -> Iterator[Any]:
     """project briefs (at most one per project, replaced per project so a removed brief disappears)"""
-    projects = {p["gid"]: p for p in ctx.listings.projects()}
+    refresh = refreshed_projects(ctx)
+    projects = {p["gid"]: p for p in ctx.listings.projects() if refresh is None or p["gid"] in refresh}
 
     def fetch(project_gid: str) -> tuple[str, Optional[list[dict]]]:
         project = projects[project_gid]

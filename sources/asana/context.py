@@ -10,10 +10,12 @@ from .deletions import Deletions
 from .errors import InvalidOptionError
 from .listings import Listings, parse_workspaces
 from .report import RunReport
+from .settings import RECONCILE_EVERY_RUN_BELOW, RECONCILE_INTERVAL_HOURS
 from .tasks import AttachmentPolicy, TaskCrawl
 from .warehouse import Warehouse
 
 RECONCILE_MODES = ("auto", "always", "never")
+INCREMENTAL_MODES = ("auto", "projects")
 ATTACHMENT_MODES = ("auto", "always", "stories", "never")
 
 
@@ -26,9 +28,16 @@ class SyncContext:
 
     def __init__(self, client: AsanaClient, report: Optional[RunReport] = None, warehouse: Optional[Warehouse] = None,
                  workspaces: Any = None, lookback_seconds: int = 300, reconcile: str = "auto",
-                 attachments: str = "auto") -> None:
+                 attachments: str = "auto", incremental: str = "auto",
+                 reconcile_below_tasks: int = RECONCILE_EVERY_RUN_BELOW,
+                 reconcile_interval_hours: float = RECONCILE_INTERVAL_HOURS) -> None:
         if reconcile not in RECONCILE_MODES:
             raise InvalidOptionError(f"reconcile must be auto, always or never, not {reconcile!r}")
+        if incremental not in INCREMENTAL_MODES:
+            raise InvalidOptionError(f"incremental must be auto or projects, not {incremental!r}")
+        if not isinstance(reconcile_interval_hours, (int, float)) or not 0 < reconcile_interval_hours <= 24 * 366:
+            raise InvalidOptionError("reconcile_interval_hours must be a number of hours above 0 and at most "
+                                     f"a year, not {reconcile_interval_hours!r}")
         if attachments not in ATTACHMENT_MODES:
             raise InvalidOptionError(f"attachments must be auto, always, stories or never, not {attachments!r}")
         self.client = client
@@ -37,6 +46,9 @@ class SyncContext:
         self.report.context = self
         self.warehouse = warehouse
         self.reconcile = reconcile
+        self.incremental = incremental
+        self.reconcile_below_tasks = reconcile_below_tasks
+        self.reconcile_interval_hours = float(reconcile_interval_hours)
         self.lookback_seconds = lookback_seconds
         self.attachments = AttachmentPolicy(attachments)
         self.listings = Listings(client, self.report, parse_workspaces(workspaces))
@@ -58,6 +70,10 @@ class SyncContext:
             self._fingerprints = {gid: fp for gid, (workspace, fp) in known.items()
                                   if workspace in wanted or workspace is None}
         return self._fingerprints
+
+    def projects_to_refresh(self, tasks_state: dict) -> Optional[set]:
+        """Projects whose own lists this run reads (None: all); see ``TaskCrawl.projects_to_refresh``."""
+        return self.crawl.projects_to_refresh(tasks_state)
 
     @property
     def warehouse_parents(self) -> set:

@@ -35,6 +35,9 @@ class RunReport:
     gaps: list[dict] = field(default_factory=list)
     unavailable: dict[str, str] = field(default_factory=dict)
     incomplete: set[str] = field(default_factory=set)
+    # How this run found changed tasks: reconcile, search, projects or search+projects (None when
+    # tasks were not synced).
+    task_discovery: Optional[str] = None
     client: Any = None
     # The run's SyncContext, reused by its later checkpoint steps.
     context: Any = None

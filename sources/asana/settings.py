@@ -15,6 +15,16 @@ DEFAULT_MAX_CONCURRENCY = 10
 # minutes is cheap (merge dedups) and closes that gap.
 DEFAULT_LOOKBACK_SECONDS = 300
 
+# Listing every task each run is cheap while a workspace is small; above this many tasks a full
+# reconciliation (which also catches tag, follower and move changes that never bump modified_at,
+# subtask-only changes and deletions) runs once per interval and other runs are incremental.
+# Both are options (reconcile_below_tasks, reconcile_interval_hours).
+RECONCILE_EVERY_RUN_BELOW = 50_000
+RECONCILE_INTERVAL_HOURS = 24
+# BEHAVIOR.md: the search index lags writes by 10-60 s, and search allows 60 calls a minute.
+SEARCH_INDEX_LAG_SECONDS = 120
+SEARCH_REQUESTS_PER_MINUTE = 60
+
 
 # Time tracking is listed per workspace in windows of ``entered_on`` dates; the first window opens
 # here (no entry predates it) and stays open-ended, so one request covers a small workspace.
@@ -174,7 +184,8 @@ TABLES = {
     "sync_gaps": Table({"run_started_at": TS, "kind": TEXT, "endpoint": TEXT, "parameters": TEXT, "reason": TEXT}),
     "sync_runs": Table(
         {"started_at": TS, "seconds": DOUBLE, "requests": BIGINT, "rows": BIGINT, "gaps": BIGINT, "status": TEXT,
-         "throttled": BIGINT, "concurrency": BIGINT, "lowest_concurrency": BIGINT, "waited_seconds": DOUBLE},
+         "throttled": BIGINT, "concurrency": BIGINT, "lowest_concurrency": BIGINT, "waited_seconds": DOUBLE,
+         "task_discovery": TEXT},
     ),
     "workspace_memberships": Table(
         {"gid": TEXT, "workspace_gid": TEXT, "user_gid": TEXT, "is_active": BOOL, "is_admin": BOOL,

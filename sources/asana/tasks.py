@@ -2,8 +2,17 @@
 
 A reconciling run lists every task (cheap: the same pages ``modified_since`` would need on a busy
 day), compares each task's fingerprint with the warehouse, re-reads the subtasks of every known
-parent, and confirms vanished tasks with a GET (404 = deleted). Other runs list only tasks
-modified since each project's cursor, and re-read the tasks the project event streams name.
+parent, and confirms vanished tasks with a GET (404 = deleted). Other runs find what changed in
+one of two ways, per workspace:
+
+* ``search`` (premium workspaces, ``incremental=auto``): one task search per workspace,
+  ``modified_at.after`` the workspace's cursor minus a look-back, in ``created_at`` windows. It
+  returns changed subtasks and tasks in no project too, so a run with nothing changed costs one
+  request per workspace. Deletions and moves (which bump no ``modified_at``) wait for the next
+  reconciliation.
+* ``projects`` (free workspaces, or ``incremental=projects``): each project's tasks modified since
+  its cursor, the tasks in no project through each assignee, and the tasks the project event
+  streams name (deletions, moves).
 """
 
 from __future__ import annotations
@@ -14,30 +23,41 @@ from typing import Any, Iterator, Optional
 
 from .errors import AsanaError, NotFoundError, PremiumRequiredError, TruncatedResultError
 from .events import EventStreams
-from .helpers import cursor_with_lookback, deleted_task_rows, format_ts, max_ts, parse_ts, task_rows
-from .settings import STORY_FIELDS, TASK_FIELDS, opt_fields
+from .helpers import cursor_with_lookback, deleted_task_rows, format_ts, gid_of, max_ts, parse_ts, task_rows
+from .settings import (
+    RECONCILE_EVERY_RUN_BELOW,
+    RECONCILE_INTERVAL_HOURS,
+    SEARCH_INDEX_LAG_SECONDS,
+    SEARCH_REQUESTS_PER_MINUTE,
+    STORY_FIELDS,
+    TASK_FIELDS,
+    opt_fields,
+)
+from .throttle import RateLimiter
 
-# Listing every task each run is cheap while a workspace is small; above this many tasks a full
-# reconciliation (which also catches tag, follower and move changes that never bump modified_at,
-# subtask-only changes and deletions) runs once per interval and other runs use modified_since.
-RECONCILE_EVERY_RUN_BELOW = 50_000
-RECONCILE_INTERVAL_HOURS = 24
 
 Batch = dict[str, list[dict]]
 
 
 def should_reconcile(mode: str, known_tasks: int, last_reconciled_at: Optional[str],
-                     now: Optional[datetime] = None) -> bool:
-    """``always``/``never`` as said; ``auto``: every run below 50,000 known tasks, else once a day.
-    An empty warehouse is always reconciled (there is nothing to compare with)."""
+                     now: Optional[datetime] = None, below_tasks: int = RECONCILE_EVERY_RUN_BELOW,
+                     interval_hours: float = RECONCILE_INTERVAL_HOURS) -> bool:
+    """``always``/``never`` as said; ``auto``: every run below ``below_tasks`` known tasks, else
+    once ``interval_hours`` have passed since the last reconciliation. An empty warehouse is
+    always reconciled (there is nothing to compare with)."""
     if mode == "always" or not known_tasks:
         return True
     if mode == "never":
         return False
-    if known_tasks < RECONCILE_EVERY_RUN_BELOW:
+    if known_tasks < below_tasks:
         return True
+    due = next_reconciliation_due(last_reconciled_at, interval_hours)
+    return due is None or (now or datetime.now(timezone.utc)) >= due
+
+
+def next_reconciliation_due(last_reconciled_at: Optional[str], interval_hours: float) -> Optional[datetime]:
     last = parse_ts(last_reconciled_at)
-    return last is None or (now or datetime.now(timezone.utc)) - last >= timedelta(hours=RECONCILE_INTERVAL_HOURS)
+    return last + timedelta(hours=interval_hours) if last else None
 
 
 def resuming_first_sync(state: dict) -> bool:
@@ -63,8 +83,11 @@ class TaskCrawl:
         self._pending_parents: list[str] = []
         self._failed: set[str] = set()
         self._touched: Optional[set[str]] = None
-        self._reconciling = False
+        self._reconciling: Optional[bool] = None
+        self._search_handled = False
         self._lock = threading.Lock()
+        self._plan_lock = threading.Lock()
+        self._search_limiter = RateLimiter(SEARCH_REQUESTS_PER_MINUTE)
         self.events = EventStreams(self.client, self.report, self.project_tasks, self._known_project_tasks)
 
     # --- the run, step by step --------------------------------------------------------------------
@@ -87,8 +110,12 @@ class TaskCrawl:
         batch = RowBatch()
         yield from batch.add(self.handle(self.events.relisted))
         self.events.relisted = []
+        if not self._search_handled:
+            self._search_handled = True
+            for found in self.searched(state).values():
+                yield from batch.add(self.handle(found))
         project_gids = self.listings.project_gids() if projects is None else projects
-        yield from self.list_projects(state.setdefault("project_cursors", {}), project_gids, batch)
+        yield from self.list_projects(state.setdefault("project_cursors", {}), self._listed_projects(project_gids), batch)
         if final:
             yield from self.list_unprojected(state.setdefault("assignee_cursors", {}), batch)
             if self._reconciling:
@@ -102,17 +129,34 @@ class TaskCrawl:
             state["retry_tasks"] = sorted(self._failed | (set() if final else self._touched - self._seen))
 
     def _begin(self, state: dict) -> None:
-        """The first step of a run: decide whether it reconciles, and read the event streams
+        """The first task step of a run: decide whether it reconciles, and read the event streams
         (first, so that whatever changes while this run lists tasks is in the next run's streams)."""
-        self._reconciling = self.reconciling(state)
+        self.plan(state)
         retry = set(state.pop("retry_tasks", []))
         self._forced |= retry
         self._queue_parents(retry)
-        self._touched = self.read_event_streams(state.setdefault("event_syncs", {}), self._reconciling) | retry
+        self._touched = self.read_event_streams(state.setdefault("event_syncs", {}), bool(self._reconciling)) | retry
+        self.report.task_discovery = self.discovery(state)
+
+    def discovery(self, state: dict) -> str:
+        """``reconcile``, or which incremental paths this run takes: ``search``, ``projects`` or both."""
+        if self._reconciling:
+            return "reconcile"
+        searched = self.searched(state)
+        listed = [w for w in self.listings.workspace_gids() if w not in searched]
+        return "+".join(name for name, used in (("search", bool(searched)), ("projects", bool(listed))) if used) \
+            or "projects"
+
+    def plan(self, state: dict) -> None:
+        """Decide, once per run, whether this run reconciles. Also asked before the task steps, by
+        the listings of per-project objects (``projects_to_refresh``), with the tasks' state."""
+        with self._plan_lock:
+            if self._reconciling is None:
+                self._reconciling = self.reconciling(state)
 
     @property
     def is_reconciling(self) -> bool:
-        return self._reconciling
+        return bool(self._reconciling)
 
     def reconciling(self, state: dict) -> bool:
         if resuming_first_sync(state) and self.ctx.reconcile != "always":
@@ -120,29 +164,107 @@ class TaskCrawl:
             # read again, projects without one in full. The next run reconciles.
             return False
         return should_reconcile(self.ctx.reconcile, len(self.ctx.warehouse_fingerprints),
-                                state.get("last_reconciled_at"))
+                                state.get("last_reconciled_at"), below_tasks=self.ctx.reconcile_below_tasks,
+                                interval_hours=self.ctx.reconcile_interval_hours)
 
     def uses_events(self) -> bool:
+        """Whether some runs are incremental (then project streams show deletions and moves)."""
         return self.ctx.reconcile == "never" or (self.ctx.reconcile == "auto" and len(
-            self.ctx.warehouse_fingerprints) >= RECONCILE_EVERY_RUN_BELOW)
+            self.ctx.warehouse_fingerprints) >= self.ctx.reconcile_below_tasks)
 
     def read_event_streams(self, event_syncs: dict, reconciling: bool) -> set[str]:
         touched: set[str] = set()
-        projects = self.listings.project_gids()
         if not self.uses_events() and not event_syncs:
             return touched  # reconciling every run: the listings show every change
         if reconciling:
             event_syncs.clear()
             if self.uses_events():
+                # Workspaces that search finds changes in need no streams (one request per project).
+                projects = [p for p in self.listings.project_gids()
+                            if self.listings.workspace_of_project(p) not in self.searchable()]
                 for project_gid, token in self.client.map(self.events.start, projects):
                     if token:
                         event_syncs[project_gid] = token
             return touched
+        searched = self.searched(self.state)
+        for project_gid in [p for p in event_syncs if self.listings.workspace_of_project(p) in searched]:
+            del event_syncs[project_gid]  # this run and the next ones search that workspace instead
+        projects = self._listed_projects(self.listings.project_gids())
         for project_gid, token, gids in self.client.map(lambda p: self.events.read(p, event_syncs.get(p)), projects):
             if token:
                 event_syncs[project_gid] = token
             touched |= gids
         return touched
+
+    # --- incremental runs through search ----------------------------------------------------------
+
+    def searched(self, state: dict) -> dict[str, list[dict]]:
+        """``{workspace gid: tasks modified since its search cursor}`` for the workspaces whose
+        changes this run finds through search; other workspaces are read project by project.
+
+        Empty on reconciling runs and with ``incremental=projects``. A workspace without a cursor
+        yet (the run after an upgrade), without premium (402) or whose search failed is read
+        project by project this run: more requests, nothing missed."""
+        self.plan(state)
+        return self.listings.once("task search", lambda: self._search_workspaces(state.get("search_cursors") or {}))
+
+    def _search_workspaces(self, cursors: dict) -> dict[str, list[dict]]:
+        if self._reconciling or self.ctx.incremental == "projects":
+            return {}
+        lookback = max(self.ctx.lookback_seconds, SEARCH_INDEX_LAG_SECONDS)
+        found: dict[str, list[dict]] = {}
+        for workspace_gid in self.listings.workspace_gids():
+            since = cursor_with_lookback(cursors.get(workspace_gid), lookback)
+            if since is None:
+                continue
+            path = f"/workspaces/{workspace_gid}/tasks/search"
+            try:
+                found[workspace_gid] = self.search(workspace_gid, {}, since)
+            except (PremiumRequiredError, TruncatedResultError) as exc:
+                self.report.note_unavailable(path, exc)
+            except AsanaError as exc:
+                self.report.note_unavailable(path, exc)  # its projects are listed instead: nothing lost
+        return found
+
+    def searchable(self) -> set[str]:
+        """Workspaces where search answers (one ``limit=1`` search each, once per run): asked on
+        reconciling runs, to start event streams only where later runs will need them."""
+        def probe() -> set[str]:
+            if self.ctx.incremental == "projects":
+                return set()
+            answering = set()
+            for workspace_gid in self.listings.workspace_gids():
+                self._search_limiter.acquire()
+                try:
+                    self.client.request_json(f"/workspaces/{workspace_gid}/tasks/search",
+                                             {"modified_at.after": self.report.run_started_at, "limit": 1})
+                    answering.add(workspace_gid)
+                except AsanaError:
+                    pass
+            return answering
+        return self.listings.once("search probe", probe)
+
+    def _listed_projects(self, project_gids: list[str]) -> list[str]:
+        """The projects whose tasks this run lists: all but those of workspaces searched instead."""
+        searched = self.searched(self.state)
+        if not searched:
+            return project_gids
+        return [p for p in project_gids if self.listings.workspace_of_project(p) not in searched]
+
+    def projects_to_refresh(self, state: dict) -> Optional[set[str]]:
+        """The projects whose own lists (sections, memberships, statuses, briefs) this run reads:
+        None for all. On a run that searches a workspace, only its projects that are new, whose
+        ``modified_at`` moved since the last run without failures, or that hold a task that
+        changed; the next reconciliation reads the rest."""
+        searched = self.searched(state)
+        if not searched:
+            return None
+        seen = state.get("project_modified_at") or {}
+        touched = {gid_of(m.get("project")) for tasks in searched.values() for t in tasks
+                   for m in t.get("memberships") or [] if isinstance(m, dict)}
+        return {p["gid"] for p in self.listings.projects()
+                if self.listings.workspace_of_project(p["gid"]) not in searched or p["gid"] in touched
+                or p["gid"] not in seen or seen[p["gid"]] != p.get("modified_at")}
 
     def list_projects(self, cursors: dict, project_gids: list[str], batch: "RowBatch") -> Iterator[Batch]:
         def fetch(project_gid: str) -> tuple[str, list[dict]]:
@@ -156,14 +278,16 @@ class TaskCrawl:
             yield from batch.add(self.handle(tasks))
 
     def list_unprojected(self, cursors: dict, batch: "RowBatch") -> Iterator[Batch]:
-        """Tasks in no project are only reachable through their assignee's task list."""
+        """Tasks in no project are only reachable through their assignee's task list (or search)."""
         def fetch(key: tuple[str, str]) -> tuple[str, list[dict]]:
             workspace_gid, user_gid = key
             cursor_key = f"{workspace_gid}:{user_gid}"
             since = None if self._reconciling else cursor_with_lookback(cursors.get(cursor_key), self.ctx.lookback_seconds)
             return cursor_key, self.assigned_tasks(workspace_gid, user_gid, since)
 
-        for cursor_key, assigned in self.client.map(fetch, self.listings.workspace_users()):
+        searched = self.searched(self.state)
+        pairs = [(w, u) for w, u in self.listings.workspace_users() if w not in searched]
+        for cursor_key, assigned in self.client.map(fetch, pairs):
             for task in assigned:
                 cursors[cursor_key] = max_ts(cursors.get(cursor_key), task.get("modified_at"))
             yield from batch.add(self.handle([t for t in assigned if not t.get("memberships") and not t.get("parent")]))
@@ -188,6 +312,16 @@ class TaskCrawl:
         else:
             yield from self.reread(set(self.ctx.warehouse_fingerprints) - self._seen)
             state["last_reconciled_at"] = self.report.run_started_at
+        if "tasks" not in self.report.incomplete and self.ctx.incremental != "projects":
+            # Everything modified before this run started was read: the next search starts here
+            # (minus the look-back that covers the search index's lag).
+            cursors = state.setdefault("search_cursors", {})
+            cursors.update({w: self.report.run_started_at for w in self.listings.workspace_gids()})
+        if not self.report.failures and "projects" not in self.report.incomplete:
+            # Every project's own lists were read: a later searching run re-reads those of projects
+            # whose modified_at moves from here.
+            state.setdefault("project_modified_at", {}).update(
+                {p["gid"]: p.get("modified_at") for p in self.listings.projects()})
 
     # --- what each step does with a task ----------------------------------------------------------
 
@@ -314,6 +448,7 @@ class TaskCrawl:
                 params["modified_at.after"] = since
             if after:
                 params["created_at.after"] = after
+            self._search_limiter.acquire()  # search's own limit, besides the token's
             page = self.client.get(f"/workspaces/{workspace_gid}/tasks/search", params)
             fresh = [t for t in page if t["gid"] not in found]
             found.update((t["gid"], t) for t in page)

@@ -1,6 +1,7 @@
 """Deletions and moves, which modified_since never shows: after the next run the warehouse equals the
 simulator again, with deletion marks instead of silently kept rows. Both ways of learning about them
-are tested: a reconciling run (lists everything) and the Events API (between reconciliations)."""
+are tested: a reconciling run (lists everything) and the Events API (between reconciliations, with
+``incremental=projects``; tests/pipelines/test_search_incremental.py covers search)."""
 
 from __future__ import annotations
 
@@ -43,11 +44,12 @@ def change_structure(api: Api, store) -> dict:
 @pytest.mark.parametrize("reconcile", ["always", "never"])
 def test_deletions_moves_and_subtask_changes_reach_the_warehouse(tmp_path, reconcile):
     sim = AsanaSimulator(SimConfig.small(seed=13, **WEATHER))
+    options = {"reconcile": reconcile, "incremental": "projects"}
     with serve_in_thread(sim, port=0) as base_url:
-        sync(sim, base_url, tmp_path, reconcile=reconcile)
+        sync(sim, base_url, tmp_path, **options)
         api = Api(base_url, sim.config.tokens[0])
         changed = change_structure(api, sim.store)
-        result = sync(sim, base_url, tmp_path, reconcile=reconcile)
+        result = sync(sim, base_url, tmp_path, **options)
     problems = compare(sim.store, tmp_path / "asana.duckdb")
     if reconcile == "never":
         # Project event streams do not carry subtasks, so between reconciliations a change to a
@@ -92,7 +94,7 @@ def test_expired_event_stream_relists_the_project(tmp_path):
 
     sim = AsanaSimulator(SimConfig.small(seed=19, sync_token_ttl_s=0.5, **WEATHER))
     with serve_in_thread(sim, port=0) as base_url:
-        sync(sim, base_url, tmp_path, reconcile="never")
+        sync(sim, base_url, tmp_path, reconcile="never", incremental="projects")
         api = Api(base_url, sim.config.tokens[0])
         top = sorted(g for g, t in sim.store.tasks.items() if t["parent"] is None and t["memberships"])
         membership = sim.store.tasks[top[3]]["memberships"][0]
@@ -101,7 +103,7 @@ def test_expired_event_stream_relists_the_project(tmp_path):
         api.call("POST", f"/sections/{other}/addTask", {"task": top[3]})
         api.call("DELETE", f"/tasks/{top[4]}")
         time.sleep(0.8)
-        sync(sim, base_url, tmp_path, reconcile="never")
+        sync(sim, base_url, tmp_path, reconcile="never", incremental="projects")
     assert compare(sim.store, tmp_path / "asana.duckdb") == []
     con = warehouse(tmp_path / "asana.duckdb")
     assert con.execute("select is_deleted from asana_raw.tasks where gid = ?", [top[4]]).fetchone() == (True,)

@@ -134,6 +134,13 @@ def test_when_a_run_reconciles(mode, known, last, expected):
     assert should_reconcile(mode, known, last, now=NOW) is expected
 
 
+def test_the_reconciliation_schedule_is_configurable():
+    last = "2026-11-30T09:00:00.000Z"
+    assert should_reconcile("auto", 100, last, now=NOW, below_tasks=50, interval_hours=2) is True
+    assert should_reconcile("auto", 100, last, now=NOW, below_tasks=50, interval_hours=4) is False
+    assert should_reconcile("auto", 100, last, now=NOW, below_tasks=500, interval_hours=4) is True
+
+
 def test_a_first_sync_with_loaded_steps_and_no_reconciliation_yet_is_resumed():
     assert resuming_first_sync({"project_cursors": {"p": "2026-11-30T00:00:00.000Z"}})
     assert not resuming_first_sync({"project_cursors": {"p": "x"}, "last_reconciled_at": "2026-11-30T00:00:00.000Z"})
