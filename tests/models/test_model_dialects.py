@@ -108,3 +108,21 @@ def test_iso_weeks_on_bigquery():
     """BigQuery's WEEK starts on Sunday; the models' weeks start on Monday."""
     ast = _cloud_functions(sqlglot.parse_one("select date_trunc('week', d)", read="duckdb"), "bigquery")
     assert ast.sql("bigquery") == "SELECT DATE_TRUNC(d, ISOWEEK)"
+
+
+@pytest.mark.parametrize("dialect", ["bigquery", "snowflake", "postgres", "duckdb"])
+def test_models_compile_writes_every_model_in_build_order(project: ModelProject, dialect, tmp_path):
+    from click.testing import CliRunner
+
+    from pipelines.cli import main
+
+    result = CliRunner().invoke(main, ["models", "compile", "--dialect", dialect, "-o", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    files = sorted(tmp_path.glob("*.sql"))
+    assert [f.stem.split("_", 1)[1] for f in files] == project.order()
+    for f in files:
+        statements = [s for s in sqlglot.parse(f.read_text(), read=dialect) if s is not None]
+        assert statements and all(isinstance(s, (exp.Create, exp.Drop)) for s in statements), f.name
+    first = files[0].read_text()
+    expected = "drop view if exists" if dialect == "postgres" else "create or replace view"
+    assert first.startswith(f"{expected} asana_analytics.{project.order()[0]}")
