@@ -85,3 +85,15 @@ def test_cli_docs(demo_warehouse, tmp_path):
     assert (tmp_path / "ref" / "README.md").is_file() and (tmp_path / "ref" / "raw_relationships.svg").is_file()
     missing = CliRunner().invoke(main, ["docs", "--duckdb-path", str(tmp_path / "nope.duckdb")])
     assert missing.exit_code == 7 and "no DuckDB warehouse" in missing.output
+
+
+def test_generate_removes_only_its_own_stale_pages(demo_warehouse, tmp_path):
+    out = tmp_path / "ref"
+    out.mkdir()
+    (out / "notes.md").write_text("# my notes\n")
+    (out / "old_relationships.svg").write_text("<svg/>")
+    generate(demo_warehouse, out)
+    (out / "gone.md").write_text((out / "raw.md").read_text())
+    generate(demo_warehouse, out)
+    assert (out / "notes.md").exists()
+    assert not (out / "old_relationships.svg").exists() and not (out / "gone.md").exists()
