@@ -102,8 +102,13 @@ def _connect(duckdb_path: Path):
 
 def dlt_schema(con) -> dict:
     """The newest dlt schema stored with the raw tables (``asana_raw._dlt_version``)."""
-    row = con.execute(f"select schema from {RAW_SCHEMA}._dlt_version where schema_name = ? "
-                      "order by version desc, inserted_at desc limit 1", [DLT_SCHEMA_NAME]).fetchone()
+    import duckdb
+
+    try:
+        row = con.execute(f"select schema from {RAW_SCHEMA}._dlt_version where schema_name = ? "
+                          "order by version desc, inserted_at desc limit 1", [DLT_SCHEMA_NAME]).fetchone()
+    except duckdb.CatalogException:
+        row = None
     if row is None:
         raise ValueError(f"no dlt schema {DLT_SCHEMA_NAME!r} in {RAW_SCHEMA}._dlt_version: load the warehouse first")
     return json.loads(row[0])

@@ -85,6 +85,11 @@ def test_cli_docs(demo_warehouse, tmp_path):
     assert (tmp_path / "ref" / "README.md").is_file() and (tmp_path / "ref" / "raw_relationships.svg").is_file()
     missing = CliRunner().invoke(main, ["docs", "--duckdb-path", str(tmp_path / "nope.duckdb")])
     assert missing.exit_code == 7 and "no DuckDB warehouse" in missing.output
+    import duckdb
+
+    duckdb.connect(str(tmp_path / "empty.duckdb")).close()
+    empty = CliRunner().invoke(main, ["docs", "--duckdb-path", str(tmp_path / "empty.duckdb")])
+    assert empty.exit_code == 7 and "load the warehouse first" in empty.output
 
 
 def test_generate_removes_only_its_own_stale_pages(demo_warehouse, tmp_path):
