@@ -337,6 +337,44 @@ def list_resources() -> None:
         out.print(f"{name:22} {description}", highlight=False, soft_wrap=True)
 
 
+@main.command(name="docs")
+@click.option("--duckdb-path", default=None, metavar="PATH",
+              help="A DuckDB warehouse with the raw tables loaded and the models built (default: load the small "
+                   "demo organization into a temporary file first, ~20 s).")
+@click.option("--output-dir", "-o", default="docs/reference", show_default=True, metavar="DIR",
+              help="Where to write the pages and diagrams.")
+def docs_command(duckdb_path: Optional[str], output_dir: str) -> None:
+    """Write the table reference: every raw table and model with its grain, keys, columns and types,
+    and SVG relationship diagrams (docs/reference/).
+
+    \b
+    Example:
+        asana-sync docs                                   # from a fresh small demo load
+        asana-sync docs --duckdb-path asana.duckdb -o /tmp/reference
+    """
+    from pathlib import Path
+
+    from .docs import generate, generate_from_demo
+    from .pipeline import EXIT_DESTINATION
+
+    try:
+        if duckdb_path is None:
+            written = generate_from_demo(output_dir)
+        else:
+            path = Path(duckdb_path).expanduser().resolve()
+            if not path.is_file():
+                raise SyncError(f"no DuckDB warehouse at {path}", EXIT_DESTINATION)
+            written = generate(path, output_dir)
+    except SyncError as error:
+        fail(error)
+    except ValueError as error:  # no dlt schema, models not built
+        fail(SyncError(str(error), EXIT_DESTINATION))
+    except Exception as exc:  # noqa: BLE001
+        fail(explain(exc))
+    for path in written:
+        out.print(f"wrote {path}", highlight=False)
+
+
 def _register_models() -> None:
     try:
         from .models_cli import models

@@ -85,6 +85,9 @@ LAYER_KIND = {"staging": "view", "intermediate": "table", "marts": "table"}
 MODEL_SCHEMA = "asana_analytics"
 RAW_SCHEMA = "asana_raw"
 SUPPORTED_DIALECTS = ("duckdb", "postgres")
+#: Dialects a model compiles to (``compile``; tested to transpile and parse back): the two the runner
+#: builds on, MotherDuck (DuckDB's dialect) and the cloud warehouses dlt loads, for use outside the runner.
+TRANSPILE_DIALECTS = SUPPORTED_DIALECTS + ("bigquery", "snowflake")
 
 _T, _B, _TS, _D, _I, _F = "text", "boolean", "timestamptz", "date", "bigint", "double"
 
@@ -488,11 +491,14 @@ class ModelProject:
         ``catalog`` (DuckDB: the database name) makes names three-part: a DuckDB file named ``asana.duckdb``
         has a catalog ``asana`` that makes the two-part name ``asana.x`` ambiguous.
         """
-        if dialect not in SUPPORTED_DIALECTS:
+        if dialect not in TRANSPILE_DIALECTS:
             raise ModelError(f"unsupported dialect {dialect!r}", model=name)
         model = self.models[name]
         ast = model.ast.copy()
         try:
+            _explicit_null_order(ast, dialect)
+            if dialect not in SUPPORTED_DIALECTS:
+                _cloud_functions(ast, dialect)
             for table in list(_real_tables(ast)):
                 if table.name in set(missing_raw) and table.name not in self.models:
                     table.replace(self._empty_relation(table.name).subquery(table.alias or table.name))
@@ -658,6 +664,74 @@ class _BuildRun:
         if event != "ok":
             self.failed.add(result.name)
         self.progress(event, self.project.models[result.name], result)
+
+
+def _explicit_null_order(ast: exp.Expression, dialect: str) -> exp.Expression:
+    """Keep DuckDB's null placement inside aggregates and windows where the target cannot say
+    ``NULLS FIRST/LAST`` there (BigQuery: ``string_agg(x, ', ' order by k)``, ``over (order by k)``).
+
+    DuckDB sorts nulls last (ascending); BigQuery first. sqlglot would add ``NULLS LAST``, which BigQuery
+    refuses in an aggregate's ``order by`` (sqlglot raises), and crashes on a named window
+    (``window w as (...)``). Each such key ``k`` becomes ``k is null [desc], k`` with the target's own
+    null placement: the same order, in SQL every dialect accepts. A no-op for DuckDB and PostgreSQL.
+    Changes ``ast`` in place and returns it.
+    """
+    target = sqlglot.Dialect.get_or_raise(dialect)
+    if target.generator_class.NULL_ORDERING_SUPPORTED is True:
+        return ast
+
+    def target_nulls_first(desc: bool) -> bool:
+        if target.NULL_ORDERING == "nulls_are_last":
+            return False
+        return (target.NULL_ORDERING == "nulls_are_small") != desc
+
+    for ordered in list(ast.find_all(exp.Ordered)):
+        scope = ordered.find_ancestor(exp.WithinGroup, exp.AggFunc, exp.Window, exp.Select)
+        if isinstance(scope, exp.WithinGroup):  # percentile_cont & co. ignore nulls: placement is moot
+            ordered.set("nulls_first", target_nulls_first(bool(ordered.args.get("desc"))))
+            continue
+        if not isinstance(scope, (exp.AggFunc, exp.Window)):
+            continue
+        desc = bool(ordered.args.get("desc"))
+        nulls_first = bool(ordered.args.get("nulls_first"))
+        if nulls_first == target_nulls_first(desc) or ordered.this.is_int:
+            continue
+        is_null = exp.Ordered(this=exp.Is(this=ordered.this.copy(), expression=exp.Null()),
+                              desc=nulls_first, nulls_first=target_nulls_first(nulls_first))
+        ordered.set("nulls_first", target_nulls_first(desc))
+        parent, key = ordered.parent, ordered.arg_key
+        siblings = list(parent.args[key])
+        position = next(i for i, node in enumerate(siblings) if node is ordered)
+        parent.set(key, siblings[:position] + [is_null] + siblings[position:])
+    return ast
+
+
+def _cloud_functions(ast: exp.Expression, dialect: str) -> exp.Expression:
+    """DuckDB functions sqlglot carries over to a cloud warehouse that has no such function, or one that
+    means something else there (BigQuery, Snowflake; the runner's own engines never pass here):
+
+    * ``now()``: BigQuery and Snowflake know ``current_timestamp``;
+    * ``epoch(a - b)`` (seconds between two timestamps): sqlglot writes ``TIME_TO_UNIX(a - b)`` (BigQuery)
+      and ``EXTRACT(epoch_second FROM a - b)`` (Snowflake cannot subtract timestamps); both get
+      ``timestamp_diff`` in microseconds / 1e6, which keeps the fraction of a second as ``epoch`` does;
+    * BigQuery: ``date_trunc('week', d)`` became ``TIMESTAMP_TRUNC(d, WEEK)``: weeks starting on Sunday,
+      and a timestamp; models mean ISO weeks of a date: ``DATE_TRUNC(d, ISOWEEK)``.
+
+    Changes ``ast`` in place and returns it.
+    """
+    for node in list(ast.find_all(exp.Anonymous)):
+        if node.name.lower() == "now" and not node.expressions:
+            node.replace(exp.CurrentTimestamp())
+    for node in list(ast.find_all(exp.TimeToUnix)):
+        if isinstance(node.this, exp.Sub):
+            later, earlier = node.this.this, node.this.expression
+            diff = exp.TimestampDiff(this=later.copy(), expression=earlier.copy(), unit=exp.var("MICROSECOND"))
+            node.replace(exp.paren(exp.Div(this=diff, expression=exp.Literal.number("1000000.0")), copy=False))
+    if dialect == "bigquery":
+        for node in list(ast.find_all(exp.TimestampTrunc, exp.DateTrunc)):
+            if node.text("unit").upper() == "WEEK":
+                node.replace(exp.DateTrunc(this=node.this.copy(), unit=exp.Literal.string("ISOWEEK")))
+    return ast
 
 
 def _rel_name(schema: str, name: str, catalog: Optional[str]) -> str:

@@ -123,3 +123,46 @@ def test_command(destination: str, duckdb_path: Optional[str], select: Optional[
     out.print(f"{len(results) - len(failed)} passed, {len(failed)} failed", highlight=False)
     if failed:
         sys.exit(EXIT_MODELS)
+
+
+@models.command(name="compile")
+@click.option("--dialect", type=click.Choice(["duckdb", "postgres", "bigquery", "snowflake"]), default="duckdb",
+              show_default=True, help="SQL dialect to write (MotherDuck: duckdb).")
+@click.option("--select", "-s", default=None, metavar="SPEC", help="Only these models (see `models run`).")
+@click.option("--output-dir", "-o", default=None, metavar="DIR",
+              help="Write one file per model, NNN_<model>.sql in build order (default: print them all).")
+def compile_command(dialect: str, select: Optional[str], output_dir: Optional[str]) -> None:
+    """Write the models' DDL in another warehouse's dialect, in build order, for running them there
+    yourself (`run` and `models run` build on DuckDB and PostgreSQL only). Reads asana_raw, writes
+    asana_analytics.
+
+    \b
+    Example:
+        asana-sync models compile --dialect bigquery -o build/bigquery
+    """
+    from pathlib import Path
+
+    from .models import ModelError, ModelProject
+
+    try:
+        project: ModelProject = model_project()
+        statements = []
+        for name in project.order(select=select):
+            model = project[name]
+            body = project.compile(name, dialect)
+            relation = f"asana_analytics.{name}"
+            if dialect == "postgres":  # no "create or replace table" there
+                ddl = f"drop {model.kind} if exists {relation} cascade;\ncreate {model.kind} {relation} as\n{body};\n"
+            else:
+                ddl = f"create or replace {model.kind} {relation} as\n{body};\n"
+            statements.append((name, ddl))
+    except (SyncError, ModelError) as error:
+        fail(error if isinstance(error, SyncError) else SyncError(f"model error: {error}", EXIT_MODELS))
+    if output_dir is None:
+        out.print("\n".join(ddl for _, ddl in statements), highlight=False, markup=False, soft_wrap=True)
+        return
+    folder = Path(output_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    for number, (name, ddl) in enumerate(statements, start=1):
+        (folder / f"{number:03d}_{name}.sql").write_text(ddl, encoding="utf-8")
+    out.print(f"wrote {len(statements)} models ({dialect}) to {folder}", highlight=False)
