@@ -168,3 +168,12 @@ def test_partitions_share_the_rate_limit():
         Partition.parse("team")
     assert Partition.parse("workspace:12").pipeline_name == "asana_sync__workspace_12"
     assert json.dumps(options)
+
+
+def test_cli_refuses_a_malformed_partition(tmp_path):
+    from helpers import assert_clean_failure, run_cli
+
+    proc = run_cli(["run", "--partition", "team:123", "--duckdb-path", str(tmp_path / "a.duckdb")], cwd=tmp_path,
+                   env_extra={"SOURCES__ASANA__ACCESS_TOKEN": "x"})
+    assert_clean_failure(proc, EXIT_CONFIG, "malformed partition")
+    assert not (tmp_path / "a.duckdb").exists()
