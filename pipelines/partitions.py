@@ -1,20 +1,21 @@
 """Partitions: one organization split into parts that sync at the same time into one warehouse.
 
 A partition is ``workspace:GID``: every resource of one workspace (an organization with several
-workspaces, or several organizations under one token, splits along them). Each partition is its own dlt pipeline (``asana_sync__workspace_123``): its own state and
-cursors in the warehouse (``_dlt_pipeline_state`` is keyed by pipeline name), its own local working
-folder and its own run lock, so partitions never see each other's cursors or load packages.
+workspaces, or several organizations under one token, splits along them). Each partition is its own
+dlt pipeline (``asana_sync__workspace_123``): its own state and cursors in the warehouse
+(``_dlt_pipeline_state`` is keyed by pipeline name), its own local working folder and its own run
+lock, so partitions never see each other's cursors or load packages.
 
 What they share:
 
 - **the destination**: every partition writes the same raw tables. Tables keyed by gid are merged
   (users, workspaces, teams, custom fields, ... land once whichever partition reads them), tables
   replaced per parent are replaced per parent the partition read, and deletion detection only looks
-  at warehouse rows of the partition's own scope (its workspace), so no partition tombstones another's rows. Loads are serialized: on PostgreSQL each load
-  takes a transaction-independent advisory lock (``pg_advisory_lock``) for its duration, so
-  extraction (the slow, API-bound part) runs in parallel and only the short loads take turns, also
-  across machines; on DuckDB, which allows one writer process per file, a whole partition run waits
-  for the file (``<file>.writer.lock``) and says so.
+  at warehouse rows of the partition's own scope (its workspace), so no partition tombstones
+  another's rows. Loads are serialized: on PostgreSQL each load takes a session advisory lock
+  (``pg_advisory_lock``) for its duration, so extraction (the slow, API-bound part) runs in parallel
+  and only the short loads take turns, also across machines; on DuckDB, which allows one writer
+  process per file, a whole partition run waits for the file (``<file>.writer.lock``) and says so.
 - **the token's rate limit**: ``requests_per_minute`` and ``max_concurrency`` (the options, config or
   defaults) are the token's whole budget; a partition started with ``--partitions N`` takes
   ``requests_per_minute // N`` and ``max(1, max_concurrency // N)``, so N partitions running at once

@@ -5,7 +5,6 @@ after changes (and a deletion) in both workspaces; each partition's state is its
 
 from __future__ import annotations
 
-import json
 import subprocess
 from pathlib import Path
 
@@ -25,7 +24,7 @@ def _workspaces(sim) -> list[str]:
     return sorted(sim.store.workspaces)
 
 
-def _run_concurrently(partitions: list[str], args: list[str], env: dict, cwd: Path) -> list[subprocess.CompletedProcess]:
+def _run_concurrently(partitions: list[str], args: list[str], env: dict, cwd: Path) -> list:
     procs = [subprocess.Popen(CLI + ["run", "--partition", p, "--partitions", str(len(partitions)), *args],
                               cwd=cwd, env=cli_env(env), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for p in partitions]
@@ -50,11 +49,11 @@ def _change_both_workspaces(sim, base_url: str) -> dict:
     return changed
 
 
-def _states(destination: Destination, sim) -> dict:
+def _states(destination: Destination) -> dict:
     """Each partition's pipeline state as stored in the warehouse: {pipeline name: version hash}."""
     with make_pipeline(destination, read_only=True).sql_client() as client:
-        rows = client.execute_sql(
-            f"select pipeline_name, version_hash, version from {client.make_qualified_table_name('_dlt_pipeline_state')}")
+        table = client.make_qualified_table_name("_dlt_pipeline_state")
+        rows = client.execute_sql(f"select pipeline_name, version_hash, version from {table}")
     latest: dict = {}
     for name, version_hash, version in rows:
         if name not in latest or version > latest[name][1]:
@@ -113,7 +112,7 @@ def test_two_partitions_at_once_equal_the_ground_truth(engine, request, tmp_path
         env.update(env_for(base_url))
         _run_concurrently(partitions, args, env, tmp_path)
         _check_union(sim, truth_path("first.duckdb"))
-        states = _states(destination, sim)
+        states = _states(destination)
         names = {Partition.parse(p).pipeline_name for p in partitions}
         assert names <= set(states)
 
@@ -139,9 +138,9 @@ def test_two_partitions_at_once_equal_the_ground_truth(engine, request, tmp_path
             assert requests < first_requests[partition], runs
 
         # One partition's run leaves the other's state alone.
-        before = _states(destination, sim)
+        before = _states(destination)
         _run_concurrently(partitions[:1], args, env, tmp_path)
-        after = _states(destination, sim)
+        after = _states(destination)
         other = Partition.parse(partitions[1]).pipeline_name
         assert after[other] == before[other]
         _check_union(sim, truth_path("third.duckdb"))
@@ -167,7 +166,6 @@ def test_partitions_share_the_rate_limit():
     with pytest.raises(SyncError):
         Partition.parse("team")
     assert Partition.parse("workspace:12").pipeline_name == "asana_sync__workspace_12"
-    assert json.dumps(options)
 
 
 def test_cli_refuses_a_malformed_partition(tmp_path):
