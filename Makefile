@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test soak bench install clean lock
+.PHONY: demo test test-deploy soak bench install clean lock lock-deploy
 
 install: $(STAMP)
 
@@ -21,6 +21,22 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile
+	$(MAKE) test-deploy
+
+# The orchestrators (deploy/: Dagster + dagster-dlt, Airflow 3) in a virtualenv of their own, so that
+# their dependencies never move the main pins: .venv-deploy, pinned by deploy/constraints.txt.
+DEPLOY_VENV := .venv-deploy
+DEPLOY_STAMP := $(DEPLOY_VENV)/.installed
+
+$(DEPLOY_STAMP): pyproject.toml deploy/constraints.txt
+	$(PYTHON) -m venv $(DEPLOY_VENV)
+	$(DEPLOY_VENV)/bin/python -m pip install --quiet --upgrade "pip>=24"
+	PYTHONWARNINGS="ignore:Editable installation" $(DEPLOY_VENV)/bin/python -m pip install --quiet \
+		-c deploy/constraints.txt -e '.[dev,deploy]'
+	touch $(DEPLOY_STAMP)
+
+test-deploy: $(DEPLOY_STAMP)
+	$(DEPLOY_VENV)/bin/python -m pytest -q -n 2 -p no:cacheprovider -W ignore::DeprecationWarning deploy/tests
 
 # 50 seeded fault runs and 20 SIGKILL points against the simulator, each checked against its ground
 # truth; prints the tally and the resume cost. Not part of `make test` (which runs a few of its cases).
@@ -35,5 +51,13 @@ bench: $(STAMP)
 lock: $(STAMP)
 	$(BIN)/python -m pip freeze --exclude-editable > constraints.txt
 
+# Refresh deploy/constraints.txt: a fresh .venv-deploy resolved against the main pins.
+lock-deploy:
+	rm -rf $(DEPLOY_VENV)
+	$(PYTHON) -m venv $(DEPLOY_VENV)
+	$(DEPLOY_VENV)/bin/python -m pip install --quiet -c constraints.txt -e '.[dev,deploy]'
+	$(DEPLOY_VENV)/bin/python -m pip freeze --exclude-editable > deploy/constraints.txt
+	touch $(DEPLOY_STAMP)
+
 clean:
-	rm -rf $(VENV) demo.duckdb asana.duckdb .pytest_cache
+	rm -rf $(VENV) $(DEPLOY_VENV) demo.duckdb asana.duckdb .pytest_cache

@@ -154,9 +154,14 @@ def main() -> None:
               help="Client-side rate limit (default 1500; use 150 on free Asana domains).")
 @click.option("--max-concurrency", type=click.IntRange(1, 50), default=None, help="Requests in flight (default 10).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress output.")
+@click.option("--partition", "partition", default=None, metavar="workspace:GID",
+              help="Sync one partition (its own state, cursors and lock) alongside others into the same "
+                   "warehouse; builds no models. See README, Partitions.")
+@click.option("--partitions", "partition_count", type=click.IntRange(1), default=1, show_default=True,
+              help="How many partitions run at once: each takes 1/N of --requests-per-minute and --max-concurrency.")
 def run(destination: str, duckdb_path: Optional[str], workspaces: tuple, resources: tuple, full_refresh: bool,
         no_models: bool, accept_gaps: bool, requests_per_minute: Optional[int], max_concurrency: Optional[int],
-        quiet: bool) -> None:
+        quiet: bool, partition: Optional[str] = None, partition_count: int = 1) -> None:
     """Run one sync: load changed data, then build the models.
 
     Exit codes: 0 ok, 2 configuration, 3 bad token, 4 another run in progress,
@@ -170,6 +175,11 @@ def run(destination: str, duckdb_path: Optional[str], workspaces: tuple, resourc
     loaded = False
     try:
         target = Destination.parse(destination, duckdb_path)
+        if partition:
+            from .partitions import Partition
+
+            target.partition = Partition.parse(partition, partition_count)
+            no_models = True  # built once after all partitions (asana-sync models run)
         options: dict = {}
         if requests_per_minute:
             options["requests_per_minute"] = requests_per_minute

@@ -58,6 +58,13 @@ class Destination:
 
     kind: str = "duckdb"
     duckdb_path: Optional[Path] = None
+    # A part of the organization synced on its own (``partitions.Partition``): its own dlt pipeline,
+    # state, working folder and run lock in the same warehouse.
+    partition: Any = None
+
+    @property
+    def pipeline_name(self) -> str:
+        return self.partition.pipeline_name if self.partition is not None else PIPELINE_NAME
 
     @classmethod
     def parse(cls, kind: str = "duckdb", duckdb_path: Optional[str] = None) -> "Destination":
@@ -120,7 +127,7 @@ def make_pipeline(destination: Destination, read_only: bool = False) -> dlt.Pipe
     else:
         pipelines_dir = str(working_dir(destination))
     return dlt.pipeline(
-        pipeline_name=PIPELINE_NAME,
+        pipeline_name=destination.pipeline_name,
         destination=destination.dlt_destination(read_only=read_only),
         dataset_name=DATASET,
         pipelines_dir=pipelines_dir,
@@ -299,11 +306,30 @@ def run_sync(
     on_progress: Optional[Callable[[str, dict], None]] = None,
 ) -> SyncResult:
     """Run one sync into ``destination``; raises ``SyncError`` with an exit code on failure."""
-    from sources.asana import RunReport, asana_source
+    from .partitions import duckdb_writer
 
     check_config_keys()
+    if destination.partition is not None:
+        if full_refresh:
+            raise SyncError(f"partition {destination.partition.name} cannot --full-refresh: it would drop the tables "
+                            "every partition shares; run a full refresh without partitions", EXIT_CONFIG)
+        if workspaces:
+            raise SyncError("a partition sets its own scope: drop --workspace", EXIT_CONFIG)
+        source_options = destination.partition.source_options(source_options)
     preflight.check_source_inputs(source_options)
     lock = run_lock(destination).acquire()
+    try:
+        with duckdb_writer(destination, _say(on_progress)):
+            return _run_sync(destination, workspaces, resources, full_refresh, source_options, on_progress)
+    finally:
+        lock.release()
+
+
+def _run_sync(destination: Destination, workspaces: Optional[Sequence[str]],
+              resources: Optional[Sequence[str]], full_refresh: bool, source_options: Optional[dict],
+              on_progress: Optional[Callable[[str, dict], None]]) -> SyncResult:
+    from sources.asana import RunReport, asana_source
+
     started = time.monotonic()
     started_at = datetime.now(timezone.utc)
     report = RunReport()
@@ -337,12 +363,11 @@ def run_sync(
                             requests=report.requests, rows=dict(sorted(rows.items())), gaps=list(report.gaps),
                             client_stats=report.client_stats, unavailable=dict(report.unavailable),
                             task_discovery=report.task_discovery)
-        _record_run(pipeline, result, destination.file_format)
+        _record_run(pipeline, result, destination.file_format, destination)
         return result
     finally:
         if report.client is not None:
             report.client.close()
-        lock.release()
 
 
 def _say(on_progress: Optional[Callable[[str, dict], None]]) -> Callable[[str], None]:
@@ -425,16 +450,29 @@ def _load(pipeline: dlt.Pipeline, destination: Destination, full_refresh: bool) 
     if full_refresh:
         # Only now that everything was read: views would stop PostgreSQL dropping raw tables.
         drop_models(destination)
-    pipeline.load()
+    from .partitions import load_lock
+
+    with load_lock(destination):
+        pipeline.load()
 
 
-def _record_run(pipeline: dlt.Pipeline, result: SyncResult, file_format: str) -> None:
-    """One row per run in ``sync_runs``, and what could not be read in ``sync_gaps``."""
+def _record_run(pipeline: dlt.Pipeline, result: SyncResult, file_format: str,
+                destination: Optional[Destination] = None) -> None:
+    """One row per run in ``sync_runs``, and what could not be read in ``sync_gaps``; both name the
+    partition (``sync_partition``, NULL for a run of everything)."""
+    from .partitions import load_lock
+
+    with load_lock(destination or Destination()):
+        _record_run_rows(pipeline, result, file_format,
+                         destination.partition.name if destination is not None and destination.partition else None)
+
+
+def _record_run_rows(pipeline: dlt.Pipeline, result: SyncResult, file_format: str, partition: Optional[str]) -> None:
     from sources.asana.settings import columns
 
     if result.gaps:
-        pipeline.run(result.gaps, table_name="sync_gaps", write_disposition="append", loader_file_format=file_format,
-                     columns=columns("sync_gaps"))
+        pipeline.run([{**gap, "sync_partition": partition} for gap in result.gaps], table_name="sync_gaps",
+                     write_disposition="append", loader_file_format=file_format, columns=columns("sync_gaps"))
     stats = result.client_stats
     failed = any(g.get("kind") == "failed" for g in result.gaps)
     row = {
@@ -449,6 +487,7 @@ def _record_run(pipeline: dlt.Pipeline, result: SyncResult, file_format: str) ->
         "lowest_concurrency": stats.get("lowest_concurrency"),
         "waited_seconds": stats.get("waited_seconds", 0.0),
         "task_discovery": result.task_discovery,
+        "sync_partition": partition,
     }
     pipeline.run([row], table_name="sync_runs", write_disposition="append", loader_file_format=file_format,
                  columns=columns("sync_runs"))
@@ -470,10 +509,14 @@ def _record_failure(destination: Destination, started_at: datetime, seconds: flo
         if pipeline.has_pending_data:
             return
         requests = report.requests if report is not None else 0
-        pipeline.run([{"started_at": started_at.isoformat(), "seconds": round(seconds, 3), "requests": requests,
-                       "rows": 0, "gaps": 0, "status": f"failed (exit {error.exit_code}): {error}"[:500]}],
-                     table_name="sync_runs", write_disposition="append", loader_file_format=destination.file_format,
-                     columns=columns("sync_runs"))
+        from .partitions import load_lock
+
+        with load_lock(destination):
+            pipeline.run([{"started_at": started_at.isoformat(), "seconds": round(seconds, 3), "requests": requests,
+                           "rows": 0, "gaps": 0, "status": f"failed (exit {error.exit_code}): {error}"[:500],
+                           "sync_partition": destination.partition.name if destination.partition else None}],
+                         table_name="sync_runs", write_disposition="append",
+                         loader_file_format=destination.file_format, columns=columns("sync_runs"))
     except Exception:  # noqa: BLE001 - the original error is what the user needs to see
         return
 
@@ -521,7 +564,7 @@ def sync_status(destination: Destination) -> dict:
     task_state: dict = {}
     try:
         with pipeline.destination_client() as client:
-            remote = load_pipeline_state_from_destination(PIPELINE_NAME, client) or {}
+            remote = load_pipeline_state_from_destination(destination.pipeline_name, client) or {}
         resources = remote.get("sources", {}).get("asana", {}).get("resources", {})
         task_state = resources.get("tasks", {})
         status["cursors"] = {

@@ -78,10 +78,12 @@ def identity(destination: "Destination") -> str:
     """What the warehouse is; names the working folder. Never contains a password."""
     from .pipeline import DATASET
 
+    # A partition is its own pipeline in the same warehouse: its own working folder and run lock.
+    suffix = f"#partition={destination.partition.name}" if getattr(destination, "partition", None) else ""
     if destination.kind == "duckdb":
-        return f"duckdb:{Path(destination.duckdb_path).expanduser().resolve()}"
+        return f"duckdb:{Path(destination.duckdb_path).expanduser().resolve()}{suffix}"
     credentials = postgres_credentials()
-    return f"postgres://{credentials.host}:{credentials.port or 5432}/{credentials.database}/{DATASET}"
+    return f"postgres://{credentials.host}:{credentials.port or 5432}/{credentials.database}/{DATASET}{suffix}"
 
 
 def home() -> Path:

@@ -181,11 +181,12 @@ TABLES = {
          "new_number_value": DOUBLE, "old_enum_value_gid": TEXT, "new_enum_value_gid": TEXT, "old_date_value": DATE,
          "new_date_value": DATE, "old_name": TEXT, "new_name": TEXT},
     ),
-    "sync_gaps": Table({"run_started_at": TS, "kind": TEXT, "endpoint": TEXT, "parameters": TEXT, "reason": TEXT}),
+    "sync_gaps": Table({"run_started_at": TS, "kind": TEXT, "endpoint": TEXT, "parameters": TEXT, "reason": TEXT,
+                        "sync_partition": TEXT}),
     "sync_runs": Table(
         {"started_at": TS, "seconds": DOUBLE, "requests": BIGINT, "rows": BIGINT, "gaps": BIGINT, "status": TEXT,
          "throttled": BIGINT, "concurrency": BIGINT, "lowest_concurrency": BIGINT, "waited_seconds": DOUBLE,
-         "task_discovery": TEXT},
+         "task_discovery": TEXT, "sync_partition": TEXT},
     ),
     "workspace_memberships": Table(
         {"gid": TEXT, "workspace_gid": TEXT, "user_gid": TEXT, "is_active": BOOL, "is_admin": BOOL,

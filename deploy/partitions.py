@@ -1,0 +1,72 @@
+"""What both orchestrators run: the configured partitions, one sync per partition, the models once.
+
+Configuration (environment, read when a run starts; the definitions read only the partition list):
+
+- ``ASANA_SYNC_PARTITIONS``: the partitions, comma-separated: ``workspace:111,workspace:222``.
+  They run at the same time, so each takes 1/N of the token's rate limit and concurrency
+  (``SOURCES__ASANA__REQUESTS_PER_MINUTE`` / ``SOURCES__ASANA__MAX_CONCURRENCY`` are the token's
+  whole budget; see pipelines/partitions.py).
+- ``ASANA_SYNC_DESTINATION``: ``postgres`` (partitions load concurrently; credentials the dlt way,
+  ``DESTINATION__POSTGRES__CREDENTIALS``) or ``duckdb`` (partitions take turns on the file);
+  ``ASANA_SYNC_DUCKDB_PATH`` names the DuckDB file (default ``asana.duckdb``).
+- The token and options as for the CLI: ``SOURCES__ASANA__ACCESS_TOKEN``, ...
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Optional
+
+from pipelines.partitions import Partition
+from pipelines.pipeline import DATASET, Destination, SyncResult, build_models, run_lock, run_sync
+
+
+def configured_partitions(text: Optional[str] = None) -> list[Partition]:
+    text = os.environ.get("ASANA_SYNC_PARTITIONS", "") if text is None else text
+    names = [part.strip() for part in text.split(",") if part.strip()]
+    if not names:
+        raise ValueError("set ASANA_SYNC_PARTITIONS, e.g. workspace:111,workspace:222")
+    if len(set(names)) != len(names):
+        raise ValueError(f"ASANA_SYNC_PARTITIONS names a partition twice: {text}")
+    return [Partition.parse(name, count=len(names)) for name in names]
+
+
+def destination_kind() -> str:
+    return os.environ.get("ASANA_SYNC_DESTINATION", "duckdb").lower()
+
+
+def destination(partition: Optional[Partition] = None) -> Destination:
+    target = Destination.parse(destination_kind(), os.environ.get("ASANA_SYNC_DUCKDB_PATH"))
+    target.partition = partition
+    return target
+
+
+def sync_partition(partition: Partition, resources: Optional[list[str]] = None) -> SyncResult:
+    """One partition's run: its own state, cursors and lock; its share of the rate limit. Raises
+    ``SyncError`` (with the CLI's exit code) when it fails, which fails the orchestrator's task; a run
+    whose only problem is failed requests (exit 5) loaded everything else and fails the task too, so
+    that it shows."""
+    from pipelines.errors import EXIT_API, SyncError
+
+    result = run_sync(destination(partition), resources=resources)
+    failures = [g for g in result.gaps if g.get("kind") == "failed"]
+    if failures:
+        raise SyncError(f"partition {partition.name}: {len(failures)} request(s) failed after retries, e.g. "
+                        f"{failures[0]['endpoint']}: {failures[0]['reason']}; everything else was loaded", EXIT_API)
+    return result
+
+
+def build_all_models() -> list:
+    """The SQL models, once, after every partition has loaded (under the warehouse's run lock)."""
+    target = destination()
+    with run_lock(target, "models run"):
+        return build_models(target)
+
+
+def spec_pipeline(partition: Partition, pipelines_dir: Optional[str] = None) -> Any:
+    """A dlt pipeline object describing a partition (name, destination type, dataset) for the
+    orchestrators' definitions; it is never run and needs no credentials."""
+    import dlt
+
+    return dlt.pipeline(pipeline_name=partition.pipeline_name, destination=destination_kind(), dataset_name=DATASET,
+                        pipelines_dir=pipelines_dir)

@@ -1,0 +1,52 @@
+"""The Airflow DAG runs every partition and then the models (``dag.test()``, Airflow 3)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+pytest.importorskip("airflow")
+
+
+@pytest.fixture(scope="module")
+def airflow_db():
+    """Airflow's SQLite metadata database in the tests' temporary AIRFLOW_HOME."""
+    proc = subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], capture_output=True, text=True,
+                          env=os.environ.copy(), timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+
+
+def test_dag_runs_the_partitions_then_the_models(airflow_db, simulated):
+    from truth import compare, compare_coverage
+
+    from deploy.airflow_dag import make_dag
+
+    sim, path = simulated
+    dag = make_dag(os.environ["ASANA_SYNC_PARTITIONS"], schedule=None)
+    partition_tasks = sorted(t.task_id for t in dag.tasks if t.task_id != "build_models")
+    assert partition_tasks == sorted(f"asana_partitions.asana_sync__workspace_{w}" for w in sim.store.workspaces)
+    assert all(dag.get_task("build_models") in dag.get_task(t).downstream_list for t in partition_tasks)
+
+    run = dag.test()
+    assert str(run.state).endswith("success"), run.state
+    assert compare(sim.store, path) == []
+    assert compare_coverage(sim.store, path) == []
+
+    import duckdb
+
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        partitions = sorted(r[0] for r in con.execute("select sync_partition from asana_raw.sync_runs").fetchall())
+        assert partitions == sorted(f"workspace:{w}" for w in sim.store.workspaces)
+        # The models were built once, after both partitions.
+        assert con.execute("select count(*) from asana_analytics.asana__project").fetchone()[0] > 0
+    finally:
+        con.close()
+
+    # A second run is incremental: both partitions run again and stay equal to the simulator.
+    run = dag.test()
+    assert str(run.state).endswith("success"), run.state
+    assert compare(sim.store, path) == []

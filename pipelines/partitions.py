@@ -1,0 +1,168 @@
+"""Partitions: one organization split into parts that sync at the same time into one warehouse.
+
+A partition is ``workspace:GID``: every resource of one workspace (an organization with several
+workspaces, or several organizations under one token, splits along them). Each partition is its own
+dlt pipeline (``asana_sync__workspace_123``): its own state and cursors in the warehouse
+(``_dlt_pipeline_state`` is keyed by pipeline name), its own local working folder and its own run
+lock, so partitions never see each other's cursors or load packages.
+
+What they share:
+
+- **the destination**: every partition writes the same raw tables. Tables keyed by gid are merged
+  (users, workspaces, teams, custom fields, ... land once whichever partition reads them), tables
+  replaced per parent are replaced per parent the partition read, and deletion detection only looks
+  at warehouse rows of the partition's own scope (its workspace), so no partition tombstones
+  another's rows. Loads are serialized: on PostgreSQL each load takes a session advisory lock
+  (``pg_advisory_lock``) for its duration, so extraction (the slow, API-bound part) runs in parallel
+  and only the short loads take turns, also across machines; on DuckDB, which allows one writer
+  process per file, a whole partition run waits for the file (``<file>.writer.lock``) and says so.
+- **the token's rate limit**: ``requests_per_minute`` and ``max_concurrency`` (the options, config or
+  defaults) are the token's whole budget; a partition started with ``--partitions N`` takes
+  ``requests_per_minute // N`` and ``max(1, max_concurrency // N)``, so N partitions running at once
+  stay within it. Asana's 429s still reach each partition's own adaptive concurrency.
+- ``sync_runs`` and ``sync_gaps`` say which partition each row is from (``sync_partition``).
+
+A partition never runs ``--full-refresh`` (dlt would drop the tables every partition shares) and the
+CLI builds no models after a partition run: build them once after all partitions
+(``asana-sync models run``), as the orchestrators in ``deploy/`` do.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional
+
+from .errors import EXIT_CONFIG, EXIT_LOCKED, SyncError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .pipeline import Destination
+
+# Per-team partitions (``team:GID``) are not offered yet: the tasks in no project, the workspace-wide
+# listings and the task reconciliation are scoped by workspace, not by team.
+KINDS = ("workspace",)
+# How long a DuckDB partition waits for another one writing to the same file (seconds).
+DUCKDB_WAIT_SECONDS = float(os.environ.get("ASANA_SYNC_DUCKDB_WAIT_SECONDS", "21600"))
+# The advisory lock key every asana-sync load into one PostgreSQL database takes (any constant bigint).
+PG_LOAD_LOCK_KEY = 0x4153414E41  # "ASANA"
+
+
+@dataclass(frozen=True)
+class Partition:
+    """``kind`` is workspace, ``gid`` its gid; ``count`` how many partitions share the token at once."""
+
+    kind: str
+    gid: str
+    count: int = 1
+
+    @classmethod
+    def parse(cls, text: str, count: int = 1) -> "Partition":
+        kind, sep, gid = (text or "").strip().partition(":")
+        kind, gid = kind.strip().lower(), gid.strip()
+        if not sep or kind not in KINDS or not gid:
+            raise SyncError(f"malformed partition {text!r}: use workspace:GID (per-team partitions are not "
+                            "supported yet)", EXIT_CONFIG)
+        if not isinstance(count, int) or count < 1:
+            raise SyncError(f"--partitions must be a whole number of at least 1, not {count!r}", EXIT_CONFIG)
+        return cls(kind, gid, count)
+
+    @property
+    def name(self) -> str:
+        return f"{self.kind}:{self.gid}"
+
+    @property
+    def pipeline_name(self) -> str:
+        from .pipeline import PIPELINE_NAME
+
+        return f"{PIPELINE_NAME}__{self.kind}_{re.sub(r'[^A-Za-z0-9]+', '_', self.gid)}"
+
+    def source_options(self, options: Optional[dict]) -> dict:
+        """The source options of this partition: its scope, and its share of the token's budget."""
+        from sources.asana.settings import DEFAULT_MAX_CONCURRENCY, DEFAULT_REQUESTS_PER_MINUTE
+
+        from .preflight import resolve_source_config
+
+        options = dict(options or {})
+        if options.get("workspaces"):
+            raise SyncError("a partition sets its own scope: drop --workspace (and the workspaces option)",
+                            EXIT_CONFIG)
+        try:
+            config = resolve_source_config(options)
+        except Exception:  # noqa: BLE001 - the run's own preflight reports configuration errors
+            config = None
+        rpm = options.get("requests_per_minute") or getattr(config, "requests_per_minute", None) \
+            or DEFAULT_REQUESTS_PER_MINUTE
+        concurrency = options.get("max_concurrency") or getattr(config, "max_concurrency", None) \
+            or DEFAULT_MAX_CONCURRENCY
+        options["requests_per_minute"] = max(1, int(rpm) // self.count)
+        options["max_concurrency"] = max(1, int(concurrency) // self.count)
+        options["workspaces"] = [self.gid]
+        return options
+
+
+# --- taking turns on the destination --------------------------------------------------------------
+
+
+@contextmanager
+def duckdb_writer(destination: "Destination", say: Callable[[str], None]) -> Iterator[None]:
+    """A partition's whole run holds the DuckDB file: DuckDB allows one writer process at a time."""
+    from filelock import FileLock, Timeout
+
+    if destination.kind != "duckdb" or destination.partition is None:
+        yield
+        return
+    path = Path(destination.duckdb_path)
+    lock = FileLock(str(path.with_name(path.name + ".writer.lock")))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        say(f"partition {destination.partition.name} waits for another partition writing to {path} "
+            "(a DuckDB file has one writer at a time; run partitions concurrently on PostgreSQL)")
+        started = time.monotonic()
+        try:
+            lock.acquire(timeout=DUCKDB_WAIT_SECONDS)
+        except Timeout:
+            raise SyncError(f"partition {destination.partition.name} waited {time.monotonic() - started:.0f}s for "
+                            f"{path} and gave up (ASANA_SYNC_DUCKDB_WAIT_SECONDS); this run did nothing",
+                            EXIT_LOCKED) from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+@contextmanager
+def load_lock(destination: "Destination") -> Iterator[None]:
+    """PostgreSQL loads into one database take turns: dlt's merge writes shared staging tables and
+    two concurrent schema updates could both create a table. Held on its own connection."""
+    if destination.kind != "postgres":
+        yield
+        return
+    from . import state
+    from .preflight import postgres_connect
+
+    credentials = state.postgres_credentials()
+    try:
+        connection: Any = postgres_connect(credentials)
+    except Exception as error:  # noqa: BLE001 - psycopg2's errors: the server went away mid-run
+        from .errors import EXIT_DESTINATION, first_line
+        from .preflight import postgres_where
+
+        raise SyncError(f"cannot connect to {postgres_where(credentials)}: {first_line(error)}",
+                        EXIT_DESTINATION) from None
+    try:
+        connection.autocommit = True
+        with connection.cursor() as cursor:
+            cursor.execute("select pg_advisory_lock(%s)", (PG_LOAD_LOCK_KEY,))
+        yield
+    finally:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("select pg_advisory_unlock(%s)", (PG_LOAD_LOCK_KEY,))
+        except Exception:  # noqa: BLE001 - closing the session releases it too
+            pass
+        connection.close()
