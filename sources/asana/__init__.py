@@ -47,15 +47,27 @@ STORY_BATCH_ROWS = 5_000
 CODE_ONLY_OPTIONS = ("warehouse", "report", "http_transport", "context", "task_projects", "final_step")
 
 
-def replace_hints(table: str, parent_key: str, primary_key: Any = "gid") -> dict:
-    """Rows replaced per parent: each parent's rows are deleted, then its current ones inserted."""
-    return {
+def replace_hints(table: str, parent_key: str, primary_key: Any = "gid", with_columns: bool = True) -> dict:
+    """Rows replaced per parent: each parent's rows are deleted, then its current ones inserted.
+
+    ``with_columns=False`` for a resource that also fills other tables: dlt starts every table
+    variant from the resource's own hints, so the resource's columns would land, always null, in
+    each of its other tables. Such a resource yields its own rows through ``into`` instead."""
+    hints = {
         "table_name": table,
         "write_disposition": {"disposition": "merge", "strategy": "delete-insert"},
         "primary_key": primary_key,
         "merge_key": parent_key,
         "columns": {**columns(table), TOMBSTONE: {"data_type": "bool", "hard_delete": True}},
     }
+    if not with_columns:
+        del hints["columns"]
+    return hints
+
+
+def merge_hints(table: str) -> dict:
+    """Rows merged on ``gid``: the hints of a resource's own table when it also fills others."""
+    return {"table_name": table, "write_disposition": MERGE, "primary_key": "gid", "columns": columns(table)}
 
 
 def bridge_hints(table: str) -> dict:
@@ -172,7 +184,7 @@ def workspaces_resource(ctx: SyncContext) -> Iterator[list[dict]]:
     yield [workspace_row(w) for w in ctx.listings.workspaces()]
 
 
-@dlt.resource(write_disposition=MERGE, primary_key="gid", columns=columns("users"))
+@dlt.resource(write_disposition=MERGE, primary_key="gid")
 def users(ctx: SyncContext) -> Iterator[Any]:
     """users per workspace (GET /users?workspace=), plus workspace_users
 
@@ -182,7 +194,7 @@ def users(ctx: SyncContext) -> Iterator[Any]:
     for workspace_gid in ctx.listings.workspace_gids():
         page, complete = ctx.listings.user_listing(workspace_gid)
         if page:
-            yield [copy_row("users", u) for u in page]
+            yield into("users", [copy_row("users", u) for u in page], merge_hints("users"))
         links.append(tombstone("workspace_gid", workspace_gid, "user_gid"))
         links.extend({"workspace_gid": workspace_gid, "user_gid": u["gid"]} for u in page)
         if not complete and ctx.warehouse is not None:
@@ -243,7 +255,7 @@ def tags(ctx: SyncContext) -> Iterator[list[dict]]:
     yield deleted_rows(deleted, ctx.run_started_at) + [copy_row("tags", t) for t in alive]
 
 
-@dlt.resource(write_disposition=MERGE, primary_key="gid", columns=columns("custom_fields"))
+@dlt.resource(write_disposition=MERGE, primary_key="gid")
 def custom_fields(ctx: SyncContext) -> Iterator[Any]:
     """custom fields per workspace, plus custom_field_enum_options"""
     for workspace_gid in ctx.listings.workspace_gids():
@@ -257,7 +269,7 @@ def custom_fields(ctx: SyncContext) -> Iterator[Any]:
             row, cf_options = custom_field_rows(cf, workspace_gid)
             rows.append(row)
             options.extend(cf_options)
-        yield rows
+        yield into("custom_fields", rows, merge_hints("custom_fields"))
         if options:
             yield into("custom_field_enum_options", options, {
                 "table_name": "custom_field_enum_options", "write_disposition": MERGE,
@@ -267,7 +279,7 @@ def custom_fields(ctx: SyncContext) -> Iterator[Any]:
 # --- tasks and stories --------------------------------------------------------------------------
 
 
-@dlt.resource(write_disposition=MERGE, primary_key="gid", columns=columns("tasks"))
+@dlt.resource(write_disposition=MERGE, primary_key="gid")
 def tasks(ctx: SyncContext, projects: Optional[list[str]] = None, final: bool = True) -> Iterator[Any]:
     """tasks and subtasks changed since the last run, plus memberships, tags, followers, dependencies and custom field values
 
@@ -276,10 +288,10 @@ def tasks(ctx: SyncContext, projects: Optional[list[str]] = None, final: bool = 
     for batch in ctx.crawl.changed_tasks(dlt.current.resource_state(), projects, final):
         for table, rows in batch.items():
             if rows:
-                yield rows if table == "tasks" else into(table, rows)
+                yield into(table, rows, merge_hints("tasks") if table == "tasks" else None)
 
 
-@dlt.transformer(**replace_hints("stories", "task_gid"))
+@dlt.transformer(**replace_hints("stories", "task_gid", with_columns=False))
 def stories(items: Any, ctx: SyncContext) -> Iterator[Any]:
     """comments and system stories of the tasks that changed, plus their attachments (metadata)
 
@@ -303,10 +315,10 @@ def stories(items: Any, ctx: SyncContext) -> Iterator[Any]:
             attachments.append(tombstone("task_gid", task_gid))
             attachments.extend(copy_row("attachments", a, task_gid=task_gid) for a in task_attachments)
         if len(rows) >= STORY_BATCH_ROWS:
-            yield rows
+            yield into("stories", rows, replace_hints("stories", "task_gid"))
             rows = []
     if rows:
-        yield rows
+        yield into("stories", rows, replace_hints("stories", "task_gid"))
     if attachments:
         yield into("attachments", attachments, replace_hints("attachments", "task_gid"))
     ctx.attachments.remember(state)
@@ -411,11 +423,11 @@ def project_briefs(ctx: SyncContext) -> Iterator[Any]:
     yield from replaced(ctx, "project_briefs", "project_gid", list(projects), fetch, gone=ctx.deletions.gone("projects"))
 
 
-@dlt.resource(write_disposition=MERGE, primary_key="gid", columns=columns("portfolios"))
+@dlt.resource(write_disposition=MERGE, primary_key="gid")
 def portfolios(ctx: SyncContext) -> Iterator[Any]:
     """portfolios of each organization (and nested ones), plus portfolio_items and memberships"""
     listed = ctx.listings.portfolios()
-    yield [copy_row("portfolios", p) for p in listed]
+    yield into("portfolios", [copy_row("portfolios", p) for p in listed], merge_hints("portfolios"))
     gids = [p["gid"] for p in listed]
     items: list[dict] = []
     for portfolio_gid in gids:
@@ -431,10 +443,11 @@ def portfolios(ctx: SyncContext) -> Iterator[Any]:
                    replace_hints("portfolio_items", "portfolio_gid", ("portfolio_gid", "item_gid")))
     yield from _child_rows(ctx, "portfolio_memberships")
     deleted, alive = ctx.deletions.of("portfolios")
-    yield deleted_rows(deleted, ctx.run_started_at) + [copy_row("portfolios", p) for p in alive]
+    yield into("portfolios", deleted_rows(deleted, ctx.run_started_at) + [copy_row("portfolios", p) for p in alive],
+               merge_hints("portfolios"))
 
 
-@dlt.resource(**replace_hints("goals", "workspace_gid"))
+@dlt.resource(**replace_hints("goals", "workspace_gid", with_columns=False))
 def goals(ctx: SyncContext) -> Iterator[Any]:
     """goals per workspace, plus goal_relationships"""
     by_workspace: dict[str, list[dict]] = {}
@@ -445,7 +458,7 @@ def goals(ctx: SyncContext) -> Iterator[Any]:
         rows.append(tombstone("workspace_gid", workspace_gid))
         rows.extend(copy_row("goals", g, workspace_gid=workspace_gid) for g in by_workspace.get(workspace_gid, []))
     if rows:
-        yield rows
+        yield into("goals", rows, replace_hints("goals", "workspace_gid"))
     yield from _child_rows(ctx, "goal_relationships")
 
 
