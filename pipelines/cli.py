@@ -321,6 +321,86 @@ def list_resources() -> None:
         out.print(f"{name:22} {description}", highlight=False, soft_wrap=True)
 
 
+def _sync_first(target: Destination, quiet: bool) -> Optional[SyncResult]:
+    """`--sync` of the commands that read the warehouse: the library calls `run` makes (sync, then
+    models), with its progress output. Failures exit as `run` does."""
+    try:
+        with Progress(quiet) as progress:
+            result = run_sync(target, on_progress=progress)
+            progress("models", {})
+            with run_lock(target):
+                result.models = build_models(target)
+    except SyncError as error:
+        fail(error)
+    except KeyboardInterrupt:
+        fail(SyncError("interrupted", EXIT_INTERRUPTED))
+    if not quiet:
+        print_result(result, target)
+    return result
+
+
+def _sync_exit(result: Optional[SyncResult]) -> None:
+    """After a `--sync`, the exit code `run` would have given for failed requests or gaps."""
+    if result is None:
+        return
+    failures = [g for g in result.gaps if g.get("kind") == "failed"]
+    if failures:
+        fail(SyncError(f"{len(failures)} request(s) of the sync failed after retries (see table sync_gaps); "
+                       "everything else was loaded and exported", EXIT_API))
+    if result.gaps:
+        fail(SyncError(f"{len(result.gaps)} listing(s) could not be read completely (see table sync_gaps); "
+                       "everything else was loaded and exported", EXIT_GAPS))
+
+
+@main.command(name="export")
+@destination_options
+@click.option("--format", "-f", "fmt", type=click.Choice(["csv", "parquet", "jsonl"]), default="parquet",
+              show_default=True, help="File format: CSV with a header, Parquet, or JSON lines (one object a line).")
+@click.option("--out", "-o", "out_dir", required=True, metavar="DIR",
+              help="Folder to write into (created if missing): DIR/<schema>/<table>.<ext>, a query's result "
+                   "in DIR/<name>.<ext>. Existing files of the same name are replaced.")
+@click.option("--table", "-t", "tables", multiple=True, metavar="TABLE",
+              help="A raw table or model (`tasks`, `asana__project`, `asana_raw.tasks`; repeatable). Default: "
+                   "every raw table (less dlt's _dlt_* tables) and every mart.")
+@click.option("--query", default=None, metavar="SQL", help="Export the result of this SELECT instead (read-only).")
+@click.option("--name", default="query", show_default=True, metavar="NAME", help="File name of the --query result.")
+@click.option("--sync", "sync_first", is_flag=True, help="Run a sync (and build the models) first, as `run` does.")
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+def export_command(destination: str, duckdb_path: Optional[str], fmt: str, out_dir: str, tables: tuple,
+                   query: Optional[str], name: str, sync_first: bool, quiet: bool) -> None:
+    """Write raw tables, models or a query's result as CSV, Parquet or JSON lines files, straight from
+    the warehouse's bulk path (DuckDB COPY, PostgreSQL Arrow batches).
+
+    Exit codes: 0 ok, 2 unknown table, a query the warehouse refuses, or --table with --query,
+    7 no warehouse, warehouse unreadable or the folder not writable (disk full), 1 a bug;
+    with --sync also those of `run`.
+
+    \b
+    Example:
+        asana-sync export --format parquet --out export/ --table tasks --table asana__project
+    """
+    from .export import export
+
+    result = None
+    try:
+        target = Destination.parse(destination, duckdb_path)
+        if sync_first:
+            result = _sync_first(target, quiet)
+
+        def show(file: Any) -> None:
+            if not quiet:
+                out.print(f"{file.source}: {file.rows} rows -> {file.path} ({file.bytes / 1e6:.1f} MB, "
+                          f"{file.seconds:.1f}s)", highlight=False, soft_wrap=True)
+
+        files = export(target, out_dir, fmt, tables=tables, query=query, name=name, on_file=show)
+    except SyncError as error:
+        fail(error)
+    if not quiet:
+        out.print(f"exported {len(files)} file(s), {sum(f.rows for f in files)} rows, as {fmt} into {out_dir}",
+                  highlight=False)
+    _sync_exit(result)
+
+
 def _register_models() -> None:
     try:
         from .models_cli import models
