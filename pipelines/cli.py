@@ -401,6 +401,97 @@ def export_command(destination: str, duckdb_path: Optional[str], fmt: str, out_d
     _sync_exit(result)
 
 
+@main.command(name="check")
+@destination_options
+@click.option("--workspace", "-w", "workspaces", multiple=True, metavar="GID",
+              help="Workspace gid or exact name to check (repeatable; default: those `run` would sync).")
+@click.option("--requests-per-minute", type=click.IntRange(1), default=None,
+              help="Rate limit to pace the check and estimate with (default: the configured one, 1500).")
+@click.option("--sample-projects", type=click.IntRange(1), default=10, show_default=True,
+              help="Projects per workspace whose tasks are listed for the estimate.")
+def check_command(destination: str, duckdb_path: Optional[str], workspaces: tuple,
+                  requests_per_minute: Optional[int], sample_projects: int) -> None:
+    """Check the token, the workspaces it can read (organization? premium?) and the destination, and
+    estimate the first full sync: objects, requests and time at the rate limit.
+
+    Exit codes: 0 all good, 2 configuration, 3 token rejected, 5 a workspace or listing refused
+    or failed, 7 destination, 1 a bug.
+
+    \b
+    Example:
+        SOURCES__ASANA__ACCESS_TOKEN=... asana-sync check --requests-per-minute 150
+    """
+    from .check import run_check
+
+    options = {"requests_per_minute": requests_per_minute} if requests_per_minute else {}
+    try:
+        target = Destination.parse(destination, duckdb_path)
+        with err.status("checking", spinner="dots") if err.is_terminal else _nothing() as status:
+            def say(message: str) -> None:
+                if status is not None:
+                    status.update(message)
+
+            report = run_check(target, source_options=options, workspaces=workspaces,
+                               sample_projects=sample_projects, say=say)
+    except SyncError as error:
+        fail(error)
+    _print_check(report)
+    if report.problems:
+        first = sorted(report.problems, key=lambda p: p.exit_code != report.exit_code)[0]
+        more = f" (and {len(report.problems) - 1} more problem(s) above)" if len(report.problems) > 1 else ""
+        fail(SyncError(f"{first}{more}", report.exit_code))
+
+
+class _nothing:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: Any) -> None:
+        return None
+
+
+def _print_check(report: Any) -> None:
+    ok, bad = "[green]ok[/green]", "[red]FAILED[/red]"
+    auth = [p for p in report.problems if p.exit_code == 3]
+    if report.user:
+        who = " ".join(filter(None, [report.user.get("name"), f"<{report.user['email']}>" if report.user.get("email")
+                                     else None]))
+        out.print(f"token: {ok}, {escape(who)} (gid {report.user.get('gid')}) at {escape(report.base_url)}")
+    elif auth:
+        out.print(f"token: {bad}: {escape(str(auth[0]))}")
+    if report.workspaces:
+        table = Table("workspace", "gid", "org", "premium", "teams", "projects", "users", "~tasks", "~requests",
+                      title="workspaces this token can read")
+        table.columns[1].no_wrap = True
+        for w in report.workspaces:
+            premium = "yes" if w.premium else "no (402)" if w.premium is False else f"unknown ({w.premium_note})"
+            table.add_row(escape(w.name), w.gid, "yes" if w.is_organization else "no", premium, str(w.teams),
+                          str(w.projects), str(w.users), f"{w.estimated_tasks:,}", f"{w.estimated_requests:,}")
+        out.print(table)
+    for where, reason in report.refused.items():
+        out.print(f"[red]refused:[/red] {escape(where)}: {escape(reason)}")
+    for where, reason in report.unavailable.items():
+        out.print(f"note: {escape(where)} is not available to this token ({escape(reason)}); a sync skips it")
+    destination_problems = [p for p in report.problems if p.exit_code == 7]
+    if report.destination_ok:
+        out.print(f"destination: {ok}, {escape(report.destination)}: {escape(report.destination_note)}")
+    elif destination_problems:
+        out.print(f"destination: {bad}: {escape(str(destination_problems[0]))}")
+    if report.workspaces:
+        rpm = report.requests_per_minute
+        minutes = report.estimated_minutes
+        when = f"{minutes * 60:.0f} s" if minutes < 1 else f"{minutes:.0f} min" if minutes < 120 \
+            else f"{minutes / 60:.1f} h"
+        out.print(f"first full sync (estimate): ~{report.estimated_tasks:,} tasks, "
+                  f"{sum(w.projects for w in report.workspaces):,} projects, "
+                  f"{sum(w.users for w in report.workspaces):,} users; ~{report.estimated_requests:,} requests, "
+                  f"~{when} at {rpm:,.0f} requests/min", highlight=False)
+        out.print(f"how: {escape(report.method())}", highlight=False, soft_wrap=False)
+    for warning in report.warnings:
+        err.print(f"[yellow]warning:[/yellow] {escape(warning)}", highlight=False)
+    out.print(f"checked with {report.requests_made} requests in {report.seconds:.1f}s", highlight=False)
+
+
 def _register_models() -> None:
     try:
         from .models_cli import models
