@@ -99,6 +99,11 @@ class Progress:
 
 
 def print_result(result: SyncResult, destination: Destination) -> None:
+    from .jsonlog import emit_result, json_enabled
+
+    if json_enabled():
+        emit_result(result, destination)
+        return
     rps = result.requests / max(result.seconds, 1e-9)
     rows_ps = result.total_rows / max(result.seconds, 1e-9)
     stats = result.client_stats
@@ -130,14 +135,28 @@ def print_result(result: SyncResult, destination: Destination) -> None:
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="asana-sync")
-def main() -> None:
+@click.option("--log-format", type=click.Choice(["text", "json"]), default=None, envvar="ASANA_SYNC_LOG_FORMAT",
+              help="json: one JSON event per line on stderr (phases, progress ticks, result, error) for log "
+                   "shippers [env ASANA_SYNC_LOG_FORMAT; default text].")
+def main(log_format: Optional[str] = None) -> None:
     """Sync Asana into DuckDB or PostgreSQL and build SQL reporting models.
 
     \b
     Example:
         export SOURCES__ASANA__ACCESS_TOKEN=...   # a personal access token
         asana-sync run
+        asana-sync --log-format json run --quiet   # JSON lines for a log shipper
     """
+    from .jsonlog import set_format
+
+    set_format(log_format)
+
+
+def _progress(quiet: bool) -> Any:
+    """The progress display `--log-format` asks for: rich/plain lines, or JSON events."""
+    from .jsonlog import JsonProgress, json_enabled
+
+    return JsonProgress(quiet) if json_enabled() else Progress(quiet)
 
 
 @main.command()
@@ -175,7 +194,7 @@ def run(destination: str, duckdb_path: Optional[str], workspaces: tuple, resourc
             options["requests_per_minute"] = requests_per_minute
         if max_concurrency:
             options["max_concurrency"] = max_concurrency
-        with Progress(quiet) as progress:
+        with _progress(quiet) as progress:
             result = run_sync(target, workspaces=workspaces, resources=resources, full_refresh=full_refresh,
                               source_options=options, on_progress=progress)
             loaded = True
@@ -205,13 +224,22 @@ def run(destination: str, duckdb_path: Optional[str], workspaces: tuple, resourc
 
 @main.command()
 @destination_options
-def status(destination: str, duckdb_path: Optional[str]) -> None:
+@click.option("--json", "as_json", is_flag=True,
+              help="Print one JSON document (runs with outcome, requests, rows and 429s; rows per table; cursors; "
+                   "open gaps; next reconciliation) and exit with the warehouse's health: 0 healthy, 5 requests "
+                   "of the last run failed, 6 truncation gaps open, the last run's own code when it failed "
+                   "(2, 3, 5, ...), 7 no or unreadable warehouse.")
+def status(destination: str, duckdb_path: Optional[str], as_json: bool = False) -> None:
     """Show the last runs, rows per table and incremental cursors.
 
     \b
     Example:
         asana-sync status --duckdb-path asana.duckdb
+        asana-sync status --json || alert   # non-zero when the last run failed or gaps are open
     """
+    if as_json:
+        _status_json(destination, duckdb_path)
+        return
     try:
         info = sync_status(Destination.parse(destination, duckdb_path))
     except SyncError as error:
@@ -245,6 +273,23 @@ def status(destination: str, duckdb_path: Optional[str]) -> None:
     if cursors.get("tasks_to_read_again"):
         out.print(f"tasks the next run reads again (their subtasks or stories failed, or an event named them): "
                   f"{cursors['tasks_to_read_again']}", highlight=False)
+
+
+def _status_json(destination: str, duckdb_path: Optional[str]) -> None:
+    import json
+
+    from .status import status_report
+
+    try:
+        report = status_report(Destination.parse(destination, duckdb_path))
+    except SyncError as error:
+        sys.stdout.write(json.dumps({"healthy": False, "exit_code": error.exit_code, "reason": str(error)}) + "\n")
+        sys.stdout.flush()
+        fail(error)
+    sys.stdout.write(json.dumps(report, default=str, indent=1) + "\n")
+    sys.stdout.flush()
+    if report["exit_code"]:
+        sys.exit(report["exit_code"])
 
 
 def _fault_rates(ctx: click.Context, param: click.Parameter, value: Optional[str]) -> Optional[dict]:
@@ -325,7 +370,7 @@ def _sync_first(target: Destination, quiet: bool) -> Optional[SyncResult]:
     """`--sync` of the commands that read the warehouse: the library calls `run` makes (sync, then
     models), with its progress output. Failures exit as `run` does."""
     try:
-        with Progress(quiet) as progress:
+        with _progress(quiet) as progress:
             result = run_sync(target, on_progress=progress)
             progress("models", {})
             with run_lock(target):
