@@ -432,15 +432,20 @@ def export_command(destination: str, duckdb_path: Optional[str], fmt: str, out_d
         if sync_first:
             result = _sync_first(target, quiet)
 
+        from .jsonlog import emit, json_enabled
+
         def show(file: Any) -> None:
-            if not quiet:
+            if json_enabled():
+                emit("exported", "export", source=file.source, path=str(file.path), rows=file.rows, bytes=file.bytes,
+                     seconds=round(file.seconds, 2))
+            elif not quiet:
                 out.print(f"{file.source}: {file.rows} rows -> {file.path} ({file.bytes / 1e6:.1f} MB, "
                           f"{file.seconds:.1f}s)", highlight=False, soft_wrap=True)
 
         files = export(target, out_dir, fmt, tables=tables, query=query, name=name, on_file=show)
     except SyncError as error:
         fail(error)
-    if not quiet:
+    if not quiet and not json_enabled():
         out.print(f"exported {len(files)} file(s), {sum(f.rows for f in files)} rows, as {fmt} into {out_dir}",
                   highlight=False)
     _sync_exit(result)

@@ -172,6 +172,15 @@ def test_cli_exit_codes_and_output(warehouses, tmp_path):
     assert proc.returncode == 0 and proc.stdout == "", proc.stderr
     lines = (tmp_path / "pg" / "asana_raw" / "users.jsonl").read_text().splitlines()
     assert len(lines) == len(_table_rows(warehouses["postgres"], "asana_raw", "users", ["gid"]))
+    proc = run_cli(["--log-format", "json", "export", "--duckdb-path", str(tmp / "asana.duckdb"), "--out",
+                    str(tmp_path / "j"), "-t", "tasks", "-t", "users"], tmp_path, env)
+    assert proc.returncode == 0 and proc.stdout == "", proc.stderr
+    import json
+
+    events = [json.loads(line) for line in proc.stderr.splitlines()]
+    assert [(e["event"], e["source"]) for e in events] == [("exported", "asana_raw.tasks"),
+                                                             ("exported", "asana_raw.users")]
+    assert events[0]["rows"] == len(warehouses["sim"].store.tasks)
 
 
 def test_sync_then_export(tmp_path):
@@ -184,3 +193,40 @@ def test_sync_then_export(tmp_path):
     assert pq.read_metadata(tmp_path / "out" / "asana_raw" / "tasks.parquet").num_rows == len(sim.store.tasks)
     assert pq.read_metadata(tmp_path / "out" / "asana_analytics" / "asana__project.parquet").num_rows > 0
     assert os.path.exists(tmp_path / "asana.duckdb")
+
+
+def _peak_rss_mb(args, cwd, env_extra) -> tuple[int, str]:
+    """Run the CLI in a child of a fresh interpreter and return the CLI's peak RSS (MB)."""
+    import json
+    import subprocess
+    import sys
+
+    from helpers import CLI, cli_env
+
+    probe = ("import json, resource, subprocess, sys; p = subprocess.run(json.loads(sys.argv[1]), "
+             "capture_output=True, text=True); print(json.dumps([p.returncode, p.stderr, "
+             "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024]))")
+    proc = subprocess.run([sys.executable, "-c", probe, json.dumps(CLI + args)], cwd=cwd, env=cli_env(env_extra),
+                          capture_output=True, text=True, timeout=600)
+    code, stderr, peak = json.loads(proc.stdout)
+    assert code == 0, stderr
+    return peak, stderr
+
+
+@pytest.mark.parametrize("engine,fmt", [("duckdb", "csv"), ("postgres", "jsonl"), ("postgres", "parquet")])
+def test_memory_stays_bounded_on_a_large_result(warehouses, tmp_path, engine, fmt):
+    """~450 MB of rows: streamed, the process stays far below the data's size (buffered, DuckDB's
+    parallel text writers alone took ~1.2x the data)."""
+    tmp = warehouses["tmp"]
+    rows = 1_500_000
+    series = f"range({rows}) t(g)" if engine == "duckdb" else f"generate_series(1, {rows}) g"
+    args = ["export", "-d", engine, "--duckdb-path", str(tmp / "asana.duckdb"), "--out", str(tmp_path),
+            "--format", fmt, "--name", "big", "--query", f"select g, repeat('x', 300) as pad from {series}"]
+    peak, _ = _peak_rss_mb(args, tmp_path, {"ASANA_SYNC_HOME": str(tmp / "home"),
+                                            "DESTINATION__POSTGRES__CREDENTIALS": warehouses["dsn"]})
+    path = tmp_path / f"big.{fmt}"
+    if fmt == "parquet":
+        assert pq.read_metadata(path).num_rows == rows
+    else:
+        assert path.stat().st_size > rows * 300
+    assert peak < 350, f"peak RSS {peak} MB"
