@@ -72,6 +72,9 @@ def test_destination_and_refused_workspace(tmp_path):
         proc = run_cli(["check", "--duckdb-path", str(tmp_path / "a.duckdb")], tmp_path, env_for(base_url))
         assert_clean_failure(proc, 5, "refused or failed")
         assert f"/workspaces/{personal}" in proc.stdout
+        unknown = run_cli(["check", "--duckdb-path", str(tmp_path / "a.duckdb"), "--workspace", "Nope Inc"],
+                          tmp_path, env_for(base_url))
+        assert_clean_failure(unknown, 2, "workspace nope inc is not visible to this token")
         proc = run_cli(["check", "--duckdb-path", str(tmp_path / "no-folder" / "a.duckdb")], tmp_path,
                        env_for(base_url))
     assert_clean_failure(proc, 7, "folder does not exist")  # the destination outranks Asana's refusals

@@ -11,7 +11,7 @@ import pytest
 from asana_sim import AsanaSimulator, SimConfig, serve_in_thread
 from helpers import assert_clean_failure, env_for, run_cli, sync
 
-from pipelines.pipeline import SyncError
+from pipelines.pipeline import Destination, SyncError, run_lock
 from pipelines.status import next_reconciliation
 
 
@@ -41,6 +41,14 @@ def test_healthy_warehouse(tmp_path):
     assert doc["open_gaps"] == []
     assert doc["next_reconciliation"]["due"] == "next run"  # a small warehouse reconciles every run
     assert "sim-token" not in proc.stdout + proc.stderr
+    assert doc["in_progress"] is False
+    lock = run_lock(Destination.parse("duckdb", str(tmp_path / "asana.duckdb"))).acquire()
+    try:
+        proc, doc = _status(tmp_path)  # a run between its writes: still readable, and said
+    finally:
+        lock.release()
+    assert proc.returncode == 0 and doc["in_progress"] is True and doc["run_info"]["pid"] > 0
+    assert doc["last_run"]["outcome"] == "ok"
 
 
 def test_failed_requests_then_recovery(tmp_path):
