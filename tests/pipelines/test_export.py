@@ -40,20 +40,23 @@ def warehouses(pg_server, tmp_path_factory):
         yield {"sim": sim, "duckdb": duck, "postgres": pg, "tmp": tmp, "dsn": pg_server.dsn(db)}
 
 
-def _columns(destination: Destination, schema: str, table: str) -> list[tuple[str, str]]:
-    with make_pipeline(destination, read_only=True).sql_client() as client:
-        rows = client.execute_sql(
-            "select column_name, data_type from information_schema.columns where table_schema = %s and "
-            "table_name = %s order by ordinal_position", schema, table)
-    if destination.kind == "postgres":
-        return [(name, PG_TYPES[kind]) for name, kind in rows]
-    return [(name, kind) for name, kind in rows]
+def _columns(client, kind: str, schema: str, table: str) -> list[tuple[str, str]]:
+    rows = client.execute_sql(
+        "select column_name, data_type from information_schema.columns where table_schema = %s and "
+        "table_name = %s order by ordinal_position", schema, table)
+    if kind == "postgres":
+        return [(name, PG_TYPES[data_type]) for name, data_type in rows]
+    return [(name, data_type) for name, data_type in rows]
+
+
+def _rows(client, schema: str, table: str, columns: list[str]) -> list[tuple]:
+    names = ", ".join(f'"{c}"' for c in columns)
+    return [tuple(r) for r in client.execute_sql(f'select {names} from "{schema}"."{table}"')]
 
 
 def _table_rows(destination: Destination, schema: str, table: str, columns: list[str]) -> list[tuple]:
-    names = ", ".join(f'"{c}"' for c in columns)
     with make_pipeline(destination, read_only=True).sql_client() as client:
-        return [tuple(r) for r in client.execute_sql(f'select {names} from "{schema}"."{table}"')]
+        return _rows(client, schema, table, columns)
 
 
 def _file_rows(path: Path, fmt: str, columns: list[tuple[str, str]]) -> list[tuple]:
@@ -90,14 +93,14 @@ def test_every_raw_table_and_mart_read_back_equal(warehouses, tmp_path, engine, 
     assert not any(name.startswith("_dlt") for name in raw)  # dlt's bookkeeping stays out
     assert sorted(f.split(".", 1)[1] for f in exported if f.startswith("asana_analytics.")) == _marts()
     differences = []
-    for source, file in exported.items():
-        schema, table = source.split(".", 1)
-        assert file.path == tmp_path / "out" / schema / f"{table}.{fmt}"
-        columns = _columns(destination, schema, table)
-        names = [c for c, _ in columns]
-        expected = _table_rows(destination, schema, table, names)
-        assert file.rows == len(expected), source
-        differences += engine_differences(source, _file_rows(file.path, fmt, columns), expected)
+    with make_pipeline(destination, read_only=True).sql_client() as client:
+        for source, file in exported.items():
+            schema, table = source.split(".", 1)
+            assert file.path == tmp_path / "out" / schema / f"{table}.{fmt}"
+            columns = _columns(client, destination.kind, schema, table)
+            expected = _rows(client, schema, table, [c for c, _ in columns])
+            assert file.rows == len(expected), source
+            differences += engine_differences(source, _file_rows(file.path, fmt, columns), expected)
     assert differences == []
     assert not list((tmp_path / "out").rglob(".*.partial"))
     tasks = exported["asana_raw.tasks"]
