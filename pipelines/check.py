@@ -128,6 +128,18 @@ class CheckReport:
         }
 
 
+def _holds(destination: Any) -> str:
+    """What an existing warehouse holds already: a run there is incremental, not a first sync."""
+    from .pipeline import make_pipeline
+
+    try:
+        with make_pipeline(destination, read_only=True).sql_client() as client:
+            tasks = client.execute_sql(f"select count(*) from {client.make_qualified_table_name('tasks')}")[0][0]
+    except Exception:  # noqa: BLE001 - no tasks table yet
+        return ""
+    return f"; it holds {tasks:,} tasks already, so a run there is incremental (the estimate is for a first sync)"
+
+
 class _Skip(Exception):
     pass
 
@@ -153,7 +165,7 @@ def run_check(destination: Any, source_options: Optional[dict] = None, workspace
     configuration that makes checking impossible (exit 2)."""
     from sources.asana.client import AsanaClient
     from sources.asana.errors import AsanaError
-    from sources.asana.listings import Listings, parse_workspaces
+    from sources.asana.listings import parse_workspaces
     from sources.asana.report import RunReport
     from sources.asana.retry import RetryPolicy
 
@@ -186,7 +198,7 @@ def run_check(destination: Any, source_options: Optional[dict] = None, workspace
         if not state.warehouse_exists(destination):
             report.destination_note = "the file does not exist yet; a run creates it"
         else:
-            report.destination_note = "reachable and writable"
+            report.destination_note = "reachable and writable" + _holds(destination)
     except _Skip:
         pass
     except SyncError as error:

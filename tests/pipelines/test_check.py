@@ -90,6 +90,9 @@ def test_estimate_is_close_to_a_real_first_sync(tmp_path, monkeypatch):
         sampled = run_check(Destination.parse("duckdb", str(tmp_path / "asana.duckdb")), source_options=options,
                             sample_projects=1)
         result = sync(sim, base_url, tmp_path)
+        again = run_check(Destination.parse("duckdb", str(tmp_path / "asana.duckdb")), source_options=options)
+    assert f"holds {len(sim.store.tasks):,} tasks already" in again.destination_note
+    assert "does not exist yet" in report.destination_note
     assert report.exit_code == 0 and not report.problems, report.problems
     assert report.requests_made < 40
     tasks = len(sim.store.tasks)
