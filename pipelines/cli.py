@@ -99,6 +99,11 @@ class Progress:
 
 
 def print_result(result: SyncResult, destination: Destination) -> None:
+    from .jsonlog import emit_result, json_enabled
+
+    if json_enabled():
+        emit_result(result, destination)
+        return
     rps = result.requests / max(result.seconds, 1e-9)
     rows_ps = result.total_rows / max(result.seconds, 1e-9)
     stats = result.client_stats
@@ -130,14 +135,28 @@ def print_result(result: SyncResult, destination: Destination) -> None:
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="asana-sync")
-def main() -> None:
+@click.option("--log-format", type=click.Choice(["text", "json"]), default=None, envvar="ASANA_SYNC_LOG_FORMAT",
+              help="json: one JSON event per line on stderr (phases, progress ticks, result, error) for log "
+                   "shippers [env ASANA_SYNC_LOG_FORMAT; default text].")
+def main(log_format: Optional[str] = None) -> None:
     """Sync Asana into DuckDB or PostgreSQL and build SQL reporting models.
 
     \b
     Example:
         export SOURCES__ASANA__ACCESS_TOKEN=...   # a personal access token
         asana-sync run
+        asana-sync --log-format json run --quiet   # JSON lines for a log shipper
     """
+    from .jsonlog import set_format
+
+    set_format(log_format)
+
+
+def _progress(quiet: bool) -> Any:
+    """The progress display `--log-format` asks for: rich/plain lines, or JSON events."""
+    from .jsonlog import JsonProgress, json_enabled
+
+    return JsonProgress(quiet) if json_enabled() else Progress(quiet)
 
 
 @main.command()
@@ -185,7 +204,7 @@ def run(destination: str, duckdb_path: Optional[str], workspaces: tuple, resourc
             options["requests_per_minute"] = requests_per_minute
         if max_concurrency:
             options["max_concurrency"] = max_concurrency
-        with Progress(quiet) as progress:
+        with _progress(quiet) as progress:
             result = run_sync(target, workspaces=workspaces, resources=resources, full_refresh=full_refresh,
                               source_options=options, on_progress=progress)
             loaded = True
@@ -215,13 +234,22 @@ def run(destination: str, duckdb_path: Optional[str], workspaces: tuple, resourc
 
 @main.command()
 @destination_options
-def status(destination: str, duckdb_path: Optional[str]) -> None:
+@click.option("--json", "as_json", is_flag=True,
+              help="Print one JSON document (runs with outcome, requests, rows and 429s; rows per table; cursors; "
+                   "open gaps; next reconciliation) and exit with the warehouse's health: 0 healthy, 5 requests "
+                   "of the last run failed, 6 truncation gaps open, the last run's own code when it failed "
+                   "(2, 3, 5, ...), 7 no or unreadable warehouse.")
+def status(destination: str, duckdb_path: Optional[str], as_json: bool = False) -> None:
     """Show the last runs, rows per table and incremental cursors.
 
     \b
     Example:
         asana-sync status --duckdb-path asana.duckdb
+        asana-sync status --json || alert   # non-zero when the last run failed or gaps are open
     """
+    if as_json:
+        _status_json(destination, duckdb_path)
+        return
     try:
         info = sync_status(Destination.parse(destination, duckdb_path))
     except SyncError as error:
@@ -260,17 +288,29 @@ def status(destination: str, duckdb_path: Optional[str]) -> None:
 
 def _print_reconciliation(plan: dict) -> None:
     """When deletions, moves and other silent changes are next caught, and what that costs."""
-    if plan.get("last_at"):
+    if plan.get("last_reconciled_at"):
         cost = f", {plan['last_requests']:,} requests in {plan['last_seconds']:.0f} s" \
             if plan.get("last_requests") is not None else ""
-        out.print(f"last reconciliation (every task listed, deletions found): {plan['last_at']}{cost}",
+        out.print(f"last reconciliation (every task listed, deletions found): {plan['last_reconciled_at']}{cost}",
                   highlight=False)
-    if plan.get("every_run"):
-        out.print("next reconciliation: every run (reconcile=" + plan.get("mode", "auto") + ")", highlight=False)
-    elif plan.get("mode") == "never":
-        out.print("next reconciliation: never (reconcile=never)", highlight=False)
-    elif plan.get("next_due"):
-        out.print(f"next reconciliation due: {plan['next_due']} (every {plan['interval_hours']:g} h)", highlight=False)
+    if plan.get("due"):
+        when = plan["due_at"] if plan.get("due") == "first run after due_at" else plan["due"]
+        out.print(f"next reconciliation: {when} ({plan.get('reason')})", highlight=False)
+def _status_json(destination: str, duckdb_path: Optional[str]) -> None:
+    import json
+
+    from .status import status_report
+
+    try:
+        report = status_report(Destination.parse(destination, duckdb_path))
+    except SyncError as error:
+        sys.stdout.write(json.dumps({"healthy": False, "exit_code": error.exit_code, "reason": str(error)}) + "\n")
+        sys.stdout.flush()
+        fail(error)
+    sys.stdout.write(json.dumps(report, default=str, indent=1) + "\n")
+    sys.stdout.flush()
+    if report["exit_code"]:
+        sys.exit(report["exit_code"])
 
 
 def _fault_rates(ctx: click.Context, param: click.Parameter, value: Optional[str]) -> Optional[dict]:
@@ -383,6 +423,180 @@ def docs_command(duckdb_path: Optional[str], output_dir: str) -> None:
         fail(explain(exc))
     for path in written:
         out.print(f"wrote {path}", highlight=False)
+def _sync_first(target: Destination, quiet: bool) -> Optional[SyncResult]:
+    """`--sync` of the commands that read the warehouse: the library calls `run` makes (sync, then
+    models), with its progress output. Failures exit as `run` does."""
+    try:
+        with _progress(quiet) as progress:
+            result = run_sync(target, on_progress=progress)
+            progress("models", {})
+            with run_lock(target):
+                result.models = build_models(target)
+    except SyncError as error:
+        fail(error)
+    except KeyboardInterrupt:
+        fail(SyncError("interrupted", EXIT_INTERRUPTED))
+    if not quiet:
+        print_result(result, target)
+    return result
+
+
+def _sync_exit(result: Optional[SyncResult]) -> None:
+    """After a `--sync`, the exit code `run` would have given for failed requests or gaps."""
+    if result is None:
+        return
+    failures = [g for g in result.gaps if g.get("kind") == "failed"]
+    if failures:
+        fail(SyncError(f"{len(failures)} request(s) of the sync failed after retries (see table sync_gaps); "
+                       "everything else was loaded and exported", EXIT_API))
+    if result.gaps:
+        fail(SyncError(f"{len(result.gaps)} listing(s) could not be read completely (see table sync_gaps); "
+                       "everything else was loaded and exported", EXIT_GAPS))
+
+
+@main.command(name="export")
+@destination_options
+@click.option("--format", "-f", "fmt", type=click.Choice(["csv", "parquet", "jsonl"]), default="parquet",
+              show_default=True, help="File format: CSV with a header, Parquet, or JSON lines (one object a line).")
+@click.option("--out", "-o", "out_dir", required=True, metavar="DIR",
+              help="Folder to write into (created if missing): DIR/<schema>/<table>.<ext>, a query's result "
+                   "in DIR/<name>.<ext>. Existing files of the same name are replaced.")
+@click.option("--table", "-t", "tables", multiple=True, metavar="TABLE",
+              help="A raw table or model (`tasks`, `asana__project`, `asana_raw.tasks`; repeatable). Default: "
+                   "every raw table (less dlt's _dlt_* tables) and every mart.")
+@click.option("--query", default=None, metavar="SQL", help="Export the result of this SELECT instead (read-only).")
+@click.option("--name", default="query", show_default=True, metavar="NAME", help="File name of the --query result.")
+@click.option("--sync", "sync_first", is_flag=True, help="Run a sync (and build the models) first, as `run` does.")
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+def export_command(destination: str, duckdb_path: Optional[str], fmt: str, out_dir: str, tables: tuple,
+                   query: Optional[str], name: str, sync_first: bool, quiet: bool) -> None:
+    """Write raw tables, models or a query's result as CSV, Parquet or JSON lines files, straight from
+    the warehouse's bulk path (DuckDB COPY, PostgreSQL Arrow batches).
+
+    Exit codes: 0 ok, 2 unknown table, a query the warehouse refuses, or --table with --query,
+    7 no warehouse, warehouse unreadable or the folder not writable (disk full), 1 a bug;
+    with --sync also those of `run`.
+
+    \b
+    Example:
+        asana-sync export --format parquet --out export/ --table tasks --table asana__project
+    """
+    from .export import export
+
+    result = None
+    try:
+        target = Destination.parse(destination, duckdb_path)
+        if sync_first:
+            result = _sync_first(target, quiet)
+
+        from .jsonlog import emit, json_enabled
+
+        def show(file: Any) -> None:
+            if json_enabled():
+                emit("exported", "export", source=file.source, path=str(file.path), rows=file.rows, bytes=file.bytes,
+                     seconds=round(file.seconds, 2))
+            elif not quiet:
+                out.print(f"{file.source}: {file.rows} rows -> {file.path} ({file.bytes / 1e6:.1f} MB, "
+                          f"{file.seconds:.1f}s)", highlight=False, soft_wrap=True)
+
+        files = export(target, out_dir, fmt, tables=tables, query=query, name=name, on_file=show)
+    except SyncError as error:
+        fail(error)
+    if not quiet and not json_enabled():
+        out.print(f"exported {len(files)} file(s), {sum(f.rows for f in files)} rows, as {fmt} into {out_dir}",
+                  highlight=False)
+    _sync_exit(result)
+
+
+@main.command(name="check")
+@destination_options
+@click.option("--workspace", "-w", "workspaces", multiple=True, metavar="GID",
+              help="Workspace gid or exact name to check (repeatable; default: those `run` would sync).")
+@click.option("--requests-per-minute", type=click.IntRange(1), default=None,
+              help="Rate limit to pace the check and estimate with (default: the configured one, 1500).")
+@click.option("--sample-projects", type=click.IntRange(1), default=10, show_default=True,
+              help="Projects per workspace whose tasks are listed for the estimate.")
+def check_command(destination: str, duckdb_path: Optional[str], workspaces: tuple,
+                  requests_per_minute: Optional[int], sample_projects: int) -> None:
+    """Check the token, the workspaces it can read (organization? premium?) and the destination, and
+    estimate the first full sync: objects, requests and time at the rate limit.
+
+    Exit codes: 0 all good, 2 configuration, 3 token rejected, 5 a workspace or listing refused
+    or failed, 7 destination, 1 a bug.
+
+    \b
+    Example:
+        SOURCES__ASANA__ACCESS_TOKEN=... asana-sync check --requests-per-minute 150
+    """
+    from .check import run_check
+
+    options = {"requests_per_minute": requests_per_minute} if requests_per_minute else {}
+    try:
+        target = Destination.parse(destination, duckdb_path)
+        with err.status("checking", spinner="dots") if err.is_terminal else _nothing() as status:
+            def say(message: str) -> None:
+                if status is not None:
+                    status.update(message)
+
+            report = run_check(target, source_options=options, workspaces=workspaces,
+                               sample_projects=sample_projects, say=say)
+    except SyncError as error:
+        fail(error)
+    _print_check(report)
+    if report.problems:
+        first = sorted(report.problems, key=lambda p: p.exit_code != report.exit_code)[0]
+        more = f" (and {len(report.problems) - 1} more problem(s) above)" if len(report.problems) > 1 else ""
+        fail(SyncError(f"{first}{more}", report.exit_code))
+
+
+class _nothing:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: Any) -> None:
+        return None
+
+
+def _print_check(report: Any) -> None:
+    ok, bad = "[green]ok[/green]", "[red]FAILED[/red]"
+    auth = [p for p in report.problems if p.exit_code == 3]
+    if report.user:
+        who = " ".join(filter(None, [report.user.get("name"), f"<{report.user['email']}>" if report.user.get("email")
+                                     else None]))
+        out.print(f"token: {ok}, {escape(who)} (gid {report.user.get('gid')}) at {escape(report.base_url)}")
+    elif auth:
+        out.print(f"token: {bad}: {escape(str(auth[0]))}")
+    if report.workspaces:
+        table = Table("workspace", "gid", "org", "premium", "teams", "projects", "users", "~tasks", "~requests",
+                      title="workspaces this token can read")
+        table.columns[1].no_wrap = True
+        for w in report.workspaces:
+            premium = "yes" if w.premium else "no (402)" if w.premium is False else f"unknown ({w.premium_note})"
+            table.add_row(escape(w.name), w.gid, "yes" if w.is_organization else "no", premium, str(w.teams),
+                          str(w.projects), str(w.users), f"{w.estimated_tasks:,}", f"{w.estimated_requests:,}")
+        out.print(table)
+    for where, reason in report.refused.items():
+        out.print(f"[red]refused:[/red] {escape(where)}: {escape(reason)}")
+    for where, reason in report.unavailable.items():
+        out.print(f"note: {escape(where)} is not available to this token ({escape(reason)}); a sync skips it")
+    destination_problems = [p for p in report.problems if p.exit_code == 7]
+    if report.destination_ok:
+        out.print(f"destination: {ok}, {escape(report.destination)}: {escape(report.destination_note)}")
+    elif destination_problems:
+        out.print(f"destination: {bad}: {escape(str(destination_problems[0]))}")
+    if report.workspaces:
+        rpm = report.requests_per_minute
+        minutes = report.estimated_minutes
+        when = f"{minutes * 60:.0f} s" if minutes < 1 else f"{minutes:.0f} min" if minutes < 120 \
+            else f"{minutes / 60:.1f} h"
+        out.print(f"first full sync (estimate): ~{report.estimated_tasks:,} tasks, "
+                  f"{sum(w.projects for w in report.workspaces):,} projects, "
+                  f"{sum(w.users for w in report.workspaces):,} users; ~{report.estimated_requests:,} requests, "
+                  f"~{when} at {rpm:,.0f} requests/min", highlight=False)
+        out.print(f"how: {escape(report.method())}", highlight=False, soft_wrap=False)
+    for warning in report.warnings:
+        err.print(f"[yellow]warning:[/yellow] {escape(warning)}", highlight=False)
+    out.print(f"checked with {report.requests_made} requests in {report.seconds:.1f}s", highlight=False)
 
 
 def _register_models() -> None:

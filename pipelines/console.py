@@ -18,6 +18,12 @@ err = Console(stderr=True)
 
 def fail(error: SyncError) -> None:
     """Print the one-line reason (never a traceback) and exit with the code cron acts on."""
+    from .jsonlog import emit, json_enabled
+
+    if json_enabled():
+        context = click.get_current_context(silent=True)
+        emit("error", command=context.info_name if context else "asana-sync", exit_code=error.exit_code,
+             message=shorten(str(error)))
     err.print(f"[red]error:[/red] {escape(shorten(str(error)))}", highlight=False, soft_wrap=True)
     if error.exit_code == EXIT_INTERRUPTED:
         # Stop now: worker threads still waiting on Asana must not hold the process open.

@@ -558,6 +558,7 @@ def sync_status(destination: Destination) -> dict:
                         "select started_at, seconds, requests, rows, gaps, status from "
                         f"{client.make_qualified_table_name('sync_runs')} order by started_at desc limit 10")
                 ]
+            status["live_tasks"] = _live_tasks(client, tables)
             last_reconciliation = _last_reconciliation(client, tables)
     except Exception as exc:  # noqa: BLE001
         raise SyncError(f"cannot read {destination.describe()}: {first_line(exc)}", EXIT_DESTINATION) from None
@@ -576,9 +577,21 @@ def sync_status(destination: Destination) -> dict:
         }
     except (DestinationUndefinedEntity, Exception):  # noqa: BLE001 - cursors are informative only
         status["cursors"] = {}
-    status["reconciliation"] = reconciliation_schedule(task_state.get("last_reconciled_at"),
-                                                       status["tables"].get("tasks", 0), last_reconciliation)
+    from .status import next_reconciliation
+
+    status["reconciliation"] = next_reconciliation(status.get("live_tasks", 0), task_state,
+                                                   datetime.now(timezone.utc), last_reconciliation)
     return status
+
+
+def _live_tasks(client: Any, tables: Sequence[str]) -> int:
+    if "tasks" not in tables:
+        return 0
+    name = client.make_qualified_table_name("tasks")
+    try:
+        return int(client.execute_sql(f"select count(*) from {name} where not coalesce(is_deleted, false)")[0][0])
+    except Exception:  # noqa: BLE001 - an old table without is_deleted
+        return int(client.execute_sql(f"select count(*) from {name}")[0][0])
 
 
 def _last_reconciliation(client: Any, tables: Sequence[str]) -> dict:
@@ -592,32 +605,6 @@ def _last_reconciliation(client: Any, tables: Sequence[str]) -> dict:
     except Exception:  # noqa: BLE001 - the column appears with the first run of this version
         return {}
     return dict(zip(("started_at", "seconds", "requests"), found[0])) if found else {}
-
-
-def configured_option(name: str, default: Any) -> Any:
-    """A source option as ``run`` would see it (config.toml or SOURCES__ASANA__<NAME>)."""
-    try:
-        value = dlt.config.get(f"sources.asana.{name}")
-    except Exception:  # noqa: BLE001 - unreadable config: the default, as the run itself would fail clearly
-        value = None
-    return default if value in (None, "") else value
-
-
-def reconciliation_schedule(last_reconciled_at: Optional[str], known_tasks: int, last_run: dict) -> dict:
-    """When the next reconciliation runs, and what the last one cost: ``{"mode": "auto",
-    "every_run": false, "next_due": "2026-12-02T01:00:00+00:00", "last_at": "...",
-    "last_requests": 5210, "last_seconds": 312.5}``."""
-    from sources.asana.settings import RECONCILE_EVERY_RUN_BELOW, RECONCILE_INTERVAL_HOURS
-    from sources.asana.tasks import next_reconciliation_due
-
-    mode = str(configured_option("reconcile", "auto"))
-    below = int(configured_option("reconcile_below_tasks", RECONCILE_EVERY_RUN_BELOW))
-    hours = float(configured_option("reconcile_interval_hours", RECONCILE_INTERVAL_HOURS))
-    every_run = mode == "always" or (mode == "auto" and known_tasks < below)
-    due = None if mode == "never" or every_run else next_reconciliation_due(last_reconciled_at, hours)
-    return {"mode": mode, "every_run": every_run, "interval_hours": None if every_run or mode == "never" else hours,
-            "next_due": due.isoformat() if due else None, "last_at": last_reconciled_at,
-            "last_requests": last_run.get("requests"), "last_seconds": last_run.get("seconds")}
 
 
 def require_warehouse(destination: Destination) -> None:

@@ -118,8 +118,8 @@ def test_status_shows_the_reconciliation_schedule_and_its_cost(tmp_path, monkeyp
     assert (first.task_discovery, second.task_discovery) == ("reconcile", "search")
     status = sync_status(Destination.parse("duckdb", str(tmp_path / "asana.duckdb")))
     plan = status["reconciliation"]
-    assert plan["mode"] == "auto" and not plan["every_run"] and plan["interval_hours"] == 6
+    assert plan["mode"] == "auto" and plan["due"] == "first run after due_at" and "every 6 h" in plan["reason"]
     assert plan["last_requests"] == first.requests
-    last = datetime.fromisoformat(plan["last_at"].replace("Z", "+00:00"))
-    assert datetime.fromisoformat(plan["next_due"]) == last + timedelta(hours=6)
+    last = datetime.fromisoformat(plan["last_reconciled_at"].replace("Z", "+00:00"))
+    assert datetime.fromisoformat(plan["due_at"].replace("Z", "+00:00")) == last + timedelta(hours=6)
     assert set(status["cursors"]["search"]) == set(sim.store.workspaces)

@@ -1,0 +1,131 @@
+"""``--log-format json`` (or ``ASANA_SYNC_LOG_FORMAT=json``): one JSON object per line on stderr, for
+log shippers, instead of the progress line and the result tables.
+
+Events (every one has ``ts``, UTC ISO 8601, ``event`` and ``command``):
+
+- ``phase``: a run enters a phase (``extract (tasks of 4/50 projects)``, ``normalize``, ``load``,
+  ``models``), with the client's counters so far;
+- ``progress``: every ``ASANA_SYNC_PROGRESS_SECONDS`` (default 15) while a phase lasts, the same
+  counters: ``elapsed_seconds``, ``requests``, ``requests_per_second``, ``retries``, ``throttled``
+  (429s), ``concurrency``, ``waited_seconds``;
+- ``note``: what happened to the local working state (restored, started fresh, ...);
+- ``finished``: the run's result (requests, rows, rows per table, models, gaps);
+- ``warning``: a listing not available to the token, a gap;
+- ``error``: the failure's ``exit_code`` and one-line ``message`` (the ``error:`` line is printed too).
+
+Nothing secret goes in: the counters, phase names and the messages the text output shows (which
+never hold the token or a password).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import threading
+import time
+from datetime import datetime, timezone
+from typing import Any, Optional
+
+FORMAT_ENV = "ASANA_SYNC_LOG_FORMAT"
+PROGRESS_ENV = "ASANA_SYNC_PROGRESS_SECONDS"
+FORMATS = ("text", "json")
+
+_format: dict[str, Optional[str]] = {"value": None}
+
+
+def set_format(value: Optional[str]) -> None:
+    _format["value"] = value
+
+
+def json_enabled() -> bool:
+    value = _format["value"] or os.environ.get(FORMAT_ENV) or "text"
+    return value.strip().lower() == "json"
+
+
+_write_lock = threading.Lock()
+
+
+def emit(event: str, command: str = "run", **fields: Any) -> None:
+    """Write one event as a line of JSON on stderr (never wrapped, flushed at once)."""
+    record = {"ts": datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+              "event": event, "command": command, **fields}
+    line = json.dumps(record, default=str, separators=(",", ":"))
+    with _write_lock:
+        sys.stderr.write(line + "\n")
+        sys.stderr.flush()
+
+
+def counters(report: Any, started: float) -> dict:
+    elapsed = time.monotonic() - started
+    stats = dict(getattr(report, "client_stats", None) or {}) if report is not None else {}
+    # The same keys in every event (zeros before the first request), so a log shipper sees one schema.
+    return {
+        "elapsed_seconds": round(elapsed, 1),
+        "requests": stats.get("requests", 0),
+        "requests_per_second": round(stats.get("requests", 0) / max(elapsed, 1e-9), 1),
+        "retries": stats.get("retries", 0),
+        "throttled": stats.get("throttled", 0),
+        "concurrency": stats.get("concurrency"),
+        "waited_seconds": stats.get("waited_seconds", 0.0),
+    }
+
+
+class JsonProgress:
+    """The ``Progress`` of ``cli.py`` as JSON events: one per phase, one per tick, one per note.
+    ``quiet`` keeps the notes only (and the ``finished``/``error`` events the CLI emits)."""
+
+    def __init__(self, quiet: bool = False, command: str = "run") -> None:
+        self.quiet = quiet
+        self.command = command
+        self.phase = "starting"
+        self.report: Any = None
+        self.started = time.monotonic()
+        self.every = float(os.environ.get(PROGRESS_ENV) or 15)
+        self._ticker: Optional[threading.Timer] = None
+
+    def __call__(self, phase: str, info: dict) -> None:
+        if phase == "note":
+            emit("note", self.command, message=info["message"])
+            return
+        self.phase = phase
+        self.report = info.get("report", self.report)
+        if not self.quiet:
+            emit("phase", self.command, phase=phase, **counters(self.report, self.started))
+
+    def tick(self, force: bool = False) -> None:
+        if not self.quiet:
+            emit("progress", self.command, phase=self.phase, **counters(self.report, self.started))
+
+    def __enter__(self) -> "JsonProgress":
+        if not self.quiet:
+            self._schedule()
+        return self
+
+    def _schedule(self) -> None:
+        self._ticker = threading.Timer(self.every, self._tick_and_reschedule)
+        self._ticker.daemon = True
+        self._ticker.start()
+
+    def _tick_and_reschedule(self) -> None:
+        self.tick()
+        self._schedule()
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._ticker is not None:
+            self._ticker.cancel()
+
+
+def emit_result(result: Any, destination: Any, command: str = "run") -> None:
+    """The ``finished`` event of a run, and a ``warning`` per unavailable listing or gap."""
+    stats = result.client_stats or {}
+    emit("finished", command, destination=destination.describe(), seconds=round(result.seconds, 1),
+         requests=result.requests, rows=result.total_rows, retries=stats.get("retries", 0),
+         throttled=stats.get("throttled", 0), waited_seconds=stats.get("waited_seconds", 0),
+         concurrency=stats.get("concurrency"), lowest_concurrency=stats.get("lowest_concurrency"),
+         gaps=len(result.gaps), models=len(result.models), rows_per_table=result.rows)
+    for path, reason in sorted(result.unavailable.items()):
+        emit("warning", command, message=f"{path} is not available to this token ({reason}); skipped")
+    for gap in result.gaps:
+        emit("warning", command, kind=gap.get("kind"), endpoint=gap.get("endpoint"),
+             parameters=gap.get("parameters"), message=gap.get("reason"))

@@ -1,0 +1,224 @@
+"""``asana-sync status --json``: the warehouse's health as one JSON document, and an exit code a
+monitor can alert on.
+
+Built on ``pipeline.sync_status`` (read-only: a DuckDB file opened read-only, nothing created), plus
+what a monitor needs on top: every run's end and outcome with its 429s, the gaps still open (those
+of the latest finished run: each run reads again what the previous one could not, so only the
+latest run's gaps are still missing from the warehouse), and when the next reconciliation (every
+task listed, deletions found) is due.
+
+Exit codes (``health_code``):
+
+- 0: the last run succeeded and no gap is open (also: no run yet, or a run is writing the DuckDB
+  file right now, so nothing can be read; ``healthy`` is then null);
+- 5: the last run finished but some requests failed after their retries (gaps of kind ``failed``);
+- 6: gaps of kind ``truncated`` are open (also when the run accepted them with ``--accept-gaps``);
+- the last run's own exit code when it failed as a whole (2 configuration, 3 token, 5 Asana, ...);
+- 7: no warehouse, or it cannot be read (as plain ``status``).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+from typing import Any, Optional
+
+from .errors import EXIT_API, EXIT_DESTINATION, EXIT_ERROR, EXIT_GAPS, EXIT_OK, SyncError, first_line
+
+_FAILED = re.compile(r"^failed \(exit (\d+)\)")
+RUN_COLUMNS = ("started_at", "seconds", "requests", "rows", "gaps", "status", "throttled", "concurrency",
+               "lowest_concurrency", "waited_seconds", "task_discovery", "sync_partition")
+GAP_COLUMNS = ("run_started_at", "kind", "endpoint", "parameters", "reason")
+MAX_RUNS = 10
+
+
+def _iso(value: Any) -> Optional[str]:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    return str(value)
+
+
+def _as_datetime(value: Any) -> Optional[datetime]:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    try:
+        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def outcome_of(status: str) -> tuple[str, int]:
+    """``sync_runs.status`` -> (outcome, the exit code that run gave)."""
+    status = str(status or "")
+    match = _FAILED.match(status)
+    if match:
+        return "failed", int(match.group(1))
+    if status == "ok":
+        return "ok", EXIT_OK
+    if status == "failures":
+        return "failures", EXIT_API
+    if status == "gaps":
+        return "gaps", EXIT_GAPS
+    return status or "unknown", EXIT_ERROR
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return _iso(value)
+    if hasattr(value, "is_integer") and not isinstance(value, bool):  # float, Decimal
+        return float(value)
+    return value
+
+
+def _read(destination: Any, status: dict) -> None:
+    """Runs with every column, and the gaps of the latest finished run."""
+    from .pipeline import DATASET, make_pipeline
+
+    pipeline = make_pipeline(destination, read_only=True)
+    try:
+        with pipeline.sql_client() as client:
+            present = {r[0]: {c[0] for c in client.execute_sql(
+                "select column_name from information_schema.columns where table_schema = %s and table_name = %s",
+                DATASET, r[0])} for r in client.execute_sql(
+                "select table_name from information_schema.tables where table_schema = %s and "
+                "table_name in ('sync_runs', 'sync_gaps')", DATASET)}
+            runs: list[dict] = []
+            if "sync_runs" in present:
+                columns = [c for c in RUN_COLUMNS if c in present["sync_runs"]]
+                rows = client.execute_sql(
+                    f"select {', '.join(columns)} from {client.make_qualified_table_name('sync_runs')} "
+                    f"order by started_at desc limit {MAX_RUNS}")
+                runs = [dict(zip(columns, r)) for r in rows]
+            status["_runs"] = runs
+            finished = next((r for r in runs if outcome_of(r.get("status"))[0] != "failed"), None)
+            gaps: list[dict] = []
+            if finished is not None and finished.get("gaps") and "sync_gaps" in present:
+                # Only finished runs record gaps, so the latest gaps are that run's (its report's clock
+                # started a moment after sync_runs.started_at: the two are not equal).
+                table = client.make_qualified_table_name("sync_gaps")
+                rows = client.execute_sql(
+                    f"select {', '.join(GAP_COLUMNS)} from {table} where run_started_at = "
+                    f"(select max(run_started_at) from {table}) order by kind, endpoint")
+                gaps = [dict(zip(GAP_COLUMNS, r)) for r in rows]
+            status["_gaps"] = gaps
+    except Exception as exc:  # noqa: BLE001
+        raise SyncError(f"cannot read {destination.describe()}: {first_line(exc)}", EXIT_DESTINATION) from None
+
+
+def next_reconciliation(live_tasks: int, task_state: dict, now: datetime, last_cost: Optional[dict] = None,
+                        options: Optional[tuple[str, int, float]] = None) -> dict:
+    """When the next run lists every task (finding deletions and moves), as ``tasks.should_reconcile``
+    decides it with the configured ``reconcile``, ``reconcile_below_tasks`` and
+    ``reconcile_interval_hours``, and what the last reconciliation cost (``last_cost``:
+    ``{"requests": 5210, "seconds": 312.5}`` from ``sync_runs``)."""
+    from sources.asana.tasks import resuming_first_sync, should_reconcile
+
+    mode, below, hours = options or reconcile_options()
+    last = task_state.get("last_reconciled_at")
+    info: dict = {"mode": mode, "last_reconciled_at": last, "last_requests": (last_cost or {}).get("requests"),
+                  "last_seconds": _json_value((last_cost or {}).get("seconds"))}
+    if resuming_first_sync(task_state) and mode != "always":
+        return {**info, "due": "after the first sync", "due_at": None,
+                "reason": "the first sync is not finished; the run that finishes it is followed by reconciling runs"}
+    if should_reconcile(mode, live_tasks, last, now=now, below_tasks=below, interval_hours=hours):
+        reason = {"always": "reconcile = always"}.get(mode) or (
+            "the warehouse holds no tasks yet" if not live_tasks else
+            f"fewer than {below:,} tasks: every run reconciles" if
+            live_tasks < below else f"more than {hours:g} h since the last one")
+        return {**info, "due": "next run", "due_at": _iso(now), "reason": reason}
+    if mode == "never":
+        return {**info, "due": "never", "due_at": None, "reason": "reconcile = never"}
+    last_at = _as_datetime(last)
+    due_at = last_at + timedelta(hours=hours) if last_at else now
+    return {**info, "due": "first run after due_at", "due_at": _iso(due_at),
+            "reason": f"{live_tasks:,} tasks: reconciles once every {hours:g} h"}
+
+
+def reconcile_options() -> tuple[str, int, float]:
+    """``reconcile``, ``reconcile_below_tasks`` and ``reconcile_interval_hours`` as ``run`` would
+    resolve them (config, environment); the defaults if unset or unreadable."""
+    from sources.asana.settings import RECONCILE_EVERY_RUN_BELOW, RECONCILE_INTERVAL_HOURS
+
+    try:
+        from .preflight import resolve_source_config
+
+        config = resolve_source_config({})
+        return (str(getattr(config, "reconcile", None) or "auto"),
+                int(getattr(config, "reconcile_below_tasks", None) or RECONCILE_EVERY_RUN_BELOW),
+                float(getattr(config, "reconcile_interval_hours", None) or RECONCILE_INTERVAL_HOURS))
+    except Exception:  # noqa: BLE001 - status must work without the source's configuration
+        return "auto", RECONCILE_EVERY_RUN_BELOW, float(RECONCILE_INTERVAL_HOURS)
+
+
+def status_report(destination: Any, now: Optional[datetime] = None) -> dict:
+    """Everything ``status --json`` prints; ``report["exit_code"]`` is the health code above."""
+    from .pipeline import sync_status
+
+    now = now or datetime.now(timezone.utc)
+    base = sync_status(destination)
+    report: dict = {"destination": base["destination"], "checked_at": _iso(now),
+                    "in_progress": bool(base.get("in_progress")), "run_info": base.get("run_info") or {},
+                    "busy": bool(base.get("busy"))}
+    if base.get("busy"):
+        return {"healthy": None, "exit_code": EXIT_OK,
+                "reason": "a run is writing the DuckDB file now; run status again when it has finished", **report,
+                "last_run": None, "runs": [], "tables": {}, "cursors": {}, "open_gaps": [],
+                "next_reconciliation": None}
+    _read(destination, base)
+    runs = []
+    for row in base["_runs"]:
+        started = _as_datetime(row.get("started_at"))
+        seconds = float(row.get("seconds") or 0)
+        outcome, code = outcome_of(row.get("status"))
+        runs.append({
+            "started_at": _iso(started), "ended_at": _iso(started + timedelta(seconds=seconds)) if started else None,
+            "seconds": seconds, "outcome": outcome, "exit_code": code,
+            **{k: _json_value(row.get(k)) for k in ("requests", "rows", "gaps", "throttled", "waited_seconds",
+                                                      "concurrency", "lowest_concurrency")},
+            "status": row.get("status"),
+        })
+    gaps = [{k: _json_value(v) for k, v in gap.items()} for gap in base["_gaps"]]
+    cursors = base.get("cursors") or {}
+    projects = cursors.get("projects") or {}
+    report.update({
+        "last_run": runs[0] if runs else None,
+        "runs": runs,
+        "tables": {name: int(count) for name, count in base["tables"].items()},
+        "cursors": {
+            "projects": projects,
+            "assignees": cursors.get("assignees") or {},
+            "search": cursors.get("search") or {},
+            "oldest_project_cursor": min((c for c in projects.values() if c), default=None),
+            "newest_project_cursor": max((c for c in projects.values() if c), default=None),
+            "last_reconciled_at": cursors.get("last_reconciled_at"),
+            "tasks_to_read_again": cursors.get("tasks_to_read_again", 0),
+        },
+        "open_gaps": gaps,
+        "next_reconciliation": base.get("reconciliation"),
+    })
+    return {**health(runs, gaps), **report}  # the verdict first, for a human reading the document
+
+
+def health(runs: list[dict], gaps: list[dict]) -> dict:
+    if not runs:
+        return {"healthy": True, "exit_code": EXIT_OK, "reason": "no run recorded yet"}
+    last = runs[0]
+    if last["outcome"] == "failed":
+        return {"healthy": False, "exit_code": last["exit_code"],
+                "reason": f"the last run failed: {last['status']}"}
+    failed = [g for g in gaps if g.get("kind") == "failed"]
+    if failed:
+        return {"healthy": False, "exit_code": EXIT_API,
+                "reason": f"{len(failed)} request(s) of the last run failed after retries; the next run reads "
+                          "them again"}
+    if gaps:
+        return {"healthy": False, "exit_code": EXIT_GAPS,
+                "reason": f"{len(gaps)} listing(s) could not be read completely (truncated by Asana)"}
+    return {"healthy": True, "exit_code": EXIT_OK, "reason": "the last run succeeded and no gap is open"}
