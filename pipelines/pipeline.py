@@ -438,20 +438,24 @@ def _index_staging_keys(pipeline: dlt.Pipeline) -> None:
     (0.15 s). dlt truncates staging tables between loads without dropping them, so each index is made
     once; a table's first merge, before its staging table exists, is small (one project's tasks).
     """
+    wanted = []
+    for table in pipeline.default_schema.data_tables():
+        columns = table.get("columns", {})
+        keys = {kind: [c for c, hint in columns.items() if hint.get(kind)] for kind in ("primary_key", "merge_key")}
+        if all(keys.values()):
+            wanted += [(table["name"], f"{table['name']}__{kind}"[:63], cols) for kind, cols in keys.items()]
+    if not wanted:
+        return
     with pipeline.sql_client() as client:
         with client.with_staging_dataset():
-            for table in pipeline.default_schema.data_tables():
-                name = table["name"]
-                columns = table.get("columns", {})
-                keys = {kind: [c for c, hint in columns.items() if hint.get(kind)] for kind in ("primary_key", "merge_key")}
-                if not all(keys.values()):
-                    continue
-                qualified = client.make_qualified_table_name(name)
-                if client.execute_sql("select to_regclass(%s)", qualified)[0][0] is None:
-                    continue
-                for kind, cols in keys.items():
-                    index = client.escape_column_name(f"{name}__{kind}"[:63])
-                    client.execute_sql(f"create index if not exists {index} on {qualified} "
+            schema = client.dataset_name
+            # Two catalog reads per load; an index is created only where it is missing.
+            tables = {r[0] for r in client.execute_sql("select tablename from pg_tables where schemaname = %s", schema)}
+            indexes = {r[0] for r in client.execute_sql("select indexname from pg_indexes where schemaname = %s", schema)}
+            for name, index, cols in wanted:
+                if name in tables and index not in indexes:
+                    client.execute_sql(f"create index if not exists {client.escape_column_name(index)} on "
+                                       f"{client.make_qualified_table_name(name)} "
                                        f"({', '.join(client.escape_column_name(c) for c in cols)})")
 
 
