@@ -21,6 +21,7 @@ import os
 import platform
 import random
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -206,6 +207,7 @@ def series(sim: AsanaSimulator, size: str, destination: str, seed: int) -> dict:
     finally:
         if pg_db:
             pg_drop(pg_db)
+        shutil.rmtree(work, ignore_errors=True)
     return out
 
 
