@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-deploy soak bench install clean lock lock-deploy
+.PHONY: demo test test-deploy soak bench bench-large install clean lock lock-deploy
 
 install: $(STAMP)
 
@@ -44,8 +44,15 @@ soak: $(STAMP)
 	rm -rf .soak-tally
 	ASANA_SYNC_SOAK_TALLY=$(CURDIR)/.soak-tally $(BIN)/python -m pytest -q -n 2 -m soak tests/soak
 
+# Full, 1%-changed and unchanged syncs of the small and demo organizations into DuckDB and PostgreSQL
+# (127.0.0.1:5432, a fresh database per series): requests against the minimum the data needs, 429s,
+# extract/normalize/load time, rows/s, peak RSS. Writes bench/RESULTS.md (generated section) and
+# bench/results.json. `make bench-large` adds SimConfig.large() (~200,000 tasks; about an hour per destination).
 bench: $(STAMP)
-	$(BIN)/python bench/bench_sync.py
+	$(BIN)/python bench/bench.py
+
+bench-large: $(STAMP)
+	BENCH_LARGE=1 $(BIN)/python bench/bench.py
 
 # Refresh the pins after changing dependencies in pyproject.toml.
 lock: $(STAMP)

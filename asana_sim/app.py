@@ -44,6 +44,10 @@ _PHRASE_NOUN = ["squid", "otters", "pandas", "llamas", "koalas", "ferrets", "wal
 _PHRASE_VERB = ["snuggle", "dance", "sing", "juggle", "wander", "giggle", "hop", "nap", "sneeze"]
 _PHRASE_ADV = ["softly", "loudly", "happily", "slowly", "boldly", "gently", "wildly", "quietly"]
 _NON_QUERY = frozenset(("offset", "limit", "opt_fields", "opt_pretty", "opt_expand"))
+# Query parameters that narrow a listing in time or order it, rather than choosing what is listed.
+_NOT_SELECTING = frozenset(("modified_since", "sync", "completed_since", "entered_on_start_date",
+                            "entered_on_end_date", "sort_by", "sort_ascending", "created_at.after",
+                            "modified_at.after"))
 
 
 class ConnectionDropped(httpx.RemoteProtocolError):
@@ -84,16 +88,32 @@ class Stats:
         self.rejected: dict[tuple[str, str], int] = collections.Counter()
         self.tolerated: dict[tuple[str, str, str], int] = collections.Counter()
         self.ignored_params: dict[tuple[str, str], int] = collections.Counter()
+        self.by_endpoint: dict[tuple[str, int], int] = collections.Counter()
 
     def note(self, counter: str, key: tuple) -> None:
         with self._lock:
             getattr(self, counter)[key] += 1
 
-    def record(self, kind: str, status: int) -> None:
+    def record(self, kind: str, status: int, endpoint: str | None = None) -> None:
         with self._lock:
             self.requests += 1
             self.by_status[status] += 1
             self.by_path_kind[kind] += 1
+            self.by_endpoint[(endpoint or kind, status)] += 1
+
+    def snapshot(self) -> dict:
+        """JSON-ready counters: total, by status, and by endpoint (route template plus the names of the
+        query parameters that select what is listed, e.g. ``GET /tasks?project``) and status."""
+        with self._lock:
+            return {"requests": self.requests, "by_status": {str(k): v for k, v in self.by_status.items()},
+                    "by_endpoint": [[e, st, n] for (e, st), n in sorted(self.by_endpoint.items())]}
+
+
+def endpoint_of(kind: str, query: dict) -> str:
+    """``GET /tasks`` + ``{"project": ..., "opt_fields": ...}`` -> ``GET /tasks?project``: the route and the
+    names of the parameters that choose what is listed (not paging, fields or incremental filters)."""
+    names = sorted(k for k in query if k not in _NON_QUERY and k not in _NOT_SELECTING)
+    return f"{kind}?{','.join(names)}" if names else kind
 
 
 class Ctx:
@@ -205,13 +225,13 @@ class AsanaSimulator:
             out = (e.status, [("content-type", "text/html")], e.body)
         except ConnectionDropped:
             # No status ever reaches the client; dropped connections are counted under status 0.
-            self.stats.record(kind, 0)
+            self.stats.record(kind, 0, endpoint_of(kind, q))
             raise
         finally:
             if counted_inflight is not None:
                 with self._rl_lock:
                     self._inflight[counted_inflight] -= 1
-        self.stats.record(kind, out[0])
+        self.stats.record(kind, out[0], endpoint_of(kind, q))
         return out
 
     def _error(self, e: ApiError):
@@ -1161,6 +1181,33 @@ class AsanaSimulator:
         sec = self.store.create_section(g, self._req(c, "name"))
         return 201, {"data": self.renderer.render("section", sec, self._tree(c), full=True)}
 
+    # ------------------------------------------------------------------ admin (not Asana's API)
+    def admin(self, method: str, path: str, query: dict):
+        """``/_sim/...``: what a bench driving the simulator in another process asks it; not counted.
+
+        ``GET /_sim/stats``: the request counters (``Stats.snapshot``); ``POST /_sim/stats/reset``;
+        ``GET /_sim/minimum[?since=MS|ISO]``: the fewest requests the data needs for a full sync, or
+        for an incremental one after changes since then (``asana_sim.minimum``). None: not an admin path.
+        """
+        if not path.startswith("/_sim/"):
+            return None
+        from .minimum import minimum_requests, since_of
+
+        if method == "GET" and path == "/_sim/stats":
+            payload = self.stats.snapshot()
+        elif method == "POST" and path == "/_sim/stats/reset":
+            self.stats.reset()
+            payload = {"ok": True}
+        elif method == "GET" and path == "/_sim/minimum":
+            since = query.get("since")
+            since = since[-1] if isinstance(since, list) else since
+            with self.store.lock:
+                payload = {"by_endpoint": minimum_requests(self.store, since_of(since))}
+            payload["requests"] = sum(payload["by_endpoint"].values())
+        else:
+            return 404, [("content-type", "application/json")], orjson.dumps({"errors": [{"message": "no such admin path"}]})
+        return 200, [("content-type", "application/json")], orjson.dumps(payload)
+
     # ------------------------------------------------------------------ transports
     async def asgi_app(self, scope, receive, send):
         """ASGI entry point (uvicorn, httpx.ASGITransport)."""
@@ -1186,6 +1233,14 @@ class AsanaSimulator:
             self._executor = concurrent.futures.ThreadPoolExecutor(
                 max_workers=max(8, self.config.max_concurrent_gets + 16), thread_name_prefix="asana-sim")
         loop = asyncio.get_running_loop()
+        if scope["path"].startswith("/_sim/"):
+            status, hdrs, out = await loop.run_in_executor(self._executor, self.admin, scope["method"], scope["path"],
+                                                           query)
+            await send({"type": "http.response.start", "status": status,
+                        "headers": [(k.encode(), v.encode()) for k, v in hdrs] +
+                                   [(b"content-length", str(len(out)).encode())]})
+            await send({"type": "http.response.body", "body": out})
+            return
         try:
             status, hdrs, out = await loop.run_in_executor(
                 self._executor, self.handle, scope["method"], scope["path"], query, headers, body)
@@ -1206,7 +1261,8 @@ class AsanaSimulator:
         headers = {k[5:].replace("_", "-").lower(): v for k, v in environ.items() if k.startswith("HTTP_")}
         n = int(environ.get("CONTENT_LENGTH") or 0)
         body = environ["wsgi.input"].read(n) if n else b""
-        status, hdrs, out = self.handle(environ["REQUEST_METHOD"], path, query, headers, body)
+        admin = self.admin(environ["REQUEST_METHOD"], path, query)
+        status, hdrs, out = admin or self.handle(environ["REQUEST_METHOD"], path, query, headers, body)
         start_response(f"{status} {_REASONS.get(status, 'Status')}", hdrs + [("content-length", str(len(out)))])
         return [out]
 
