@@ -1186,8 +1186,9 @@ class AsanaSimulator:
         """``/_sim/...``: what a bench driving the simulator in another process asks it; not counted.
 
         ``GET /_sim/stats``: the request counters (``Stats.snapshot``); ``POST /_sim/stats/reset``;
-        ``GET /_sim/minimum[?since=MS|ISO]``: the fewest requests the data needs for a full sync, or
-        for an incremental one after changes since then (``asana_sim.minimum``). None: not an admin path.
+        ``GET /_sim/minimum[?since=MS|ISO[&search=1]]``: the fewest requests the data needs for a full
+        sync, or for an incremental one after changes since then, per project or through search
+        (``asana_sim.minimum``). None: not an admin path.
         """
         if not path.startswith("/_sim/"):
             return None
@@ -1201,8 +1202,10 @@ class AsanaSimulator:
         elif method == "GET" and path == "/_sim/minimum":
             since = query.get("since")
             since = since[-1] if isinstance(since, list) else since
+            search = query.get("search")
+            search = (search[-1] if isinstance(search, list) else search) in ("1", "true")
             with self.store.lock:
-                payload = {"by_endpoint": minimum_requests(self.store, since_of(since))}
+                payload = {"by_endpoint": minimum_requests(self.store, since_of(since), search=search)}
             payload["requests"] = sum(payload["by_endpoint"].values())
         else:
             return 404, [("content-type", "application/json")], orjson.dumps({"errors": [{"message": "no such admin path"}]})

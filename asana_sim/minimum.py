@@ -32,6 +32,12 @@ read: the only way to learn of deletions and moves out of a project), plus, per 
 stories, its subtasks when it has any and its attachments when it has any; a project with changed
 top-level tasks costs ``ceil(changed / 100)`` more (a ``modified_since`` listing gives the changed
 tasks' fields without a GET per task). Time tracking entries created since cost their detail GET.
+
+Incremental sync through search (``search=True``, premium workspaces; the source's default between
+reconciliations there): one ``GET /workspaces/{gid}/tasks/search`` page per 100 changed tasks of a
+workspace (at least one: nothing else says none changed), no event stream, and the project listings
+above only for projects that hold a changed task or whose own ``modified_at`` moved. Deletions and
+moves wait for the next reconciliation in that mode, so this floor is lower than the per-project one.
 """
 from __future__ import annotations
 
@@ -48,21 +54,31 @@ def pages(n: int) -> int:
     return max(1, -(-n // PAGE))
 
 
-def minimum_requests(store: Store, since: Union[int, str, None] = None) -> dict[str, int]:
-    """``{endpoint: requests}``: the floor of a full sync (``since`` None) or of an incremental one."""
+def minimum_requests(store: Store, since: Union[int, str, None] = None, search: bool = False) -> dict[str, int]:
+    """``{endpoint: requests}``: the floor of a full sync (``since`` None) or of an incremental one
+    (per project, or through search when ``search``)."""
     out: collections.Counter = collections.Counter()
     s = store
     orgs = [w for w in s.ix_workspaces if s.workspaces[w].get("is_organization")]
     plain = [w for w in s.ix_workspaces if not s.workspaces[w].get("is_organization")]
     _workspace_listings(s, out, orgs, plain)
-    _project_listings(s, out)
+    since_iso = None if since is None else since if isinstance(since, str) else _iso(since)
+    if since_iso is not None and search:
+        changed = _changed_tasks(s, since_iso)
+        touched = {m["project"] for g in changed for m in s.tasks[g]["memberships"]}
+        touched |= {p for p, project in s.projects.items() if (project.get("modified_at") or "") >= since_iso}
+        _project_listings(s, out, touched)
+    else:
+        _project_listings(s, out)
     _portfolios_and_goals(s, out, orgs)
-    if since is None:
+    if since_iso is None:
         _tasks_full(s, out)
         out["GET /time_tracking_entries/{gid}"] += len(s.time_tracking_entries)
     else:
-        since_iso = since if isinstance(since, str) else _iso(since)
-        _tasks_incremental(s, out, since_iso)
+        if search:
+            _tasks_searched(s, out, changed)
+        else:
+            _tasks_incremental(s, out, since_iso)
         out["GET /time_tracking_entries/{gid}"] += sum(
             1 for e in s.time_tracking_entries.values() if (e.get("created_at") or "") >= since_iso)
     return {k: v for k, v in sorted(out.items()) if v}
@@ -120,7 +136,7 @@ def _workspace_listings(s: Store, out: collections.Counter, orgs: list, plain: l
         out["GET /projects?workspace"] += pages(len(s.ix_ws_projects.get(w, ())))
 
 
-def _project_listings(s: Store, out: collections.Counter) -> None:
+def _project_listings(s: Store, out: collections.Counter, only: Optional[set] = None) -> None:
     """Per project: ``sections``, ``project_memberships``, ``project_statuses`` (legacy statuses) and
     ``status_updates`` (``GET /status_updates?parent=``): one listing each, at least one page, since
     nothing in the project's own record says they are empty. ``project_briefs``: one GET per project
@@ -131,6 +147,8 @@ def _project_listings(s: Store, out: collections.Counter) -> None:
     memberships = collections.Counter(m["project"] for m in s.project_memberships.values())
     briefs = {b["project"] for b in s.project_briefs.values()}
     for p in s.projects:
+        if only is not None and p not in only:
+            continue
         out["GET /projects/{gid}/sections"] += pages(len(s.ix_project_sections.get(p, ())))
         out["GET /projects/{gid}/project_memberships"] += pages(memberships[p])
         out["GET /projects/{gid}/project_statuses"] += pages(statuses[p])
@@ -211,10 +229,7 @@ def _tasks_incremental(s: Store, out: collections.Counter, since: str) -> None:
     project that has any, and the own listings of each changed task. A task "changed" when its
     ``modified_at`` or an association change is at or after ``since``, or a story of it was created
     at or after ``since``."""
-    changed = {g for g, t in s.tasks.items()
-               if (t.get("modified_at") or "") >= since or s.assoc_modified_at.get(g, "") >= since}
-    changed |= {st["target"] for st in s.stories.values()
-                if (st.get("created_at") or "") >= since and st["target"] in s.tasks}
+    changed = _changed_tasks(s, since)
     per_project = collections.Counter()
     for g in changed:
         t = s.tasks[g]
@@ -224,6 +239,24 @@ def _tasks_incremental(s: Store, out: collections.Counter, since: str) -> None:
     out["GET /events?resource"] += len(s.projects)
     for p, n in per_project.items():
         out["GET /tasks?project"] += pages(n)
+
+
+def _changed_tasks(s: Store, since: str) -> set:
+    changed = {g for g, t in s.tasks.items()
+               if (t.get("modified_at") or "") >= since or s.assoc_modified_at.get(g, "") >= since}
+    changed |= {st["target"] for st in s.stories.values()
+                if (st.get("created_at") or "") >= since and st["target"] in s.tasks}
+    return changed
+
+
+def _tasks_searched(s: Store, out: collections.Counter, changed: set) -> None:
+    """Through search: a page per 100 changed tasks of each workspace (at least one), and the own
+    listings of each changed task."""
+    per_workspace = collections.Counter(s.tasks[g]["workspace"] for g in changed)
+    for w in s.ix_workspaces:
+        out["GET /workspaces/{gid}/tasks/search"] += pages(per_workspace[w])
+    for g in changed:
+        _task_children(s, out, g)
 
 
 def since_of(value: Optional[str]) -> Union[int, str, None]:
