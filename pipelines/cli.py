@@ -191,7 +191,6 @@ def run(destination: str, duckdb_path: Optional[str], workspaces: tuple, resourc
     Example:
         SOURCES__ASANA__ACCESS_TOKEN=... asana-sync run --workspace 1234567890
     """
-    loaded = False
     try:
         target = Destination.parse(destination, duckdb_path)
         if partition:
@@ -199,28 +198,15 @@ def run(destination: str, duckdb_path: Optional[str], workspaces: tuple, resourc
 
             target.partition = Partition.parse(partition, partition_count)
             no_models = True  # built once after all partitions (asana-sync models run)
-        options: dict = {}
-        if requests_per_minute:
-            options["requests_per_minute"] = requests_per_minute
-        if max_concurrency:
-            options["max_concurrency"] = max_concurrency
-        with _progress(quiet) as progress:
-            result = run_sync(target, workspaces=workspaces, resources=resources, full_refresh=full_refresh,
-                              source_options=options, on_progress=progress)
-            loaded = True
-            if not no_models:
-                progress("models", {})
-                with run_lock(target):
-                    result.models = build_models(target)
     except SyncError as error:
         fail(error)
-    except KeyboardInterrupt:
-        fail(SyncError("interrupted while building the models; the data is loaded, `asana-sync models run` "
-                       "builds them" if loaded else "interrupted", EXIT_INTERRUPTED))
-    except Exception as exc:  # noqa: BLE001
-        fail(explain(exc))
-    if not quiet:
-        print_result(result, target)
+    options: dict = {}
+    if requests_per_minute:
+        options["requests_per_minute"] = requests_per_minute
+    if max_concurrency:
+        options["max_concurrency"] = max_concurrency
+    result = sync_and_build(target, quiet, build=not no_models, workspaces=workspaces, resources=resources,
+                            full_refresh=full_refresh, source_options=options)
     failures = [g for g in result.gaps if g.get("kind") == "failed"]
     if failures:
         # Everything else was loaded; exit 5 so cron notices, and the next run reads those parts again.
@@ -423,19 +409,25 @@ def docs_command(duckdb_path: Optional[str], output_dir: str) -> None:
         fail(explain(exc))
     for path in written:
         out.print(f"wrote {path}", highlight=False)
-def _sync_first(target: Destination, quiet: bool) -> Optional[SyncResult]:
-    """`--sync` of the commands that read the warehouse: the library calls `run` makes (sync, then
-    models), with its progress output. Failures exit as `run` does."""
+def sync_and_build(target: Destination, quiet: bool, build: bool = True, **sync_args: Any) -> SyncResult:
+    """What `run` does, and `--sync` of the commands that read the warehouse: one sync, then the
+    models, with progress output and the result printed. Failures exit with their code."""
+    loaded = False
     try:
         with _progress(quiet) as progress:
-            result = run_sync(target, on_progress=progress)
-            progress("models", {})
-            with run_lock(target):
-                result.models = build_models(target)
+            result = run_sync(target, on_progress=progress, **sync_args)
+            loaded = True
+            if build:
+                progress("models", {})
+                with run_lock(target):
+                    result.models = build_models(target)
     except SyncError as error:
         fail(error)
     except KeyboardInterrupt:
-        fail(SyncError("interrupted", EXIT_INTERRUPTED))
+        fail(SyncError("interrupted while building the models; the data is loaded, `asana-sync models run` "
+                       "builds them" if loaded else "interrupted", EXIT_INTERRUPTED))
+    except Exception as exc:  # noqa: BLE001
+        fail(explain(exc))
     if not quiet:
         print_result(result, target)
     return result
@@ -487,7 +479,7 @@ def export_command(destination: str, duckdb_path: Optional[str], fmt: str, out_d
     try:
         target = Destination.parse(destination, duckdb_path)
         if sync_first:
-            result = _sync_first(target, quiet)
+            result = sync_and_build(target, quiet)
 
         from .jsonlog import emit, json_enabled
 

@@ -255,12 +255,15 @@ class TaskCrawl:
         """The projects whose own lists (sections, memberships, statuses, briefs) this run reads:
         None for all. On a run that searches a workspace, only its projects that are new, whose
         ``modified_at`` moved since the last run without failures, or that hold a task that
-        changed; the next reconciliation reads the rest."""
+        changed (differs from the warehouse); the next reconciliation reads the rest."""
         searched = self.searched(state)
         if not searched:
             return None
         seen = state.get("project_modified_at") or {}
+        # Tasks found again only through the look-back are unchanged: their projects need no re-read.
+        known = self.ctx.warehouse_fingerprints
         touched = {gid_of(m.get("project")) for tasks in searched.values() for t in tasks
+                   if known.get(t["gid"]) != task_rows(t)["tasks"][0]["sync_fingerprint"]
                    for m in t.get("memberships") or [] if isinstance(m, dict)}
         return {p["gid"] for p in self.listings.projects()
                 if self.listings.workspace_of_project(p["gid"]) not in searched or p["gid"] in touched
