@@ -18,8 +18,9 @@ What they share:
   process per file, a whole partition run waits for the file (``<file>.writer.lock``) and says so.
 - **the token's rate limit**: ``requests_per_minute`` and ``max_concurrency`` (the options, config or
   defaults) are the token's whole budget; a partition started with ``--partitions N`` takes
-  ``requests_per_minute // N`` and ``max(1, max_concurrency // N)``, so N partitions running at once
-  stay within it. Asana's 429s still reach each partition's own adaptive concurrency.
+  ``requests_per_minute // N``, ``max(1, max_concurrency // N)`` and the same share of
+  ``search_requests_per_minute`` (Asana allows 60 searches a minute per token), so N partitions
+  running at once stay within it. Asana's 429s still reach each partition's own adaptive concurrency.
 - ``sync_runs`` and ``sync_gaps`` say which partition each row is from (``sync_partition``).
 
 A partition never runs ``--full-refresh`` (dlt would drop the tables every partition shares) and the
@@ -82,7 +83,11 @@ class Partition:
 
     def source_options(self, options: Optional[dict]) -> dict:
         """The source options of this partition: its scope, and its share of the token's budget."""
-        from sources.asana.settings import DEFAULT_MAX_CONCURRENCY, DEFAULT_REQUESTS_PER_MINUTE
+        from sources.asana.settings import (
+            DEFAULT_MAX_CONCURRENCY,
+            DEFAULT_REQUESTS_PER_MINUTE,
+            SEARCH_REQUESTS_PER_MINUTE,
+        )
 
         from .preflight import resolve_source_config
 
@@ -100,6 +105,9 @@ class Partition:
             or DEFAULT_MAX_CONCURRENCY
         options["requests_per_minute"] = max(1, int(rpm) // self.count)
         options["max_concurrency"] = max(1, int(concurrency) // self.count)
+        search_rpm = options.get("search_requests_per_minute") \
+            or getattr(config, "search_requests_per_minute", None) or SEARCH_REQUESTS_PER_MINUTE
+        options["search_requests_per_minute"] = max(1, int(search_rpm) // self.count)
         options["workspaces"] = [self.gid]
         return options
 

@@ -33,6 +33,7 @@ from .settings import (
     TOMBSTONE,
     RECONCILE_EVERY_RUN_BELOW,
     RECONCILE_INTERVAL_HOURS,
+    SEARCH_REQUESTS_PER_MINUTE,
     ParentListing,
     columns,
     opt_fields,
@@ -99,6 +100,7 @@ def asana_source(
     reconcile: str = "auto",
     attachments: str = "auto",
     incremental: str = "auto",
+    search_requests_per_minute: int = SEARCH_REQUESTS_PER_MINUTE,
     reconcile_below_tasks: int = RECONCILE_EVERY_RUN_BELOW,
     reconcile_interval_hours: float = RECONCILE_INTERVAL_HOURS,
     throttle_patience_seconds: int = 900,
@@ -131,6 +133,7 @@ def asana_source(
             costs O(workspaces); per project (``modified_since`` and event streams) elsewhere.
             ``projects``: per project everywhere (deletions and moves show before the next
             reconciliation, at a few requests per project and run).
+        search_requests_per_minute: the budget of task searches (Asana allows 60 a minute per token).
         attachments: ``always`` reads each changed task's attachments (one request per task);
             ``stories`` only for tasks with an ``attachment_added`` story (half the requests of a
             first sync); ``auto`` starts like ``always`` and switches to ``stories`` once the server
@@ -157,7 +160,7 @@ def asana_source(
 
 def _new_context(access_token: str, base_url: str, workspaces: Any, requests_per_minute: int, max_concurrency: int,
                  lookback_seconds: int, page_size: int, reconcile: str, attachments: str, incremental: str,
-                 reconcile_below_tasks: int, reconcile_interval_hours: float,
+                 search_requests_per_minute: int, reconcile_below_tasks: int, reconcile_interval_hours: float,
                  throttle_patience_seconds: int, warehouse: Any, report: Optional[RunReport], http_transport: Any,
                  **_: Any) -> SyncContext:
     from .retry import RetryPolicy
@@ -165,13 +168,15 @@ def _new_context(access_token: str, base_url: str, workspaces: Any, requests_per
     _check_options(page_size=(page_size, 1, 100), max_concurrency=(max_concurrency, 1, 50),
                    requests_per_minute=(requests_per_minute, 1, 10**9), lookback_seconds=(lookback_seconds, 0, 10**9),
                    throttle_patience_seconds=(throttle_patience_seconds, 1, 10**9),
-                   reconcile_below_tasks=(reconcile_below_tasks, 0, 10**12))
+                   reconcile_below_tasks=(reconcile_below_tasks, 0, 10**12),
+                   search_requests_per_minute=(search_requests_per_minute, 1, 10**9))
     client = AsanaClient(access_token, base_url=base_url, requests_per_minute=requests_per_minute,
                          max_concurrency=max_concurrency, transport=http_transport, page_size=page_size,
                          retry=RetryPolicy(throttle_patience=throttle_patience_seconds))
     return SyncContext(client, report=report, warehouse=warehouse, workspaces=workspaces,
                        lookback_seconds=lookback_seconds, reconcile=reconcile, attachments=attachments,
-                       incremental=incremental, reconcile_below_tasks=reconcile_below_tasks,
+                       incremental=incremental, search_requests_per_minute=search_requests_per_minute,
+                       reconcile_below_tasks=reconcile_below_tasks,
                        reconcile_interval_hours=reconcile_interval_hours)
 
 

@@ -10,7 +10,7 @@ from .deletions import Deletions
 from .errors import InvalidOptionError
 from .listings import Listings, parse_workspaces
 from .report import RunReport
-from .settings import RECONCILE_EVERY_RUN_BELOW, RECONCILE_INTERVAL_HOURS
+from .settings import RECONCILE_EVERY_RUN_BELOW, RECONCILE_INTERVAL_HOURS, SEARCH_REQUESTS_PER_MINUTE
 from .tasks import AttachmentPolicy, TaskCrawl
 from .warehouse import Warehouse
 
@@ -29,6 +29,7 @@ class SyncContext:
     def __init__(self, client: AsanaClient, report: Optional[RunReport] = None, warehouse: Optional[Warehouse] = None,
                  workspaces: Any = None, lookback_seconds: int = 300, reconcile: str = "auto",
                  attachments: str = "auto", incremental: str = "auto",
+                 search_requests_per_minute: int = SEARCH_REQUESTS_PER_MINUTE,
                  reconcile_below_tasks: int = RECONCILE_EVERY_RUN_BELOW,
                  reconcile_interval_hours: float = RECONCILE_INTERVAL_HOURS) -> None:
         if reconcile not in RECONCILE_MODES:
@@ -47,6 +48,7 @@ class SyncContext:
         self.warehouse = warehouse
         self.reconcile = reconcile
         self.incremental = incremental
+        self.search_requests_per_minute = search_requests_per_minute
         self.reconcile_below_tasks = reconcile_below_tasks
         self.reconcile_interval_hours = float(reconcile_interval_hours)
         self.lookback_seconds = lookback_seconds

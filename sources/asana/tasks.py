@@ -28,7 +28,6 @@ from .settings import (
     RECONCILE_EVERY_RUN_BELOW,
     RECONCILE_INTERVAL_HOURS,
     SEARCH_INDEX_LAG_SECONDS,
-    SEARCH_REQUESTS_PER_MINUTE,
     STORY_FIELDS,
     TASK_FIELDS,
     opt_fields,
@@ -87,7 +86,7 @@ class TaskCrawl:
         self._search_handled = False
         self._lock = threading.Lock()
         self._plan_lock = threading.Lock()
-        self._search_limiter = RateLimiter(SEARCH_REQUESTS_PER_MINUTE)
+        self._search_limiter = RateLimiter(ctx.search_requests_per_minute)
         self.events = EventStreams(self.client, self.report, self.project_tasks, self._known_project_tasks)
 
     # --- the run, step by step --------------------------------------------------------------------
@@ -113,7 +112,8 @@ class TaskCrawl:
         if not self._search_handled:
             self._search_handled = True
             for found in self.searched(state).values():
-                yield from batch.add(self.handle(found))
+                # Search returns changed subtasks itself: only changed parents' subtasks are listed.
+                yield from batch.add(self.handle(found, crawl_unchanged=False))
         project_gids = self.listings.project_gids() if projects is None else projects
         yield from self.list_projects(state.setdefault("project_cursors", {}), self._listed_projects(project_gids), batch)
         if final:
@@ -328,8 +328,9 @@ class TaskCrawl:
 
     # --- what each step does with a task ----------------------------------------------------------
 
-    def handle(self, tasks: list[dict]) -> Batch:
-        """Rows of the tasks not handled yet whose fingerprint differs from the warehouse's."""
+    def handle(self, tasks: list[dict], crawl_unchanged: bool = True) -> Batch:
+        """Rows of the tasks not handled yet whose fingerprint differs from the warehouse's. Their
+        subtasks are listed next, also of unchanged tasks unless ``crawl_unchanged`` is False."""
         batch: Batch = {}
         for task in tasks:
             gid = task["gid"]
@@ -337,12 +338,14 @@ class TaskCrawl:
                 continue
             self._seen.add(gid)
             rows = task_rows(task)
-            if gid in self._forced or self.ctx.warehouse_fingerprints.get(gid) != rows["tasks"][0]["sync_fingerprint"]:
+            changed = gid in self._forced or \
+                self.ctx.warehouse_fingerprints.get(gid) != rows["tasks"][0]["sync_fingerprint"]
+            if changed:
                 self.changed_gids.add(gid)
                 for table, table_rows in rows.items():
                     batch.setdefault(table, []).extend(table_rows)
             # A server that ignores opt_fields says nothing of subtasks: then every task may have some.
-            if (task.get("num_subtasks") or 0) > 0 or "num_subtasks" not in task:
+            if (changed or crawl_unchanged) and ((task.get("num_subtasks") or 0) > 0 or "num_subtasks" not in task):
                 self._queue_parents([gid])
         return batch
 

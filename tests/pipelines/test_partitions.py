@@ -160,7 +160,8 @@ def test_a_partition_refuses_full_refresh_and_a_workspace(tmp_path):
 def test_partitions_share_the_rate_limit():
     partition = Partition.parse("workspace:123", count=3)
     options = partition.source_options({"requests_per_minute": 1500, "max_concurrency": 10})
-    assert options == {"requests_per_minute": 500, "max_concurrency": 3, "workspaces": ["123"]}
+    assert options == {"requests_per_minute": 500, "max_concurrency": 3, "search_requests_per_minute": 20,
+                       "workspaces": ["123"]}
     # Defaults are the token's budget too.
     assert Partition.parse("workspace:1", 2).source_options({})["requests_per_minute"] == 750
     with pytest.raises(SyncError):
