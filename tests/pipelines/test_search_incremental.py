@@ -12,6 +12,7 @@ import time
 from asana_sim import AsanaSimulator, SimConfig, serve_in_thread
 from helpers import Api, sync
 from truth import compare, warehouse
+from weather import WEATHER
 
 SEARCH = "GET /workspaces/{gid}/tasks/search"
 NEVER = {"reconcile": "never"}
@@ -46,7 +47,7 @@ def test_a_run_with_nothing_changed_costs_requests_per_workspace_not_per_project
 
 
 def test_search_finds_every_change_that_bumps_modified_at(tmp_path):
-    sim = AsanaSimulator(SimConfig.small(seed=22))
+    sim = AsanaSimulator(SimConfig.small(seed=22, **WEATHER))
     store = sim.store
     with serve_in_thread(sim, port=0) as base_url:
         sync(sim, base_url, tmp_path, **NEVER)
@@ -70,7 +71,7 @@ def test_search_finds_every_change_that_bumps_modified_at(tmp_path):
 
 
 def test_deletions_and_moves_wait_for_the_next_reconciliation(tmp_path):
-    sim = AsanaSimulator(SimConfig.small(seed=23))
+    sim = AsanaSimulator(SimConfig.small(seed=23, **WEATHER))
     store = sim.store
     with serve_in_thread(sim, port=0) as base_url:
         sync(sim, base_url, tmp_path, **NEVER)
