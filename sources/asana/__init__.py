@@ -467,12 +467,17 @@ def goals(ctx: SyncContext) -> Iterator[Any]:
     yield from _child_rows(ctx, "goal_relationships")
 
 
-@dlt.resource(**replace_hints("time_tracking_entries", "workspace_gid"))
+@dlt.resource(write_disposition=MERGE, primary_key="gid", columns={
+    **columns("time_tracking_entries"), "workspace_gid": {"merge_key": False},
+    TOMBSTONE: {"data_type": "bool", "hard_delete": True}})
 def time_tracking_entries(ctx: SyncContext) -> Iterator[Any]:
     """time tracking entries per workspace, in entered_on windows
 
-    Replaced per workspace. The listing lacks each entry's task and created_at: the warehouse has
-    them for entries seen before, one GET per new entry adds them."""
+    Merged on gid; entries a complete listing of their workspace no longer returns are deleted by
+    gid. (Replacing a workspace's rows in one delete-insert would make the merge join every old
+    entry with every new one: 350 MB in DuckDB at 2,000 entries, gigabytes at 20,000.) The listing
+    lacks each entry's task and created_at: the warehouse has them for entries seen before, one GET
+    per new entry adds them."""
     known = {r["gid"]: r for r in ctx.warehouse.rows("time_tracking_entries")} if ctx.warehouse else {}
     for workspace_gid in ctx.listings.workspace_gids():
         read = ctx.listings.time_tracking_entries(workspace_gid)
@@ -481,7 +486,7 @@ def time_tracking_entries(ctx: SyncContext) -> Iterator[Any]:
         entries, complete = read
         new = [e["gid"] for e in entries if not (known.get(e["gid"]) or {}).get("task_gid")]
         details = dict(ctx.client.map(ctx.listings.time_tracking_detail, new))
-        rows = [tombstone("workspace_gid", workspace_gid)]
+        rows = []
         for entry in entries:
             detail = details.get(entry["gid"], known.get(entry["gid"]))
             if detail is None:
@@ -490,11 +495,13 @@ def time_tracking_entries(ctx: SyncContext) -> Iterator[Any]:
             row["task_gid"] = detail.get("task_gid") or gid_of(detail.get("task"))
             row["created_at"] = detail.get("created_at")
             rows.append(row)
-        if not complete or len(rows) <= len(entries):
+        if complete:
             # What could not be read completely keeps what the warehouse had.
-            rows += kept_rows([r for r in known.values() if r.get("workspace_gid") == workspace_gid],
-                              {r.get("gid") for r in rows})
-        yield rows
+            listed = {e["gid"] for e in entries}
+            rows += [{"gid": gid, "workspace_gid": workspace_gid, TOMBSTONE: True} for gid, row in known.items()
+                     if row.get("workspace_gid") == workspace_gid and gid not in listed and not row.get(TOMBSTONE)]
+        if rows:
+            yield rows
 
 
 @dlt.resource(write_disposition=MERGE, primary_key="gid", columns=columns("user_task_lists"))

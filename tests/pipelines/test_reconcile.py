@@ -107,3 +107,20 @@ def test_expired_event_stream_relists_the_project(tmp_path):
     assert compare(sim.store, tmp_path / "asana.duckdb") == []
     con = warehouse(tmp_path / "asana.duckdb")
     assert con.execute("select is_deleted from asana_raw.tasks where gid = ?", [top[4]]).fetchone() == (True,)
+
+
+def test_a_time_tracking_entry_removed_from_asana_is_removed_from_the_warehouse(tmp_path):
+    """Entries are merged on gid (no per-workspace replace, whose merge join grows with the square of
+    the entries); one the complete listing no longer returns is deleted, the others stay."""
+    sim = AsanaSimulator(SimConfig.small(seed=29, time_tracking_share=0.5, **WEATHER))
+    with serve_in_thread(sim, port=0) as base_url:
+        sync(sim, base_url, tmp_path)
+        gone = sorted(sim.store.time_tracking_entries)[0]
+        with sim.store.lock:
+            del sim.store.time_tracking_entries[gone]
+        sync(sim, base_url, tmp_path)
+    assert compare_coverage(sim.store, tmp_path / "asana.duckdb") == []
+    con = warehouse(tmp_path / "asana.duckdb")
+    assert con.execute("select count(*) from asana_raw.time_tracking_entries where gid = ?", [gone]).fetchone() == (0,)
+    assert con.execute("select count(*) from asana_raw.time_tracking_entries").fetchone()[0] == \
+        len(sim.store.time_tracking_entries)
