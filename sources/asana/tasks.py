@@ -220,10 +220,8 @@ class TaskCrawl:
             path = f"/workspaces/{workspace_gid}/tasks/search"
             try:
                 found[workspace_gid] = self.search(workspace_gid, {}, since)
-            except (PremiumRequiredError, TruncatedResultError) as exc:
+            except AsanaError as exc:  # 402 (no premium), a failure: its projects are listed instead
                 self.report.note_unavailable(path, exc)
-            except AsanaError as exc:
-                self.report.note_unavailable(path, exc)  # its projects are listed instead: nothing lost
         return found
 
     def searchable(self) -> set[str]:
