@@ -181,7 +181,8 @@ def status_report(destination: Any, now: Optional[datetime] = None) -> dict:
             "started_at": _iso(started), "ended_at": _iso(started + timedelta(seconds=seconds)) if started else None,
             "seconds": seconds, "outcome": outcome, "exit_code": code,
             **{k: _json_value(row.get(k)) for k in ("requests", "rows", "gaps", "throttled", "waited_seconds",
-                                                      "concurrency", "lowest_concurrency")},
+                                                      "concurrency", "lowest_concurrency", "task_discovery",
+                                                      "sync_partition")},
             "status": row.get("status"),
         })
     gaps = [{k: _json_value(v) for k, v in gap.items()} for gap in base["_gaps"]]
