@@ -222,8 +222,6 @@ def run_check(destination: Any, source_options: Optional[dict] = None, workspace
 
 def _check_asana(client: Any, run: Any, report: CheckReport, wanted: list[str], sample_projects: int,
                  sample_pages: int, say: Callable[[str], None]) -> None:
-    from sources.asana.errors import AsanaError, PremiumRequiredError
-    from sources.asana.helpers import gid_of
     from sources.asana.listings import Listings
 
     say("checking the token")
@@ -242,39 +240,55 @@ def _check_asana(client: Any, run: Any, report: CheckReport, wanted: list[str], 
     teams = listings.teams()
     projects = listings.projects()
     for ws in readable:
-        check = WorkspaceCheck(gid=ws["gid"], name=ws.get("name") or "", is_organization=bool(ws.get("is_organization")))
-        report.workspaces.append(check)
-        # One search call per workspace: search allows 60 calls a minute.
-        say(f"probing premium search in {check.name}")
-        try:
-            client.get(f"/workspaces/{check.gid}/tasks/search", {"limit": 1, "opt_fields": "gid"})
-            check.premium = True
-        except PremiumRequiredError:
-            check.premium = False
-        except AsanaError as error:
-            check.premium_note = f"search answered HTTP {error.status}" if error.status else str(error)
-        check.teams = sum(1 for t in teams if gid_of(t.get("organization")) == check.gid) if check.is_organization \
-            else 0
-        mine = sorted((p for p in projects if gid_of(p.get("workspace")) == check.gid), key=lambda p: p["gid"])
-        check.projects = len(mine)
-        say(f"counting users in {check.name}")
-        try:
-            check.users = sum(len(page) for page in client.paginate("/users", {"workspace": check.gid,
-                                                                               "opt_fields": "gid"}))
-        except AsanaError as error:
-            report.refused[f"/users?workspace={check.gid}"] = str(error)
-        sample = _spread(mine, sample_projects)
-        say(f"sampling tasks of {len(sample)} of {len(mine)} projects in {check.name}")
-        for project in sample:
-            _sample_project(client, check, project["gid"], sample_pages, report)
-        if check.sampled_projects:
-            scale = check.projects / check.sampled_projects
-            top = round(check.sampled_tasks * scale)
-            check.estimated_tasks = round((check.sampled_tasks + check.sampled_subtasks) * scale)
-            parents = round(check.sampled_parents * scale)
-        else:
-            top = parents = 0
-        check.estimated_requests = estimate_requests(check.estimated_tasks, parents, top, check.projects, check.users)
+        report.workspaces.append(_check_workspace(client, ws, teams, projects, sample_projects, sample_pages,
+                                                  report, say))
+    _summarize(run, report)
+
+
+def _check_workspace(client: Any, ws: dict, teams: list, projects: list, sample_projects: int, sample_pages: int,
+                     report: CheckReport, say: Callable[[str], None]) -> WorkspaceCheck:
+    """One workspace: organization or not, premium or not, its teams, projects and users, and the
+    first full sync's estimate from a sample of its projects' task lists."""
+    from sources.asana.errors import AsanaError, PremiumRequiredError
+    from sources.asana.helpers import gid_of
+
+    check = WorkspaceCheck(gid=ws["gid"], name=ws.get("name") or "", is_organization=bool(ws.get("is_organization")))
+    # One search call per workspace: search allows 60 calls a minute.
+    say(f"probing premium search in {check.name}")
+    try:
+        client.get(f"/workspaces/{check.gid}/tasks/search", {"limit": 1, "opt_fields": "gid"})
+        check.premium = True
+    except PremiumRequiredError:
+        check.premium = False
+    except AsanaError as error:
+        check.premium_note = f"search answered HTTP {error.status}" if error.status else str(error)
+    check.teams = sum(1 for t in teams if gid_of(t.get("organization")) == check.gid) if check.is_organization \
+        else 0
+    mine = sorted((p for p in projects if gid_of(p.get("workspace")) == check.gid), key=lambda p: p["gid"])
+    check.projects = len(mine)
+    say(f"counting users in {check.name}")
+    try:
+        check.users = sum(len(page) for page in client.paginate("/users", {"workspace": check.gid,
+                                                                           "opt_fields": "gid"}))
+    except AsanaError as error:
+        report.refused[f"/users?workspace={check.gid}"] = str(error)
+    sample = _spread(mine, sample_projects)
+    say(f"sampling tasks of {len(sample)} of {len(mine)} projects in {check.name}")
+    for project in sample:
+        _sample_project(client, check, project["gid"], sample_pages, report)
+    if check.sampled_projects:
+        scale = check.projects / check.sampled_projects
+        top = round(check.sampled_tasks * scale)
+        check.estimated_tasks = round((check.sampled_tasks + check.sampled_subtasks) * scale)
+        parents = round(check.sampled_parents * scale)
+    else:
+        top = parents = 0
+    check.estimated_requests = estimate_requests(check.estimated_tasks, parents, top, check.projects, check.users)
+    return check
+
+
+def _summarize(run: Any, report: CheckReport) -> None:
+    """Refused listings become one problem; a free domain above 150 requests/min one warning."""
     for gap in run.failures:
         report.refused.setdefault(gap["endpoint"], gap["reason"])
     for path, reason in run.unavailable.items():

@@ -343,65 +343,22 @@ def svg_diagram(title: str, nodes: dict[str, list[tuple[str, bool]]], edges: lis
     Referenced tables stand left of the tables referencing them; each edge leaves the referencing column's
     row and ends at the referenced table's title. Deterministic: same input, same bytes."""
     names = sorted(nodes)
-    layer = _layers(names, edges)
-    connected = {s for s, _, _ in edges} | {t for _, _, t in edges}
-    columns: dict[int, list[str]] = {}
-    for n in names:
-        columns.setdefault(layer[n], []).append(n)
-    # order within a column by the mean position of what a node references (barycenter), two sweeps
-    position = {n: float(i) for col in columns.values() for i, n in enumerate(col)}
-    for _ in range(2):
-        for index in sorted(columns):
-            def weight(n: str) -> tuple:
-                linked = [position[t] for s, _, t in edges if s == n and t != n] + \
-                         [position[s] for s, _, t in edges if t == n and s != n and index == 0]
-                return (n not in connected, sum(linked) / len(linked) if linked else position[n], n)
-            columns[index] = sorted(columns[index], key=weight)
-            position.update({n: float(i) for i, n in enumerate(columns[index])})
-    boxes: dict[str, tuple[int, int, int, int]] = {}
-    x = _PAD * 2
-    for index in sorted(columns):
-        width = max(_text_width(max([len(n)] + [len(line) for line, _ in nodes[n]])) + 2 * _PAD for n in columns[index])
-        y = _TOP
-        for n in columns[index]:
-            height = _ROW * (1 + len(nodes[n])) + _PAD // 2
-            boxes[n] = (x, y, width, height)
-            y += height + _GAP_Y
-        x += width + _GAP_X
-    total_w = x - _GAP_X + _PAD * 2
+    boxes = _place_boxes(nodes, _ordered_columns(names, edges))
+    total_w = max(x + w for x, _, w, _ in boxes.values()) + _PAD * 2
     total_h = max(y + h for _, y, _, h in boxes.values()) + _PAD * 2
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{total_w}" height="{total_h}" '
            f'viewBox="0 0 {total_w} {total_h}" font-family="monospace" font-size="12">',
-           '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
-           'orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#5b6b7f"/></marker></defs>',
+           "<defs>" + "".join(
+               f'<marker id="arrow{i}" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
+               f'orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="{c}"/></marker>'
+               for i, c in enumerate(_PALETTE)) + "</defs>",
            f'<rect x="0" y="0" width="{total_w}" height="{total_h}" fill="#ffffff"/>',
            f'<text x="{_PAD * 2}" y="{_TOP // 2 + 4}" font-size="15" font-weight="bold">{_xml(title)}</text>']
     color = {t: _PALETTE[i % len(_PALETTE)] for i, t in enumerate(sorted({t for _, _, t in edges}))}
-    out[1] = "<defs>" + "".join(
-        f'<marker id="arrow{i}" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
-        f'orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="{c}"/></marker>'
-        for i, c in enumerate(_PALETTE)) + "</defs>"
     for source, column, target in sorted(edges):
-        sx, sy, sw, _ = boxes[source]
-        tx, ty, tw, _ = boxes[target]
-        rows = [line.split(" ")[0] for line, _ in nodes[source]]
-        row = rows.index(column) + 1 if column in rows else 0
-        y1 = sy + _ROW * row + _ROW // 2 + 2
-        y2 = ty + _ROW // 2 + 2
-        if source == target:
-            x1 = sx + sw
-            d = f"M {x1} {y1} C {x1 + 40} {y1} {x1 + 40} {y2} {x1} {y2}"
-        elif tx < sx:
-            x1, x2 = sx, tx + tw
-            bend = max(30, (x1 - x2) // 2)
-            d = f"M {x1} {y1} C {x1 - bend} {y1} {x2 + bend} {y2} {x2} {y2}"
-        else:  # a reference against the layering (a cycle): right side to the right side
-            x1, x2 = sx + sw, tx + tw
-            far = max(x1, x2) + 40
-            d = f"M {x1} {y1} C {far} {y1} {far} {y2} {x2} {y2}"
         stroke = color[target]
-        out.append(f'<path d="{d}" fill="none" stroke="{stroke}" stroke-width="1" stroke-opacity="0.8" '
-                   f'marker-end="url(#arrow{_PALETTE.index(stroke)})">'
+        out.append(f'<path d="{_edge_path(boxes, nodes, source, column, target)}" fill="none" stroke="{stroke}" '
+                   f'stroke-width="1" stroke-opacity="0.8" marker-end="url(#arrow{_PALETTE.index(stroke)})">'
                    f'<title>{_xml(f"{source}.{column} -> {target}")}</title></path>')
     for n in names:
         bx, by, bw, bh = boxes[n]
@@ -415,6 +372,63 @@ def svg_diagram(title: str, nodes: dict[str, list[tuple[str, bool]]], edges: lis
         out.append("</g>")
     out.append("</svg>")
     return "\n".join(out) + "\n"
+
+
+def _ordered_columns(names: list[str], edges: list[tuple[str, str, str]]) -> dict[int, list[str]]:
+    """Tables per layer, ordered within a layer by the mean position of what each references
+    (barycenter, two sweeps); unconnected tables last."""
+    layer = _layers(names, edges)
+    connected = {s for s, _, _ in edges} | {t for _, _, t in edges}
+    columns: dict[int, list[str]] = {}
+    for n in names:
+        columns.setdefault(layer[n], []).append(n)
+    position = {n: float(i) for col in columns.values() for i, n in enumerate(col)}
+    for _ in range(2):
+        for index in sorted(columns):
+            def weight(n: str) -> tuple:
+                linked = [position[t] for s, _, t in edges if s == n and t != n] + \
+                         [position[s] for s, _, t in edges if t == n and s != n and index == 0]
+                return (n not in connected, sum(linked) / len(linked) if linked else position[n], n)
+            columns[index] = sorted(columns[index], key=weight)
+            position.update({n: float(i) for i, n in enumerate(columns[index])})
+    return columns
+
+
+def _place_boxes(nodes: dict[str, list[tuple[str, bool]]], columns: dict[int, list[str]]
+                 ) -> dict[str, tuple[int, int, int, int]]:
+    """``{table: (x, y, width, height)}``: layers left to right, tables top to bottom."""
+    boxes: dict[str, tuple[int, int, int, int]] = {}
+    x = _PAD * 2
+    for index in sorted(columns):
+        width = max(_text_width(max([len(n)] + [len(line) for line, _ in nodes[n]])) + 2 * _PAD for n in columns[index])
+        y = _TOP
+        for n in columns[index]:
+            height = _ROW * (1 + len(nodes[n])) + _PAD // 2
+            boxes[n] = (x, y, width, height)
+            y += height + _GAP_Y
+        x += width + _GAP_X
+    return boxes
+
+
+def _edge_path(boxes: dict, nodes: dict, source: str, column: str, target: str) -> str:
+    """An SVG path from the referencing column's row to the referenced table's title."""
+    sx, sy, sw, _ = boxes[source]
+    tx, ty, tw, _ = boxes[target]
+    rows = [line.split(" ")[0] for line, _ in nodes[source]]
+    row = rows.index(column) + 1 if column in rows else 0
+    y1 = sy + _ROW * row + _ROW // 2 + 2
+    y2 = ty + _ROW // 2 + 2
+    if source == target:
+        x1 = sx + sw
+        return f"M {x1} {y1} C {x1 + 40} {y1} {x1 + 40} {y2} {x1} {y2}"
+    if tx < sx:
+        x1, x2 = sx, tx + tw
+        bend = max(30, (x1 - x2) // 2)
+        return f"M {x1} {y1} C {x1 - bend} {y1} {x2 + bend} {y2} {x2} {y2}"
+    # a reference against the layering (a cycle): right side to the right side
+    x1, x2 = sx + sw, tx + tw
+    far = max(x1, x2) + 40
+    return f"M {x1} {y1} C {far} {y1} {far} {y2} {x2} {y2}"
 
 
 def _diagram_nodes(docs: list[TableDoc], include: set[str]) -> dict[str, list[tuple[str, bool]]]:

@@ -99,3 +99,25 @@ def postgres_server() -> Iterator[Optional[PgServer]]:
     finally:
         subprocess.run(as_user + [f"{bindir}/pg_ctl", "-D", data, "-m", "immediate", "stop"], capture_output=True)
         shutil.rmtree(data, ignore_errors=True)
+
+
+@contextmanager
+def synced_into_both(server: PgServer, sim, tmp, duckdb_name: str = "asana.duckdb") -> Iterator[tuple]:
+    """``sim`` synced, with models, into a DuckDB file in ``tmp`` and a fresh PostgreSQL database:
+    ``(duckdb destination, postgres destination, dsn)``, the environment pointing at that database."""
+    import pytest
+    from asana_sim import serve_in_thread
+
+    from pipelines.pipeline import Destination, build_models, run_sync
+
+    with server.database() as db, pytest.MonkeyPatch.context() as env:
+        env.setenv("DESTINATION__POSTGRES__CREDENTIALS", server.dsn(db))
+        env.setenv("ASANA_SYNC_HOME", str(tmp / "home"))
+        duck = Destination.parse("duckdb", str(tmp / duckdb_name))
+        pg = Destination.parse("postgres")
+        with serve_in_thread(sim, port=0) as base_url:
+            options = {"access_token": "sim-token", "base_url": base_url, "requests_per_minute": 100_000}
+            for destination in (duck, pg):
+                run_sync(destination, source_options=options)
+                build_models(destination)
+        yield duck, pg, server.dsn(db)

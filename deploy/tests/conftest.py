@@ -45,3 +45,20 @@ def simulated(tmp_path, monkeypatch):
         monkeypatch.setenv("ASANA_SYNC_DUCKDB_PATH", str(tmp_path / "asana.duckdb"))
         monkeypatch.setenv("ASANA_SYNC_PARTITIONS", ",".join(f"workspace:{w}" for w in sorted(sim.store.workspaces)))
         yield sim, tmp_path / "asana.duckdb"
+
+
+def assert_partitions_synced_and_models_built(sim, path) -> None:
+    """The warehouse equals the simulator, each workspace partition recorded its run, and the models
+    were built once after them."""
+    import duckdb
+    from truth import compare, compare_coverage
+
+    assert compare(sim.store, path) == []
+    assert compare_coverage(sim.store, path) == []
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        partitions = sorted(r[0] for r in con.execute("select sync_partition from asana_raw.sync_runs").fetchall())
+        assert partitions == sorted(f"workspace:{w}" for w in sim.store.workspaces)
+        assert con.execute("select count(*) from asana_analytics.asana__project").fetchone()[0] > 0
+    finally:
+        con.close()

@@ -20,7 +20,9 @@ def airflow_db():
 
 
 def test_dag_runs_the_partitions_then_the_models(airflow_db, simulated):
-    from truth import compare, compare_coverage
+    from truth import compare
+
+    from deploy.tests.conftest import assert_partitions_synced_and_models_built
 
     from deploy.airflow_dag import make_dag
 
@@ -32,19 +34,7 @@ def test_dag_runs_the_partitions_then_the_models(airflow_db, simulated):
 
     run = dag.test()
     assert str(run.state).endswith("success"), run.state
-    assert compare(sim.store, path) == []
-    assert compare_coverage(sim.store, path) == []
-
-    import duckdb
-
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        partitions = sorted(r[0] for r in con.execute("select sync_partition from asana_raw.sync_runs").fetchall())
-        assert partitions == sorted(f"workspace:{w}" for w in sim.store.workspaces)
-        # The models were built once, after both partitions.
-        assert con.execute("select count(*) from asana_analytics.asana__project").fetchone()[0] > 0
-    finally:
-        con.close()
+    assert_partitions_synced_and_models_built(sim, path)
 
     # A second run is incremental: both partitions run again and stay equal to the simulator.
     run = dag.test()

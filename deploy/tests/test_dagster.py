@@ -12,10 +12,10 @@ pytest.importorskip("dagster_dlt")
 
 def test_assets_materialize_every_partition_then_the_models(simulated):
     import dagster
-    import duckdb
-    from truth import compare, compare_coverage
+    from truth import compare
 
     from deploy.dagster_defs import MODELS_KEY, make_definitions
+    from deploy.tests.conftest import assert_partitions_synced_and_models_built
 
     sim, path = simulated
     defs = make_definitions(os.environ["ASANA_SYNC_PARTITIONS"])
@@ -29,15 +29,7 @@ def test_assets_materialize_every_partition_then_the_models(simulated):
     assert result.success
     materialized = {e.asset_key for e in result.get_asset_materialization_events()}
     assert materialized == keys
-    assert compare(sim.store, path) == []
-    assert compare_coverage(sim.store, path) == []
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        partitions = sorted(r[0] for r in con.execute("select sync_partition from asana_raw.sync_runs").fetchall())
-        assert partitions == sorted(f"workspace:{w}" for w in sim.store.workspaces)
-        assert con.execute("select count(*) from asana_analytics.asana__project").fetchone()[0] > 0
-    finally:
-        con.close()
+    assert_partitions_synced_and_models_built(sim, path)
 
     # Again: incremental, still equal.
     assert dagster.materialize(assets).success

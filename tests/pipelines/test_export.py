@@ -11,10 +11,11 @@ import pyarrow.parquet as pq
 import pytest
 from asana_sim import AsanaSimulator, SimConfig, serve_in_thread
 from helpers import assert_clean_failure, engine_differences, env_for, run_cli
+from pg import synced_into_both
 
 from pipelines.export import FORMATS, export
 from pipelines.models import ModelProject
-from pipelines.pipeline import Destination, SyncError, build_models, make_pipeline, run_sync
+from pipelines.pipeline import Destination, SyncError, make_pipeline
 
 # PostgreSQL's information_schema types as DuckDB reads them back from CSV and JSON.
 PG_TYPES = {"text": "VARCHAR", "character varying": "VARCHAR", "bigint": "BIGINT", "integer": "INTEGER",
@@ -27,17 +28,8 @@ def warehouses(pg_server, tmp_path_factory):
     """The same small organization synced into a DuckDB file and a PostgreSQL database, with models."""
     tmp = tmp_path_factory.mktemp("export")
     sim = AsanaSimulator(SimConfig.small(seed=5))
-    with pg_server.database() as db, pytest.MonkeyPatch.context() as env:
-        env.setenv("DESTINATION__POSTGRES__CREDENTIALS", pg_server.dsn(db))
-        env.setenv("ASANA_SYNC_HOME", str(tmp / "home"))
-        duck = Destination.parse("duckdb", str(tmp / "asana.duckdb"))
-        pg = Destination.parse("postgres")
-        with serve_in_thread(sim, port=0) as base_url:
-            options = {"access_token": "sim-token", "base_url": base_url, "requests_per_minute": 100_000}
-            for destination in (duck, pg):
-                run_sync(destination, source_options=options)
-                build_models(destination)
-        yield {"sim": sim, "duckdb": duck, "postgres": pg, "tmp": tmp, "dsn": pg_server.dsn(db)}
+    with synced_into_both(pg_server, sim, tmp) as (duck, pg, dsn):
+        yield {"sim": sim, "duckdb": duck, "postgres": pg, "tmp": tmp, "dsn": dsn}
 
 
 def _columns(client, kind: str, schema: str, table: str) -> list[tuple[str, str]]:

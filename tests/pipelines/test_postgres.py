@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from asana_sim import AsanaSimulator, SimConfig, serve_in_thread
 from helpers import engine_differences
+from pg import synced_into_both
 from weather import WEATHER
 
 from pipelines.models import ModelProject
@@ -26,17 +27,8 @@ def _rows(destination: Destination, sql: str) -> list[tuple]:
 def both(pg_server, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("pg-golden")
     sim = AsanaSimulator(SimConfig.small(seed=31, **WEATHER))
-    with pg_server.database() as db, pytest.MonkeyPatch.context() as env:
-        env.setenv("DESTINATION__POSTGRES__CREDENTIALS", pg_server.dsn(db))
-        env.setenv("ASANA_SYNC_HOME", str(tmp / "home"))
-        both_credentials["dsn"] = pg_server.dsn(db)
-        duck = Destination.parse("duckdb", str(tmp / "golden.duckdb"))
-        pg = Destination.parse("postgres")
-        with serve_in_thread(sim, port=0) as base_url:
-            options = {"access_token": "sim-token", "base_url": base_url, "requests_per_minute": 100_000}
-            for destination in (duck, pg):
-                run_sync(destination, source_options=options)
-                build_models(destination)
+    with synced_into_both(pg_server, sim, tmp, "golden.duckdb") as (duck, pg, dsn):
+        both_credentials["dsn"] = dsn
         yield sim, duck, pg
 
 
