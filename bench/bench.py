@@ -257,6 +257,11 @@ def render(data: dict) -> str:
              "normalize and load (summed over checkpoint steps); peak RSS is the sync process's own (`wait4`). "
              "Minutes at 1,500 / 150 req/min: requests / rate (Asana's paid / free limits).", ""]
     sizes = {s["size"]: s for s in data["sizes"]}
+    provenance = {(e.get("measured") or {}).get("commit") for e in data["sizes"]}
+    if len(provenance) > 1:
+        lines += ["Sizes measured by separate runs:", ""] + [
+            f"- {e['size']}: `{e['measured']['command']}` at commit {e['measured']['commit']}, "
+            f"{e['measured']['finished_at']} ({e['measured']['seconds']:,.0f} s)" for e in data["sizes"]] + [""]
     lines += ["| size | destination | run | requests | minimum | ratio | 429s | wall s | start-up / extract / "
               "normalize / load s | rows | rows/s | peak RSS MB | min at 1,500/min | min at 150/min |",
               "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
@@ -340,6 +345,25 @@ def targets(data: dict) -> list[dict]:
     return out
 
 
+def keep_earlier_sizes(data: dict) -> None:
+    """Sizes this run did not measure stay as results.json had them, each with the commit it ran at.
+
+    `make bench-large` takes hours, so it is run on its own (`--sizes large`) and joins the small and
+    demo figures of the last `make bench` instead of erasing them.
+    """
+    if not RESULTS_JSON.exists():
+        return
+    earlier = json.loads(RESULTS_JSON.read_text())
+    measured = {entry["size"] for entry in data["sizes"]}
+    for entry in earlier.get("sizes", []):
+        if entry["size"] not in measured:
+            entry.setdefault("measured", {key: earlier.get(key) for key in
+                                          ("command", "commit", "finished_at", "seconds")})
+            data["sizes"].append(entry)
+    order = ["small", "demo", "large"]
+    data["sizes"].sort(key=lambda entry: order.index(entry["size"]) if entry["size"] in order else len(order))
+
+
 def write_markdown(text: str) -> None:
     old = RESULTS_MD.read_text() if RESULTS_MD.exists() else "# Benchmark results\n"
     if BEGIN in old and END in old:
@@ -359,6 +383,8 @@ def main() -> None:
     parser.add_argument("--destinations", default=os.environ.get("BENCH_DESTINATIONS", "duckdb,postgres"))
     parser.add_argument("--seed", type=int, default=1, help="which tasks change")
     parser.add_argument("--no-write", action="store_true", help="print only; do not write RESULTS.md / results.json")
+    parser.add_argument("--replace", action="store_true",
+                        help="drop the sizes this run does not measure from results.json (default: keep them)")
     args = parser.parse_args()
     sizes = [s for s in args.sizes.split(",") if s]
     destinations = [d for d in args.destinations.split(",") if d]
@@ -381,9 +407,13 @@ def main() -> None:
             entry["series"].append(series(sim, size, destination, args.seed))
         data["sizes"].append(entry)
         del sim
-    data["targets"] = targets(data)
     data["seconds"] = round(time.monotonic() - started)
     data["finished_at"] = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    for entry in data["sizes"]:
+        entry["measured"] = {key: data[key] for key in ("command", "commit", "finished_at", "seconds")}
+    if not args.replace:
+        keep_earlier_sizes(data)
+    data["targets"] = targets(data)
     text = render(data)
     print(text)
     if not args.no_write:
