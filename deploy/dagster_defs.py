@@ -19,7 +19,15 @@ partitions in parallel.
 import tempfile
 from typing import Any, Iterator, Optional
 
-from dagster import AssetExecutionContext, AssetKey, Definitions, MaterializeResult, asset
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetSelection,
+    Definitions,
+    MaterializeResult,
+    asset,
+    define_asset_job,
+)
 from dagster_dlt import DagsterDltTranslator, dlt_assets
 from dagster_dlt.translator import DltResourceTranslatorData
 
@@ -29,6 +37,7 @@ from pipelines.partitions import Partition
 # The source instance the asset specs are read from; it makes no request.
 _SPEC_TOKEN = "asset-definitions-only"
 MODELS_KEY = AssetKey(["asana", "models"])
+JOB_NAME = "asana_sync_all"
 
 
 def slug(partition: Partition) -> str:
@@ -50,7 +59,8 @@ class PartitionTranslator(DagsterDltTranslator):
 def partition_assets(partition: Partition, pipelines_dir: Optional[str] = None) -> Any:
     from sources.asana import asana_source
 
-    source = asana_source(access_token=_SPEC_TOKEN, workspaces=[partition.gid])
+    # The partition's own resources: a team partition has none of the workspace-wide ones.
+    source = asana_source(access_token=_SPEC_TOKEN, **partition.scope())
     everything = set(source.resources)
 
     @dlt_assets(dlt_source=source, dlt_pipeline=spec_pipeline(partition, pipelines_dir), name=slug(partition),
@@ -79,7 +89,17 @@ def make_definitions(partitions_text: Optional[str] = None) -> Definitions:
         built = build_all_models()
         return MaterializeResult(metadata={"models": len(built)})
 
-    return Definitions(assets=[*assets, models])
+    # Every partition and then the models, as one job (``dagster job execute -m deploy.dagster_defs -j
+    # asana_sync_all``, or a schedule on it).
+    return Definitions(assets=[*assets, models], jobs=[define_asset_job(JOB_NAME, selection=AssetSelection.all())])
+
+
+def partitions_job() -> Any:
+    """Every partition's assets and the models as one job. Run from a reconstructable job (``dagster
+    job execute -m deploy.dagster_defs``, or ``dagster.execute_job(reconstructable(partitions_job),
+    instance)``), Dagster's multiprocess executor gives each partition a process of its own and runs
+    them at once; the models wait for all of them."""
+    return make_definitions().resolve_job_def(JOB_NAME)
 
 
 def _maybe_definitions() -> Optional[Definitions]:

@@ -2,7 +2,9 @@
 
 Configuration (environment, read when a run starts; the definitions read only the partition list):
 
-- ``ASANA_SYNC_PARTITIONS``: the partitions, comma-separated: ``workspace:111,workspace:222``.
+- ``ASANA_SYNC_PARTITIONS``: the partitions, comma-separated: ``workspace:111,workspace:222``, or
+  per team beside their workspace: ``team:301,team:302,workspace:111`` (the workspace partition
+  covers everything the team partitions do not).
   They run at the same time, so each takes 1/N of the token's rate limit and concurrency
   (``SOURCES__ASANA__REQUESTS_PER_MINUTE`` / ``SOURCES__ASANA__MAX_CONCURRENCY`` are the token's
   whole budget; see pipelines/partitions.py).
@@ -28,7 +30,9 @@ def configured_partitions(text: Optional[str] = None) -> list[Partition]:
         raise ValueError("set ASANA_SYNC_PARTITIONS, e.g. workspace:111,workspace:222")
     if len(set(names)) != len(names):
         raise ValueError(f"ASANA_SYNC_PARTITIONS names a partition twice: {text}")
-    return [Partition.parse(name, count=len(names)) for name in names]
+    # Each partition is told the whole list: a workspace partition leaves the teams that have a
+    # partition of their own to them.
+    return [Partition.parse(name, count=",".join(names)) for name in names]
 
 
 def destination_kind() -> str:

@@ -173,14 +173,16 @@ def _progress(quiet: bool) -> Any:
               help="Client-side rate limit (default 1500; use 150 on free Asana domains).")
 @click.option("--max-concurrency", type=click.IntRange(1, 50), default=None, help="Requests in flight (default 10).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress output.")
-@click.option("--partition", "partition", default=None, metavar="workspace:GID",
+@click.option("--partition", "partition", default=None, metavar="workspace:GID|team:GID",
               help="Sync one partition (its own state, cursors and lock) alongside others into the same "
                    "warehouse; builds no models. See README, Partitions.")
-@click.option("--partitions", "partition_count", type=click.IntRange(1), default=1, show_default=True,
-              help="How many partitions run at once: each takes 1/N of --requests-per-minute and --max-concurrency.")
+@click.option("--partitions", "partition_count", default="1", show_default=True, metavar="N|P1,P2,...",
+              help="How many partitions run at once (each takes 1/N of --requests-per-minute and "
+                   "--max-concurrency), or the list of all of them, so that a workspace partition leaves "
+                   "the teams with a partition of their own to them.")
 def run(destination: str, duckdb_path: Optional[str], workspaces: tuple, resources: tuple, full_refresh: bool,
         no_models: bool, accept_gaps: bool, requests_per_minute: Optional[int], max_concurrency: Optional[int],
-        quiet: bool, partition: Optional[str] = None, partition_count: int = 1) -> None:
+        quiet: bool, partition: Optional[str] = None, partition_count: str = "1") -> None:
     """Run one sync: load changed data, then build the models.
 
     Exit codes: 0 ok, 2 configuration, 3 bad token, 4 another run in progress,
@@ -188,8 +190,9 @@ def run(destination: str, duckdb_path: Optional[str], workspaces: tuple, resourc
     7 destination error, 130 interrupted, 1 a bug.
 
     \b
-    Example:
+    Examples:
         SOURCES__ASANA__ACCESS_TOKEN=... asana-sync run --workspace 1234567890
+        asana-sync run --partition team:111 --partitions team:111,workspace:999
     """
     try:
         target = Destination.parse(destination, duckdb_path)
@@ -225,19 +228,24 @@ def run(destination: str, duckdb_path: Optional[str], workspaces: tuple, resourc
                    "open gaps; next reconciliation) and exit with the warehouse's health: 0 healthy, 5 requests "
                    "of the last run failed, 6 truncation gaps open, the last run's own code when it failed "
                    "(2, 3, 5, ...), 7 no or unreadable warehouse.")
-def status(destination: str, duckdb_path: Optional[str], as_json: bool = False) -> None:
+@click.option("--partition", "partition", default=None, metavar="workspace:GID|team:GID",
+              help="One partition's runs, gaps and cursors (its own state). Without it, runs of every partition "
+                   "are listed and the health is the worst of each partition's last run.")
+def status(destination: str, duckdb_path: Optional[str], as_json: bool = False,
+           partition: Optional[str] = None) -> None:
     """Show the last runs, rows per table and incremental cursors.
 
     \b
     Example:
         asana-sync status --duckdb-path asana.duckdb
         asana-sync status --json || alert   # non-zero when the last run failed or gaps are open
+        asana-sync status --partition team:1234567890
     """
     if as_json:
-        _status_json(destination, duckdb_path)
+        _status_json(destination, duckdb_path, partition)
         return
     try:
-        info = sync_status(Destination.parse(destination, duckdb_path))
+        info = sync_status(_status_target(destination, duckdb_path, partition))
     except SyncError as error:
         fail(error)
     out.print(f"destination: {info['destination']}", highlight=False)
@@ -282,13 +290,22 @@ def _print_reconciliation(plan: dict) -> None:
     if plan.get("due"):
         when = plan["due_at"] if plan.get("due") == "first run after due_at" else plan["due"]
         out.print(f"next reconciliation: {when} ({plan.get('reason')})", highlight=False)
-def _status_json(destination: str, duckdb_path: Optional[str]) -> None:
+def _status_target(destination: str, duckdb_path: Optional[str], partition: Optional[str]) -> Destination:
+    target = Destination.parse(destination, duckdb_path)
+    if partition:
+        from .partitions import Partition
+
+        target.partition = Partition.parse(partition)
+    return target
+
+
+def _status_json(destination: str, duckdb_path: Optional[str], partition: Optional[str] = None) -> None:
     import json
 
     from .status import status_report
 
     try:
-        report = status_report(Destination.parse(destination, duckdb_path))
+        report = status_report(_status_target(destination, duckdb_path, partition))
     except SyncError as error:
         sys.stdout.write(json.dumps({"healthy": False, "exit_code": error.exit_code, "reason": str(error)}) + "\n")
         sys.stdout.flush()

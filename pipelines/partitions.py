@@ -1,8 +1,20 @@
 """Partitions: one organization split into parts that sync at the same time into one warehouse.
 
-A partition is ``workspace:GID``: every resource of one workspace (an organization with several
-workspaces, or several organizations under one token, splits along them). Each partition is its own
-dlt pipeline (``asana_sync__workspace_123``): its own state and cursors in the warehouse
+A partition is one of:
+
+- ``workspace:GID``: every resource of one workspace (an organization with several workspaces, or
+  several organizations under one token, splits along them);
+- ``team:GID``: one team's projects and everything in them (sections, memberships, statuses,
+  briefs, tasks with their subtasks, stories and attachments), nothing workspace-wide
+  (``sources/asana/scope.py``). Team partitions run beside their workspace's partition, which then
+  covers everything else: the workspace-wide objects, tasks in no project and the projects of every
+  team without a partition of its own (so a new team is never missed). The workspace partition
+  learns which teams have their own partition from ``--partitions``, given as the list of all
+  partitions: ``--partitions team:1,team:2,workspace:9``. Told only a count, it reads those teams too
+  (twice the work for them, nothing lost).
+
+Each partition is its own dlt pipeline (``asana_sync__workspace_123``, ``asana_sync__team_456``):
+its own state and cursors in the warehouse
 (``_dlt_pipeline_state`` is keyed by pipeline name), its own local working folder and its own run
 lock, so partitions never see each other's cursors or load packages.
 
@@ -11,8 +23,9 @@ What they share:
 - **the destination**: every partition writes the same raw tables. Tables keyed by gid are merged
   (users, workspaces, teams, custom fields, ... land once whichever partition reads them), tables
   replaced per parent are replaced per parent the partition read, and deletion detection only looks
-  at warehouse rows of the partition's own scope (its workspace), so no partition tombstones
-  another's rows. Loads are serialized: on PostgreSQL each load takes a session advisory lock
+  at warehouse rows of the partition's own scope (its workspace, its teams' projects and the tasks
+  in them), and only what Asana answers 404 for is marked deleted, so no partition tombstones
+  another's rows (a task moved to another team's project is alive, and is read again). Loads are serialized: on PostgreSQL each load takes a session advisory lock
   (``pg_advisory_lock``) for its duration, so extraction (the slow, API-bound part) runs in parallel
   and only the short loads take turns, also across machines; on DuckDB, which allows one writer
   process per file, a whole partition run waits for the file (``<file>.writer.lock``) and says so.
@@ -43,9 +56,7 @@ from .errors import EXIT_CONFIG, EXIT_LOCKED, SyncError
 if TYPE_CHECKING:  # pragma: no cover
     from .pipeline import Destination
 
-# Per-team partitions (``team:GID``) are not offered yet: the tasks in no project, the workspace-wide
-# listings and the task reconciliation are scoped by workspace, not by team.
-KINDS = ("workspace",)
+KINDS = ("workspace", "team")
 # How long a DuckDB partition waits for another one writing to the same file (seconds).
 DUCKDB_WAIT_SECONDS = float(os.environ.get("ASANA_SYNC_DUCKDB_WAIT_SECONDS", "21600"))
 # The advisory lock key every asana-sync load into one PostgreSQL database takes (any constant bigint).
@@ -54,22 +65,39 @@ PG_LOAD_LOCK_KEY = 0x4153414E41  # "ASANA"
 
 @dataclass(frozen=True)
 class Partition:
-    """``kind`` is workspace, ``gid`` its gid; ``count`` how many partitions share the token at once."""
+    """``kind`` is workspace or team, ``gid`` its gid; ``count`` how many partitions share the token
+    at once; ``siblings`` every partition's name when the whole list is known (``--partitions``)."""
 
     kind: str
     gid: str
     count: int = 1
+    siblings: tuple = ()
 
     @classmethod
-    def parse(cls, text: str, count: int = 1) -> "Partition":
-        kind, sep, gid = (text or "").strip().partition(":")
-        kind, gid = kind.strip().lower(), gid.strip()
-        if not sep or kind not in KINDS or not gid:
-            raise SyncError(f"malformed partition {text!r}: use workspace:GID (per-team partitions are not "
-                            "supported yet)", EXIT_CONFIG)
+    def parse(cls, text: str, count: "int | str" = 1) -> "Partition":
+        """``workspace:GID`` or ``team:GID``; ``count`` is how many partitions run at once, or the
+        comma-separated list of all of them (``"team:1,workspace:9"``), which must name this one."""
+        kind, gid = cls._split(text)
+        siblings: tuple = ()
+        if isinstance(count, str) and not count.strip().isdigit():
+            siblings = tuple(dict.fromkeys(f"{k}:{g}" for k, g in map(cls._split, count.split(","))))
+            if f"{kind}:{gid}" not in siblings:
+                raise SyncError(f"--partitions {count!r} does not name the partition {kind}:{gid}", EXIT_CONFIG)
+            count = len(siblings)
+        elif isinstance(count, str):
+            count = int(count)
         if not isinstance(count, int) or count < 1:
             raise SyncError(f"--partitions must be a whole number of at least 1, not {count!r}", EXIT_CONFIG)
-        return cls(kind, gid, count)
+        return cls(kind, gid, count, siblings)
+
+    @staticmethod
+    def _split(text: str) -> tuple[str, str]:
+        kind, sep, gid = (text or "").strip().partition(":")
+        kind, gid = kind.strip().lower(), gid.strip()
+        if not sep or kind not in KINDS or not gid or (kind == "team" and not gid.isdigit()):
+            raise SyncError(f"malformed partition {text!r}: use workspace:GID (or the workspace's exact name) "
+                            "or team:GID", EXIT_CONFIG)
+        return kind, gid
 
     @property
     def name(self) -> str:
@@ -92,9 +120,9 @@ class Partition:
         from .preflight import resolve_source_config
 
         options = dict(options or {})
-        if options.get("workspaces"):
-            raise SyncError("a partition sets its own scope: drop --workspace (and the workspaces option)",
-                            EXIT_CONFIG)
+        if any(options.get(key) for key in ("workspaces", "teams", "exclude_teams")):
+            raise SyncError("a partition sets its own scope: drop --workspace (and the workspaces, teams and "
+                            "exclude_teams options)", EXIT_CONFIG)
         try:
             config = resolve_source_config(options)
         except Exception:  # noqa: BLE001 - the run's own preflight reports configuration errors
@@ -108,8 +136,14 @@ class Partition:
         search_rpm = options.get("search_requests_per_minute") \
             or getattr(config, "search_requests_per_minute", None) or SEARCH_REQUESTS_PER_MINUTE
         options["search_requests_per_minute"] = max(1, int(search_rpm) // self.count)
-        options["workspaces"] = [self.gid]
-        return options
+        return {**options, **self.scope()}
+
+    def scope(self) -> dict:
+        """The source options that say what this partition covers."""
+        if self.kind == "team":
+            return {"teams": [self.gid]}
+        teams_elsewhere = [name.split(":", 1)[1] for name in self.siblings if name.startswith("team:")]
+        return {"workspaces": [self.gid], **({"exclude_teams": teams_elsewhere} if teams_elsewhere else {})}
 
 
 # --- taking turns on the destination --------------------------------------------------------------

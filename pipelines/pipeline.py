@@ -202,6 +202,22 @@ class WarehouseView:
                            "where m.project_gid = %s and not coalesce(t.is_deleted, false)", project_gid)
         return {r["task_gid"] for r in rows}
 
+    def team_task_gids(self, team_gids: list[str]) -> set[str]:
+        """Live tasks in the projects of these teams, and their subtasks at any depth (one recursive
+        query, the same on DuckDB and PostgreSQL)."""
+        if not team_gids:
+            return set()
+        marks = ", ".join(["%s"] * len(team_gids))
+        rows = self._query(
+            "with recursive scoped(gid) as ("
+            " select m.task_gid from {task_memberships} m join {projects} p on p.gid = m.project_gid"
+            f" where p.team_gid in ({marks})"
+            " union select t.gid from {tasks} t join scoped s on t.parent_gid = s.gid)"
+            " select distinct s.gid from scoped s join {tasks} t on t.gid = s.gid"
+            " where not coalesce(t.is_deleted, false)", *team_gids,
+            tables=("tasks", "task_memberships", "projects"))
+        return {r["gid"] for r in rows}
+
     def task_rows(self, gids: list[str]) -> list[dict]:
         result = []
         for start in range(0, len(gids), 500):
@@ -584,15 +600,17 @@ def sync_status(destination: Destination) -> dict:
                     continue
                 status["tables"][table] = client.execute_sql(
                     f"select count(*) from {client.make_qualified_table_name(table)}")[0][0]
+            where, args = partition_filter(destination)
             if "sync_runs" in tables:
                 status["runs"] = [
                     dict(zip(("started_at", "seconds", "requests", "rows", "gaps", "status"), r))
                     for r in client.execute_sql(
                         "select started_at, seconds, requests, rows, gaps, status from "
-                        f"{client.make_qualified_table_name('sync_runs')} order by started_at desc limit 10")
+                        f"{client.make_qualified_table_name('sync_runs')} {where} order by started_at desc limit 10",
+                        *args)
                 ]
             status["live_tasks"] = _live_tasks(client, tables)
-            last_reconciliation = _last_reconciliation(client, tables)
+            last_reconciliation = _last_reconciliation(client, tables, where, args)
     except Exception as exc:  # noqa: BLE001
         raise SyncError(f"cannot read {destination.describe()}: {first_line(exc)}", EXIT_DESTINATION) from None
     task_state: dict = {}
@@ -627,14 +645,22 @@ def _live_tasks(client: Any, tables: Sequence[str]) -> int:
         return int(client.execute_sql(f"select count(*) from {name}")[0][0])
 
 
-def _last_reconciliation(client: Any, tables: Sequence[str]) -> dict:
+def partition_filter(destination: Destination) -> tuple[str, tuple]:
+    """The ``where`` clause limiting ``sync_runs`` / ``sync_gaps`` to the destination's partition."""
+    if destination.partition is None:
+        return "", ()
+    return "where sync_partition = %s", (destination.partition.name,)
+
+
+def _last_reconciliation(client: Any, tables: Sequence[str], where: str = "", args: tuple = ()) -> dict:
     """What the last reconciling run cost (warehouses loaded before ``task_discovery`` have none)."""
     if "sync_runs" not in tables:
         return {}
     try:
         found = client.execute_sql(
             f"select started_at, seconds, requests from {client.make_qualified_table_name('sync_runs')} "
-            "where task_discovery = 'reconcile' order by started_at desc limit 1")
+            f"{where + ' and' if where else 'where'} task_discovery = 'reconcile' order by started_at desc limit 1",
+            *args)
     except Exception:  # noqa: BLE001 - the column appears with the first run of this version
         return {}
     return dict(zip(("started_at", "seconds", "requests"), found[0])) if found else {}

@@ -79,7 +79,7 @@ def _json_value(value: Any) -> Any:
 
 def _read(destination: Any, status: dict) -> None:
     """Runs with every column, and the gaps of the latest finished run."""
-    from .pipeline import DATASET, make_pipeline
+    from .pipeline import DATASET, make_pipeline, partition_filter
 
     pipeline = make_pipeline(destination, read_only=True)
     try:
@@ -90,11 +90,12 @@ def _read(destination: Any, status: dict) -> None:
                 "select table_name from information_schema.tables where table_schema = %s and "
                 "table_name in ('sync_runs', 'sync_gaps')", DATASET)}
             runs: list[dict] = []
+            where, args = partition_filter(destination)
             if "sync_runs" in present:
                 columns = [c for c in RUN_COLUMNS if c in present["sync_runs"]]
                 rows = client.execute_sql(
                     f"select {', '.join(columns)} from {client.make_qualified_table_name('sync_runs')} "
-                    f"order by started_at desc limit {MAX_RUNS}")
+                    f"{where} order by started_at desc limit {MAX_RUNS}", *args)
                 runs = [dict(zip(columns, r)) for r in rows]
             status["_runs"] = runs
             finished = next((r for r in runs if outcome_of(r.get("status"))[0] != "failed"), None)
@@ -103,9 +104,11 @@ def _read(destination: Any, status: dict) -> None:
                 # Only finished runs record gaps, so the latest gaps are that run's (its report's clock
                 # started a moment after sync_runs.started_at: the two are not equal).
                 table = client.make_qualified_table_name("sync_gaps")
+                mine = where.replace("where", "and", 1)
                 rows = client.execute_sql(
                     f"select {', '.join(GAP_COLUMNS)} from {table} where run_started_at = "
-                    f"(select max(run_started_at) from {table}) order by kind, endpoint")
+                    f"(select max(run_started_at) from {table} {where}) {mine} order by kind, endpoint",
+                    *args, *args)
                 gaps = [dict(zip(GAP_COLUMNS, r)) for r in rows]
             status["_gaps"] = gaps
     except Exception as exc:  # noqa: BLE001
@@ -210,10 +213,16 @@ def status_report(destination: Any, now: Optional[datetime] = None) -> dict:
 def health(runs: list[dict], gaps: list[dict]) -> dict:
     if not runs:
         return {"healthy": True, "exit_code": EXIT_OK, "reason": "no run recorded yet"}
-    last = runs[0]
-    if last["outcome"] == "failed":
+    # Partitions run side by side: each one's last run counts, not only the latest of them all.
+    latest = {}
+    for run in runs:
+        latest.setdefault(run.get("sync_partition"), run)
+    failed_last = [run for run in latest.values() if run["outcome"] == "failed"]
+    if failed_last:
+        last = failed_last[0]
+        which = f" of partition {last['sync_partition']}" if last.get("sync_partition") else ""
         return {"healthy": False, "exit_code": last["exit_code"],
-                "reason": f"the last run failed: {last['status']}"}
+                "reason": f"the last run{which} failed: {last['status']}"}
     failed = [g for g in gaps if g.get("kind") == "failed"]
     if failed:
         return {"healthy": False, "exit_code": EXIT_API,

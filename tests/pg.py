@@ -121,3 +121,28 @@ def synced_into_both(server: PgServer, sim, tmp, duckdb_name: str = "asana.duckd
                 run_sync(destination, source_options=options)
                 build_models(destination)
         yield duck, pg, server.dsn(db)
+
+
+def raw_tables_into_duckdb(destination, path):
+    """The PostgreSQL warehouse's raw tables copied into a DuckDB file, for the ground truth checks
+    (``truth.compare`` reads DuckDB)."""
+    import duckdb
+    import pyarrow as pa
+
+    from pipelines.pipeline import make_pipeline
+
+    con = duckdb.connect(str(path))
+    con.execute("create schema asana_raw")
+    with make_pipeline(destination).sql_client() as client:
+        tables = [r[0] for r in client.execute_sql(
+            "select table_name from information_schema.tables where table_schema = 'asana_raw'")]
+        for table in tables:
+            with client.execute_query(f"select * from asana_raw.{table}") as cursor:
+                names = [d[0] for d in cursor.description]
+                data = [dict(zip(names, r)) for r in cursor.fetchall()]
+            arrow = pa.Table.from_pylist(data) if data else pa.table({n: pa.array([], pa.string()) for n in names})
+            con.register("incoming", arrow)
+            con.execute(f'create table asana_raw."{table}" as select * from incoming')
+            con.unregister("incoming")
+    con.close()
+    return path

@@ -33,7 +33,8 @@ def _isolated(tmp_path, monkeypatch):
 
 @pytest.fixture
 def simulated(tmp_path, monkeypatch):
-    """A simulator with two workspaces, and the environment both orchestrators read."""
+    """A simulator with two workspaces (an organization of two teams, and a personal one), and the
+    environment both orchestrators read: a partition per team beside one per workspace."""
     from asana_sim import AsanaSimulator, SimConfig, serve_in_thread
 
     sim = AsanaSimulator(SimConfig.small(seed=29))
@@ -43,13 +44,17 @@ def simulated(tmp_path, monkeypatch):
         monkeypatch.setenv("SOURCES__ASANA__REQUESTS_PER_MINUTE", "100000")
         monkeypatch.setenv("ASANA_SYNC_DESTINATION", "duckdb")
         monkeypatch.setenv("ASANA_SYNC_DUCKDB_PATH", str(tmp_path / "asana.duckdb"))
-        monkeypatch.setenv("ASANA_SYNC_PARTITIONS", ",".join(f"workspace:{w}" for w in sorted(sim.store.workspaces)))
+        monkeypatch.setenv("ASANA_SYNC_PARTITIONS", ",".join(partition_names(sim)))
         yield sim, tmp_path / "asana.duckdb"
 
 
+def partition_names(sim) -> list[str]:
+    return [f"team:{t}" for t in sorted(sim.store.teams)] + [f"workspace:{w}" for w in sorted(sim.store.workspaces)]
+
+
 def assert_partitions_synced_and_models_built(sim, path) -> None:
-    """The warehouse equals the simulator, each workspace partition recorded its run, and the models
-    were built once after them."""
+    """The warehouse equals the simulator, each partition recorded its run, and the models were
+    built once after them."""
     import duckdb
     from truth import compare, compare_coverage
 
@@ -58,7 +63,7 @@ def assert_partitions_synced_and_models_built(sim, path) -> None:
     con = duckdb.connect(str(path), read_only=True)
     try:
         partitions = sorted(r[0] for r in con.execute("select sync_partition from asana_raw.sync_runs").fetchall())
-        assert partitions == sorted(f"workspace:{w}" for w in sim.store.workspaces)
+        assert partitions == sorted(partition_names(sim))
         assert con.execute("select count(*) from asana_analytics.asana__project").fetchone()[0] > 0
     finally:
         con.close()

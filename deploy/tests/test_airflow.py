@@ -29,14 +29,15 @@ def test_dag_runs_the_partitions_then_the_models(airflow_db, simulated):
     sim, path = simulated
     dag = make_dag(os.environ["ASANA_SYNC_PARTITIONS"], schedule=None)
     partition_tasks = sorted(t.task_id for t in dag.tasks if t.task_id != "build_models")
-    assert partition_tasks == sorted(f"asana_partitions.asana_sync__workspace_{w}" for w in sim.store.workspaces)
+    assert partition_tasks == sorted(f"asana_partitions.asana_sync__{name.replace(':', '_')}"
+                                     for name in os.environ["ASANA_SYNC_PARTITIONS"].split(","))
     assert all(dag.get_task("build_models") in dag.get_task(t).downstream_list for t in partition_tasks)
 
     run = dag.test()
     assert str(run.state).endswith("success"), run.state
     assert_partitions_synced_and_models_built(sim, path)
 
-    # A second run is incremental: both partitions run again and stay equal to the simulator.
+    # A second run is incremental: every partition runs again and stays equal to the simulator.
     run = dag.test()
     assert str(run.state).endswith("success"), run.state
     assert compare(sim.store, path) == []

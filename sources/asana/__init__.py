@@ -18,6 +18,7 @@ from .context import SyncContext
 from .errors import AsanaError, InvalidOptionError, UnknownWorkspaceError
 from .helpers import copy_row, custom_field_rows, deleted_rows, gid_of, kept_rows, story_row, tombstone, workspace_row
 from .report import RunReport
+from .scope import WORKSPACE_WIDE_RESOURCES
 from .settings import (
     BRIDGES,
     CHILD_LISTINGS,
@@ -104,6 +105,8 @@ def asana_source(
     reconcile_below_tasks: int = RECONCILE_EVERY_RUN_BELOW,
     reconcile_interval_hours: float = RECONCILE_INTERVAL_HOURS,
     throttle_patience_seconds: int = 900,
+    teams: Optional[Union[str, Sequence[str]]] = None,
+    exclude_teams: Optional[Union[str, Sequence[str]]] = None,
     warehouse: Any = None,
     report: Optional[RunReport] = None,
     http_transport: Any = None,
@@ -140,6 +143,10 @@ def asana_source(
             has shown that its stories announce every attachment; ``never``.
         throttle_patience_seconds: how long Asana may answer 429 without one request succeeding
             before the run gives up (429s never use up a request's retries).
+        teams: team gids: only these teams' projects and everything in them, nothing
+            workspace-wide (a ``team:GID`` partition; see ``scope.py``).
+        exclude_teams: team gids: everything but these teams' projects (the workspace partition
+            beside team partitions).
         warehouse: what the destination holds already (a ``Warehouse``); the pipeline passes it.
         report: the ``RunReport`` the pipeline reads gaps and statistics from after the run.
         http_transport: an ``httpx`` transport, for in-process tests against the simulator.
@@ -150,19 +157,22 @@ def asana_source(
     """
     ctx = context or _new_context(**locals())
     task_resource = tasks(ctx, task_projects, final_step)
-    return (
-        workspaces_resource(ctx), users(ctx), teams(ctx), projects(ctx), sections(ctx), tags(ctx),
+    resources = (
+        workspaces_resource(ctx), users(ctx), teams_resource(ctx), projects(ctx), sections(ctx), tags(ctx),
         custom_fields(ctx), task_resource, task_resource | stories(ctx), workspace_memberships(ctx),
         project_briefs(ctx), portfolios(ctx), goals(ctx), time_tracking_entries(ctx), user_task_lists(ctx),
         custom_field_settings(ctx), *(make(ctx) for make in LISTING_RESOURCES.values()),
     )
+    if ctx.scope.team_only:
+        return tuple(r for r in resources if r.name not in WORKSPACE_WIDE_RESOURCES)
+    return resources
 
 
 def _new_context(access_token: str, base_url: str, workspaces: Any, requests_per_minute: int, max_concurrency: int,
                  lookback_seconds: int, page_size: int, reconcile: str, attachments: str, incremental: str,
                  search_requests_per_minute: int, reconcile_below_tasks: int, reconcile_interval_hours: float,
                  throttle_patience_seconds: int, warehouse: Any, report: Optional[RunReport], http_transport: Any,
-                 **_: Any) -> SyncContext:
+                 teams: Any, exclude_teams: Any, **_: Any) -> SyncContext:
     from .retry import RetryPolicy
 
     _check_options(page_size=(page_size, 1, 100), max_concurrency=(max_concurrency, 1, 50),
@@ -177,7 +187,8 @@ def _new_context(access_token: str, base_url: str, workspaces: Any, requests_per
                        lookback_seconds=lookback_seconds, reconcile=reconcile, attachments=attachments,
                        incremental=incremental, search_requests_per_minute=search_requests_per_minute,
                        reconcile_below_tasks=reconcile_below_tasks,
-                       reconcile_interval_hours=reconcile_interval_hours)
+                       reconcile_interval_hours=reconcile_interval_hours, teams=teams,
+                       exclude_teams=exclude_teams)
 
 
 # --- shared listings ----------------------------------------------------------------------------
@@ -208,8 +219,8 @@ def users(ctx: SyncContext) -> Iterator[Any]:
     yield into("workspace_users", links, replace_hints("workspace_users", "workspace_gid", ("workspace_gid", "user_gid")))
 
 
-@dlt.resource(write_disposition=MERGE, primary_key="gid", columns=columns("teams"))
-def teams(ctx: SyncContext) -> Iterator[list[dict]]:
+@dlt.resource(name="teams", write_disposition=MERGE, primary_key="gid", columns=columns("teams"))
+def teams_resource(ctx: SyncContext) -> Iterator[list[dict]]:
     """teams of organization workspaces"""
     yield [copy_row("teams", t) for t in ctx.listings.teams()]
 
@@ -571,7 +582,7 @@ def _description(resource: Any) -> str:
 # What ``asana-sync resources`` prints: each resource's own first docstring line or listing description.
 RESOURCE_DESCRIPTIONS = {
     **{name: _description(fn) for name, fn in (
-        ("workspaces", workspaces_resource), ("users", users), ("teams", teams), ("projects", projects),
+        ("workspaces", workspaces_resource), ("users", users), ("teams", teams_resource), ("projects", projects),
         ("sections", sections), ("tags", tags), ("custom_fields", custom_fields), ("tasks", tasks),
         ("stories", stories), ("workspace_memberships", workspace_memberships), ("project_briefs", project_briefs),
         ("portfolios", portfolios), ("goals", goals), ("time_tracking_entries", time_tracking_entries),

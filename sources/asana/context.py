@@ -10,6 +10,7 @@ from .deletions import Deletions
 from .errors import InvalidOptionError
 from .listings import Listings, parse_workspaces
 from .report import RunReport
+from .scope import TeamScope
 from .settings import RECONCILE_EVERY_RUN_BELOW, RECONCILE_INTERVAL_HOURS, SEARCH_REQUESTS_PER_MINUTE
 from .tasks import AttachmentPolicy, TaskCrawl
 from .warehouse import Warehouse
@@ -31,7 +32,8 @@ class SyncContext:
                  attachments: str = "auto", incremental: str = "auto",
                  search_requests_per_minute: int = SEARCH_REQUESTS_PER_MINUTE,
                  reconcile_below_tasks: int = RECONCILE_EVERY_RUN_BELOW,
-                 reconcile_interval_hours: float = RECONCILE_INTERVAL_HOURS) -> None:
+                 reconcile_interval_hours: float = RECONCILE_INTERVAL_HOURS, teams: Any = None,
+                 exclude_teams: Any = None) -> None:
         if reconcile not in RECONCILE_MODES:
             raise InvalidOptionError(f"reconcile must be auto, always or never, not {reconcile!r}")
         if incremental not in INCREMENTAL_MODES:
@@ -41,6 +43,11 @@ class SyncContext:
                                      f"a year, not {reconcile_interval_hours!r}")
         if attachments not in ATTACHMENT_MODES:
             raise InvalidOptionError(f"attachments must be auto, always, stories or never, not {attachments!r}")
+        self.scope = TeamScope.of(teams, exclude_teams)
+        if self.scope.team_only:
+            # A team's search would miss its changed subtasks (they are in no project): a run limited
+            # to teams finds changes project by project, with the projects' event streams.
+            incremental = "projects"
         self.client = client
         self.report = report if report is not None else RunReport()
         self.report.client = client
@@ -53,7 +60,7 @@ class SyncContext:
         self.reconcile_interval_hours = float(reconcile_interval_hours)
         self.lookback_seconds = lookback_seconds
         self.attachments = AttachmentPolicy(attachments)
-        self.listings = Listings(client, self.report, parse_workspaces(workspaces))
+        self.listings = Listings(client, self.report, parse_workspaces(workspaces), self.scope)
         self.deletions = Deletions(client, self.listings, self.report, warehouse)
         self.crawl = TaskCrawl(self)
         self._fingerprints: Optional[dict] = None
@@ -65,12 +72,13 @@ class SyncContext:
 
     @property
     def warehouse_fingerprints(self) -> dict:
-        """Live tasks the warehouse holds in the selected workspaces: ``{gid: fingerprint}``."""
+        """Live tasks the warehouse holds in the selected workspaces (and teams): ``{gid: fingerprint}``."""
         if self._fingerprints is None:
             known = self.warehouse.task_fingerprints() if self.warehouse is not None else {}
             wanted = set(self.listings.workspace_gids())
-            self._fingerprints = {gid: fp for gid, (workspace, fp) in known.items()
-                                  if workspace in wanted or workspace is None}
+            in_workspaces = {gid: fp for gid, (workspace, fp) in known.items() if workspace in wanted or workspace is None}
+            self._fingerprints = self.scope.tasks_in_scope(
+                in_workspaces, self.warehouse.team_task_gids if self.warehouse is not None else lambda teams: set())
         return self._fingerprints
 
     def projects_to_refresh(self, tasks_state: dict) -> Optional[set]:

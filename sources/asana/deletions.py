@@ -84,7 +84,14 @@ class Deletions:
         """Whether a warehouse row belongs to the selected workspaces (rows of others are not ours
         to mark deleted)."""
         wanted = set(self.listings.workspace_gids())
+        scope = self.listings.scope
         if table == "sections":
-            project_workspaces = self.warehouse.project_workspaces()
-            return lambda row: project_workspaces.get(row.get("project_gid")) in wanted
+            projects = {r["gid"]: r for r in self.warehouse.live_rows("projects")}
+
+            def project_in_scope(project: Optional[dict]) -> bool:
+                return project is not None and project.get("workspace_gid") in wanted and scope.keeps(project.get("team_gid"))
+            return lambda row: project_in_scope(projects.get(row.get("project_gid")))
+        if table == "projects":
+            # A team-limited run answers only for its teams' projects (see ``scope.TeamScope``).
+            return lambda row: row.get("workspace_gid") in wanted and scope.keeps(row.get("team_gid"))
         return lambda row: row.get("workspace_gid") in wanted or row.get("workspace_gid") is None

@@ -44,10 +44,13 @@ def parse_workspaces(workspaces: Any) -> list[str]:
 class Listings:
     """Reads listings for one run; shared ones are fetched once, by whichever thread asks first."""
 
-    def __init__(self, client: AsanaClient, report: RunReport, wanted: list[str]) -> None:
+    def __init__(self, client: AsanaClient, report: RunReport, wanted: list[str], scope: Any = None) -> None:
+        from .scope import TeamScope
+
         self.client = client
         self.report = report
         self.wanted = wanted
+        self.scope = scope if scope is not None else TeamScope()
         self.goal_workspaces: list[str] = []
         self._cache: dict[Any, Any] = {}
         self._key_locks: dict[Any, threading.RLock] = {}
@@ -120,7 +123,26 @@ class Listings:
     def _fetch_workspaces(self) -> list[dict]:
         # The run's first request: a rejected token here stops the run (exit 3).
         visible = self.client.get_all("/workspaces", {"opt_fields": WORKSPACE_FIELDS})
-        return self._reachable(self._selected(visible))
+        selected = self._selected(visible)
+        if self.scope.team_only:
+            # Only the workspaces the covered teams belong to.
+            homes = {gid_of(team.get("organization")) for team in self._named_teams()}
+            selected = [w for w in selected if w["gid"] in homes]
+        return self._reachable(selected)
+
+    def _named_teams(self) -> list[dict]:
+        """The teams a team-limited run covers, read one by one: a team this token cannot see stops
+        the run before anything is loaded, as an unknown workspace does."""
+        def fetch() -> list[dict]:
+            found = []
+            for team_gid in sorted(self.scope.only):
+                try:
+                    found.append(self.client.get(f"/teams/{team_gid}", {"opt_fields": TEAM_FIELDS}))
+                except (NotFoundError, ForbiddenError):
+                    raise UnknownWorkspaceError(f"team {team_gid} is not visible to this token") from None
+            return found
+
+        return self.once("named teams", fetch)
 
     def _reachable(self, workspaces: list[dict]) -> list[dict]:
         """The workspaces that let this token in. A workspace answering 401 (it disabled the app)
@@ -151,6 +173,12 @@ class Listings:
         return [w["gid"] for w in self.workspaces()]
 
     def teams(self) -> list[dict]:
+        """The teams of organization workspaces this run covers (see ``scope.TeamScope``)."""
+        if self.scope.team_only:
+            return self._named_teams()
+        return [team for team in self._workspace_teams() if self.scope.keeps(team["gid"])]
+
+    def _workspace_teams(self) -> list[dict]:
         return self.once("teams", lambda: [
             team for w in self.workspaces() if w.get("is_organization")
             for team in self.optional_list(f"/workspaces/{w['gid']}/teams", {"opt_fields": TEAM_FIELDS},
@@ -164,7 +192,9 @@ class Listings:
     def _fetch_projects(self) -> list[dict]:
         found: dict[str, dict] = {}
         lists = [(f"/teams/{team['gid']}/projects", {}) for team in self.teams()]
-        lists += [("/projects", {"workspace": w["gid"]}) for w in self.workspaces() if not w.get("is_organization")]
+        if not self.scope.team_only:
+            lists += [("/projects", {"workspace": w["gid"]}) for w in self.workspaces()
+                      if not w.get("is_organization")]
         for path, params in lists:
             # A team the token cannot open (403/404) has no projects to read, not a failure; a cut
             # listing keeps what it returned.
@@ -224,7 +254,10 @@ class Listings:
             f"/workspaces/{workspace_gid}/workspace_memberships", {"opt_fields": opt_fields("workspace_memberships")}))
 
     def portfolios(self) -> list[dict]:
-        """Every portfolio of each organization the token can read, and those nested in them."""
+        """Every portfolio of each organization the token can read, and those nested in them (none
+        in a team-limited run: portfolios belong to the workspace)."""
+        if self.scope.team_only:
+            return []
         return self.once("portfolios", self._fetch_portfolios)
 
     def _fetch_portfolios(self) -> list[dict]:
@@ -267,7 +300,10 @@ class Listings:
             f"/portfolios/{portfolio_gid}/items", {"opt_fields": "gid,resource_type"}))
 
     def goals(self) -> list[dict]:
-        """Goals per workspace; a truncated workspace list is read per team instead."""
+        """Goals per workspace; a truncated workspace list is read per team instead (none in a
+        team-limited run: goals belong to the workspace)."""
+        if self.scope.team_only:
+            return []
         return self.once("goals", self._fetch_goals)
 
     def _fetch_goals(self) -> list[dict]:
@@ -280,7 +316,8 @@ class Listings:
                 self.report.note_unavailable("/goals", exc)
                 continue
             except TruncatedResultError:
-                listed = [goal for team in self.teams() if gid_of(team.get("organization")) == workspace["gid"]
+                # Goals belong to the workspace: every team's, whichever teams this run covers.
+                listed = [goal for team in self._workspace_teams() if gid_of(team.get("organization")) == workspace["gid"]
                           for goal in self.optional_list("/goals", {"team": team["gid"],
                                                                     "opt_fields": opt_fields("goals")}) or []]
             except AsanaError as exc:

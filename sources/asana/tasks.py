@@ -219,10 +219,19 @@ class TaskCrawl:
                 continue
             path = f"/workspaces/{workspace_gid}/tasks/search"
             try:
-                found[workspace_gid] = self.search(workspace_gid, {}, since)
+                found[workspace_gid] = self._covered(self.search(workspace_gid, {}, since))
             except AsanaError as exc:  # 402 (no premium), a failure: its projects are listed instead
                 self.report.note_unavailable(path, exc)
         return found
+
+    def _covered(self, tasks: list[dict]) -> list[dict]:
+        """Found tasks this run covers: beside team partitions, those in one of its own projects,
+        in no project, or subtasks (a subtask is in no project; reading it twice is harmless)."""
+        if not self.ctx.scope.limited:
+            return tasks
+        listed = set(self.listings.project_gids())
+        return [t for t in tasks if not t.get("memberships") or any(
+            gid_of(m.get("project")) in listed for m in t["memberships"] if isinstance(m, dict))]
 
     def searchable(self) -> set[str]:
         """Workspaces where search answers (one ``limit=1`` search each, once per run): asked on
@@ -286,6 +295,8 @@ class TaskCrawl:
             since = None if self._reconciling else cursor_with_lookback(cursors.get(cursor_key), self.ctx.lookback_seconds)
             return cursor_key, self.assigned_tasks(workspace_gid, user_gid, since)
 
+        if self.ctx.scope.team_only:
+            return  # tasks in no project belong to the workspace's partition
         searched = self.searched(self.state)
         pairs = [(w, u) for w, u in self.listings.workspace_users() if w not in searched]
         for cursor_key, assigned in self.client.map(fetch, pairs):

@@ -32,3 +32,6 @@ class Warehouse(Protocol):
 
     def task_rows(self, gids: list[str]) -> list[dict]:
         """The stored rows of these tasks."""
+
+    def team_task_gids(self, team_gids: list[str]) -> set[str]:
+        """Live tasks in the projects of these teams, and their subtasks at any depth."""

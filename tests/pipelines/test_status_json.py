@@ -148,3 +148,17 @@ def test_log_format_json_run(tmp_path):
               and json.loads(line)["event"] == "error"]
     assert len(errors) == 1 and errors[0]["exit_code"] == 3
     assert "revoked-secret" not in bad.stdout + bad.stderr
+
+
+def test_health_counts_each_partitions_last_run():
+    from pipelines.status import health
+
+    def run(partition, outcome, code=0):
+        return {"sync_partition": partition, "outcome": outcome, "exit_code": code, "status": outcome}
+
+    # Newest first: team:1 succeeded just now, but workspace:9's last run failed before it.
+    runs = [run("team:1", "ok"), run("workspace:9", "failed", 3), run("team:1", "failed", 5)]
+    verdict = health(runs, [])
+    assert verdict["exit_code"] == 3 and "partition workspace:9" in verdict["reason"]
+    # A partition that failed once and then succeeded is healthy.
+    assert health([run("workspace:9", "ok"), run("workspace:9", "failed", 3)], [])["healthy"] is True
