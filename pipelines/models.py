@@ -715,7 +715,9 @@ def _cloud_functions(ast: exp.Expression, dialect: str) -> exp.Expression:
       and ``EXTRACT(epoch_second FROM a - b)`` (Snowflake cannot subtract timestamps); both get
       ``timestamp_diff`` in microseconds / 1e6, which keeps the fraction of a second as ``epoch`` does;
     * BigQuery: ``date_trunc('week', d)`` became ``TIMESTAMP_TRUNC(d, WEEK)``: weeks starting on Sunday,
-      and a timestamp; models mean ISO weeks of a date: ``DATE_TRUNC(d, ISOWEEK)``.
+      and a timestamp; models mean ISO weeks of a date: ``DATE_TRUNC(d, ISOWEEK)``;
+    * BigQuery: ``percentile_cont(p) within group (order by x)`` exists there only as a window function
+      (``_window_percentiles``).
 
     Changes ``ast`` in place and returns it.
     """
@@ -731,6 +733,47 @@ def _cloud_functions(ast: exp.Expression, dialect: str) -> exp.Expression:
         for node in list(ast.find_all(exp.TimestampTrunc, exp.DateTrunc)):
             if node.text("unit").upper() == "WEEK":
                 node.replace(exp.DateTrunc(this=node.this.copy(), unit=exp.Literal.string("ISOWEEK")))
+        _window_percentiles(ast)
+    return ast
+
+
+def _window_percentiles(ast: exp.Expression) -> exp.Expression:
+    """``percentile_cont(p) within group (order by x)`` in a grouped select becomes the window function
+    BigQuery has, computed over the same groups in a subquery and picked with ``any_value``::
+
+        select k, percentile_cont(0.5) within group (order by x) as m from t where c group by k
+        -> select k, any_value(_percentile_0) as m
+           from (select *, percentile_cont(x, 0.5) over (partition by k) as _percentile_0 from t where c) as t
+           group by k
+
+    Every row of a group carries the same value, and both engines ignore nulls, so the result is
+    the same. Only a select reading one relation (no join) whose groups are expressions (not ordinals)
+    is rewritten; another would fail on BigQuery as before. Changes ``ast`` in place and returns it.
+    """
+    for select in list(ast.find_all(exp.Select)):
+        percentiles = [node for node in select.find_all(exp.WithinGroup)
+                       if isinstance(node.this, exp.PercentileCont) and node.find_ancestor(exp.Select) is select]
+        source = select.args.get("from_")
+        group = select.args.get("group")
+        keys = group.expressions if group is not None else []
+        if not percentiles or source is None or select.args.get("joins") or any(k.is_int for k in keys):
+            continue
+        relation = source.this
+        inner = exp.select("*").from_(relation.copy())
+        if select.args.get("where") is not None:
+            inner = inner.where(select.args["where"].this.copy())
+        for index, node in enumerate(percentiles):
+            (ordered,) = node.expression.expressions
+            fraction = node.this.this.copy()
+            if ordered.args.get("desc"):
+                fraction = exp.Sub(this=exp.Literal.number(1), expression=fraction)
+            name = f"_percentile_{index}"
+            window = exp.Window(this=exp.PercentileCont(this=ordered.this.copy(), expression=fraction),
+                                partition_by=[k.copy() for k in keys], over="OVER")
+            inner = inner.select(exp.alias_(window, name), append=True)
+            node.replace(exp.AnyValue(this=exp.column(name)))
+        source.set("this", exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier(relation.alias_or_name))))
+        select.set("where", None)
     return ast
 
 
