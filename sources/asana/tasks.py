@@ -167,10 +167,13 @@ class TaskCrawl:
                                 state.get("last_reconciled_at"), below_tasks=self.ctx.reconcile_below_tasks,
                                 interval_hours=self.ctx.reconcile_interval_hours)
 
-    def uses_events(self) -> bool:
-        """Whether some runs are incremental (then project streams show deletions and moves)."""
-        return self.ctx.reconcile == "never" or (self.ctx.reconcile == "auto" and len(
-            self.ctx.warehouse_fingerprints) >= self.ctx.reconcile_below_tasks)
+    def uses_events(self, known_tasks: Optional[int] = None) -> bool:
+        """Whether some runs are incremental (then project streams show deletions and moves), for
+        ``known_tasks`` (by default, what the warehouse held when the run started)."""
+        if known_tasks is None:
+            known_tasks = len(self.ctx.warehouse_fingerprints)
+        return self.ctx.reconcile == "never" or (self.ctx.reconcile == "auto"
+                                                 and known_tasks >= self.ctx.reconcile_below_tasks)
 
     def read_event_streams(self, event_syncs: dict, reconciling: bool) -> set[str]:
         touched: set[str] = set()
@@ -179,12 +182,7 @@ class TaskCrawl:
         if reconciling:
             event_syncs.clear()
             if self.uses_events():
-                # Workspaces that search finds changes in need no streams (one request per project).
-                projects = [p for p in self.listings.project_gids()
-                            if self.listings.workspace_of_project(p) not in self.searchable()]
-                for project_gid, token in self.client.map(self.events.start, projects):
-                    if token:
-                        event_syncs[project_gid] = token
+                self._start_streams(event_syncs)
             return touched
         searched = self.searched(self.state)
         for project_gid in [p for p in event_syncs if self.listings.workspace_of_project(p) in searched]:
@@ -195,6 +193,14 @@ class TaskCrawl:
                 event_syncs[project_gid] = token
             touched |= gids
         return touched
+
+    def _start_streams(self, event_syncs: dict) -> None:
+        # Workspaces that search finds changes in need no streams (one request per project).
+        projects = [p for p in self.listings.project_gids()
+                    if self.listings.workspace_of_project(p) not in self.searchable()]
+        for project_gid, token in self.client.map(self.events.start, projects):
+            if token:
+                event_syncs[project_gid] = token
 
     # --- incremental runs through search ----------------------------------------------------------
 
@@ -324,6 +330,11 @@ class TaskCrawl:
         else:
             yield from self.reread(set(self.ctx.warehouse_fingerprints) - self._seen)
             state["last_reconciled_at"] = self.report.run_started_at
+            if not self.uses_events() and self.uses_events(len(self._seen)):
+                # A first sync learns the organization's size only by listing it. Above
+                # ``reconcile_below_tasks`` the next runs do not reconcile: their streams start now,
+                # or the deletions and moves before the second run would wait a day.
+                self._start_streams(state.setdefault("event_syncs", {}))
         if "tasks" not in self.report.incomplete and self.ctx.incremental != "projects":
             # Everything modified before this run started was read: the next search starts here
             # (minus the look-back that covers the search index's lag).

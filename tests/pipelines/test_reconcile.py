@@ -124,3 +124,34 @@ def test_a_time_tracking_entry_removed_from_asana_is_removed_from_the_warehouse(
     assert con.execute("select count(*) from asana_raw.time_tracking_entries where gid = ?", [gone]).fetchone() == (0,)
     assert con.execute("select count(*) from asana_raw.time_tracking_entries").fetchone()[0] == \
         len(sim.store.time_tracking_entries)
+
+
+def test_a_first_sync_above_the_threshold_starts_the_event_streams(tmp_path):
+    """Above ``reconcile_below_tasks`` the run after a first sync does not reconcile. The first sync
+    learns the size only by listing, so it starts the streams at its end: a deletion and a move made
+    before the second run reach the warehouse with that run, not a reconciliation later."""
+    from dlt.pipeline.state_sync import load_pipeline_state_from_destination
+
+    from pipelines.pipeline import Destination, make_pipeline
+
+    sim = AsanaSimulator(SimConfig.small(seed=31, **WEATHER))
+    options = {"incremental": "projects", "reconcile_below_tasks": 10}
+    with serve_in_thread(sim, port=0) as base_url:
+        sync(sim, base_url, tmp_path, **options)
+        destination = Destination.parse("duckdb", str(tmp_path / "asana.duckdb"))
+        with make_pipeline(destination, read_only=True).destination_client() as client:
+            stored = load_pipeline_state_from_destination(destination.pipeline_name, client)
+        task_state = stored["sources"]["asana"]["resources"]["tasks"]
+        assert set(task_state["event_syncs"]) == set(sim.store.projects)
+        api = Api(base_url, sim.config.tokens[0])
+        top = sorted(g for g, t in sim.store.tasks.items() if t["parent"] is None and t["memberships"])
+        membership = sim.store.tasks[top[3]]["memberships"][0]
+        other = next(s for s, sec in sorted(sim.store.sections.items())
+                     if sec["project"] == membership["project"] and s != membership.get("section"))
+        api.call("POST", f"/sections/{other}/addTask", {"task": top[3]})
+        api.call("DELETE", f"/tasks/{top[4]}")
+        result = sync(sim, base_url, tmp_path, **options)
+    assert result.task_discovery == "projects"
+    assert compare(sim.store, tmp_path / "asana.duckdb") == []
+    con = warehouse(tmp_path / "asana.duckdb")
+    assert con.execute("select is_deleted from asana_raw.tasks where gid = ?", [top[4]]).fetchone() == (True,)
