@@ -772,7 +772,8 @@ def _window_percentiles(ast: exp.Expression) -> exp.Expression:
                                 partition_by=[k.copy() for k in keys], over="OVER")
             inner = inner.select(exp.alias_(window, name), append=True)
             node.replace(exp.AnyValue(this=exp.column(name)))
-        source.set("this", exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier(relation.alias_or_name))))
+        alias = exp.TableAlias(this=exp.to_identifier(relation.alias_or_name))
+        source.set("this", exp.Subquery(this=inner, alias=alias))
         select.set("where", None)
     return ast
 

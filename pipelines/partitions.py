@@ -25,8 +25,9 @@ What they share:
   replaced per parent are replaced per parent the partition read, and deletion detection only looks
   at warehouse rows of the partition's own scope (its workspace, its teams' projects and the tasks
   in them), and only what Asana answers 404 for is marked deleted, so no partition tombstones
-  another's rows (a task moved to another team's project is alive, and is read again). Loads are serialized: on PostgreSQL each load takes a session advisory lock
-  (``pg_advisory_lock``) for its duration, so extraction (the slow, API-bound part) runs in parallel
+  another's rows (a task moved to another team's project is alive, and is read again). Loads are
+  serialized: on PostgreSQL each load takes a session advisory lock (``pg_advisory_lock``) for its
+  duration, so extraction (the slow, API-bound part) runs in parallel
   and only the short loads take turns, also across machines; on DuckDB, which allows one writer
   process per file, a whole partition run waits for the file (``<file>.writer.lock``) and says so.
 - **the token's rate limit**: ``requests_per_minute`` and ``max_concurrency`` (the options, config or

@@ -32,6 +32,8 @@ def test_dag_runs_the_partitions_then_the_models(airflow_db, simulated):
     assert partition_tasks == sorted(f"asana_partitions.asana_sync__{name.replace(':', '_')}"
                                      for name in os.environ["ASANA_SYNC_PARTITIONS"].split(","))
     assert all(dag.get_task("build_models") in dag.get_task(t).downstream_list for t in partition_tasks)
+    # No partition waits for another: a parallel executor runs them at once (dag.test() runs them in turn).
+    assert all(not dag.get_task(t).upstream_list for t in partition_tasks)
 
     run = dag.test()
     assert str(run.state).endswith("success"), run.state

@@ -76,7 +76,8 @@ class SyncContext:
         if self._fingerprints is None:
             known = self.warehouse.task_fingerprints() if self.warehouse is not None else {}
             wanted = set(self.listings.workspace_gids())
-            in_workspaces = {gid: fp for gid, (workspace, fp) in known.items() if workspace in wanted or workspace is None}
+            in_workspaces = {gid: fp for gid, (workspace, fp) in known.items()
+                             if workspace in wanted or workspace is None}
             self._fingerprints = self.scope.tasks_in_scope(
                 in_workspaces, self.warehouse.team_task_gids if self.warehouse is not None else lambda teams: set())
         return self._fingerprints

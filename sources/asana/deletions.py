@@ -89,7 +89,8 @@ class Deletions:
             projects = {r["gid"]: r for r in self.warehouse.live_rows("projects")}
 
             def project_in_scope(project: Optional[dict]) -> bool:
-                return project is not None and project.get("workspace_gid") in wanted and scope.keeps(project.get("team_gid"))
+                return (project is not None and project.get("workspace_gid") in wanted
+                        and scope.keeps(project.get("team_gid")))
             return lambda row: project_in_scope(projects.get(row.get("project_gid")))
         if table == "projects":
             # A team-limited run answers only for its teams' projects (see ``scope.TeamScope``).

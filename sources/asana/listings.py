@@ -317,7 +317,8 @@ class Listings:
                 continue
             except TruncatedResultError:
                 # Goals belong to the workspace: every team's, whichever teams this run covers.
-                listed = [goal for team in self._workspace_teams() if gid_of(team.get("organization")) == workspace["gid"]
+                listed = [goal for team in self._workspace_teams()
+                          if gid_of(team.get("organization")) == workspace["gid"]
                           for goal in self.optional_list("/goals", {"team": team["gid"],
                                                                     "opt_fields": opt_fields("goals")}) or []]
             except AsanaError as exc:

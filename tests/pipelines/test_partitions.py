@@ -218,7 +218,8 @@ def test_team_partitions_beside_their_workspace_equal_the_ground_truth(tmp_path)
         run_all()
         _check_union(sim, path)
         con = duckdb.connect(str(path), read_only=True)
-        assert con.execute("select is_deleted from asana_raw.tasks where gid = ?", [moved]).fetchone()[0] in (None, False)
+        moved_row = con.execute("select is_deleted from asana_raw.tasks where gid = ?", [moved]).fetchone()
+        assert moved_row[0] in (None, False)
         assert con.execute("select is_deleted from asana_raw.tasks where gid = ?", [deleted]).fetchone()[0]
         partitions_run = con.execute("select count(*), count(distinct sync_partition) from asana_raw.sync_runs"
                                      ).fetchone()

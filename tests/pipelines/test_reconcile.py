@@ -41,6 +41,17 @@ def change_structure(api: Api, store) -> dict:
     return {"deleted": [doomed, doomed_subtask], "story": story, "subtasks": [doomed_subtask, changed_subtask]}
 
 
+def move_one_and_delete_one(api: Api, store) -> str:
+    """A task moved to another section of its project, another deleted: the gid of the deleted one."""
+    top = sorted(g for g, t in store.tasks.items() if t["parent"] is None and t["memberships"])
+    membership = store.tasks[top[3]]["memberships"][0]
+    other = next(s for s, sec in sorted(store.sections.items())
+                 if sec["project"] == membership["project"] and s != membership.get("section"))
+    api.call("POST", f"/sections/{other}/addTask", {"task": top[3]})
+    api.call("DELETE", f"/tasks/{top[4]}")
+    return top[4]
+
+
 @pytest.mark.parametrize("reconcile", ["always", "never"])
 def test_deletions_moves_and_subtask_changes_reach_the_warehouse(tmp_path, reconcile):
     sim = AsanaSimulator(SimConfig.small(seed=13, **WEATHER))
@@ -95,18 +106,12 @@ def test_expired_event_stream_relists_the_project(tmp_path):
     sim = AsanaSimulator(SimConfig.small(seed=19, sync_token_ttl_s=0.5, **WEATHER))
     with serve_in_thread(sim, port=0) as base_url:
         sync(sim, base_url, tmp_path, reconcile="never", incremental="projects")
-        api = Api(base_url, sim.config.tokens[0])
-        top = sorted(g for g, t in sim.store.tasks.items() if t["parent"] is None and t["memberships"])
-        membership = sim.store.tasks[top[3]]["memberships"][0]
-        other = next(s for s, sec in sorted(sim.store.sections.items())
-                     if sec["project"] == membership["project"] and s != membership.get("section"))
-        api.call("POST", f"/sections/{other}/addTask", {"task": top[3]})
-        api.call("DELETE", f"/tasks/{top[4]}")
+        deleted = move_one_and_delete_one(Api(base_url, sim.config.tokens[0]), sim.store)
         time.sleep(0.8)
         sync(sim, base_url, tmp_path, reconcile="never", incremental="projects")
     assert compare(sim.store, tmp_path / "asana.duckdb") == []
     con = warehouse(tmp_path / "asana.duckdb")
-    assert con.execute("select is_deleted from asana_raw.tasks where gid = ?", [top[4]]).fetchone() == (True,)
+    assert con.execute("select is_deleted from asana_raw.tasks where gid = ?", [deleted]).fetchone() == (True,)
 
 
 def test_a_time_tracking_entry_removed_from_asana_is_removed_from_the_warehouse(tmp_path):
@@ -143,15 +148,9 @@ def test_a_first_sync_above_the_threshold_starts_the_event_streams(tmp_path):
             stored = load_pipeline_state_from_destination(destination.pipeline_name, client)
         task_state = stored["sources"]["asana"]["resources"]["tasks"]
         assert set(task_state["event_syncs"]) == set(sim.store.projects)
-        api = Api(base_url, sim.config.tokens[0])
-        top = sorted(g for g, t in sim.store.tasks.items() if t["parent"] is None and t["memberships"])
-        membership = sim.store.tasks[top[3]]["memberships"][0]
-        other = next(s for s, sec in sorted(sim.store.sections.items())
-                     if sec["project"] == membership["project"] and s != membership.get("section"))
-        api.call("POST", f"/sections/{other}/addTask", {"task": top[3]})
-        api.call("DELETE", f"/tasks/{top[4]}")
+        deleted = move_one_and_delete_one(Api(base_url, sim.config.tokens[0]), sim.store)
         result = sync(sim, base_url, tmp_path, **options)
     assert result.task_discovery == "projects"
     assert compare(sim.store, tmp_path / "asana.duckdb") == []
     con = warehouse(tmp_path / "asana.duckdb")
-    assert con.execute("select is_deleted from asana_raw.tasks where gid = ?", [top[4]]).fetchone() == (True,)
+    assert con.execute("select is_deleted from asana_raw.tasks where gid = ?", [deleted]).fetchone() == (True,)
