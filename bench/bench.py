@@ -388,6 +388,8 @@ def keep_earlier_sizes(data: dict) -> None:
             data["sizes"].append(entry)
     order = ["small", "demo", "large"]
     data["sizes"].sort(key=lambda entry: order.index(entry["size"]) if entry["size"] in order else len(order))
+    data["sizes_requested"] = sorted({entry["size"] for entry in data["sizes"]} | set(data["sizes_requested"]),
+                                     key=lambda size: order.index(size) if size in order else len(order))
 
 
 def write_markdown(text: str) -> None:
@@ -416,7 +418,8 @@ def main() -> None:
     destinations = [d for d in args.destinations.split(",") if d]
     started = time.monotonic()
     data = {"command": "make bench" if sizes == ["small", "demo"] else
-            f"make bench-large" if sizes == ["small", "demo", "large"] else
+            "make bench-large" if sizes == ["small", "demo", "large"] else
+            ".venv/bin/python bench/bench.py --sizes '' (no run: results.json rendered again)" if not sizes else
             f".venv/bin/python bench/bench.py --sizes {args.sizes} --destinations {args.destinations}",
             "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
                                      text=True).stdout.strip(),
