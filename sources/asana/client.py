@@ -267,23 +267,26 @@ class AsanaClient:
         """
         items = iter(items)
         window = self.max_concurrency * 2
-        with ThreadPoolExecutor(max_workers=self.max_concurrency, thread_name_prefix="asana") as pool:
-            pending: set = set()
-            try:
-                while True:
-                    for item in items:
-                        pending.add(pool.submit(fn, item))
-                        if len(pending) >= window:
-                            break
-                    if not pending:
-                        return
-                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                    for future in done:
-                        yield future.result()
-            finally:
-                # A failure (or a caller that stops early) must not leave queued requests running.
-                for future in pending:
-                    future.cancel()
+        pool = ThreadPoolExecutor(max_workers=self.max_concurrency, thread_name_prefix="asana")
+        pending: set = set()
+        finished = False
+        try:
+            while True:
+                for item in items:
+                    pending.add(pool.submit(fn, item))
+                    if len(pending) >= window:
+                        break
+                if not pending:
+                    finished = True
+                    return
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    yield future.result()
+        finally:
+            # A failure, Ctrl-C or a caller that stops early: queued requests never start, and the
+            # running ones are not waited for. At a slow rate limit a worker may need a minute for
+            # its pages, and Ctrl-C must stop the run at once (the CLI then exits without joining).
+            pool.shutdown(wait=finished, cancel_futures=True)
 
 
 def _unseen(page: dict, seen: set[str], path: str) -> list[dict]:
