@@ -49,6 +49,10 @@ DLT_DEFAULTS = {
     "DATA_WRITER__FILE_MAX_ITEMS": "20000",
     "RUNTIME__DLTHUB_TELEMETRY": "false",
     "LOAD__DELETE_COMPLETED_JOBS": "true",
+    # dlt holds back a Ctrl-C that arrives during normalize or load and then forgets it when the step
+    # ends, so the run went on with the next checkpoint step. Raised at once instead, it stops the run
+    # (exit 130); what the step had not loaded is loaded by the next run, as after a kill.
+    "RUNTIME__INTERCEPT_SIGNALS": "false",
 }
 
 
