@@ -604,17 +604,18 @@ def sync_status(destination: Destination) -> dict:
                     continue
                 status["tables"][table] = client.execute_sql(
                     f"select count(*) from {client.make_qualified_table_name(table)}")[0][0]
-            where, args = partition_filter(destination)
+            mine, args = partition_filter(destination)
             if "sync_runs" in tables:
                 status["runs"] = [
                     dict(zip(("started_at", "seconds", "requests", "rows", "gaps", "status"), r))
                     for r in client.execute_sql(
                         "select started_at, seconds, requests, rows, gaps, status from "
-                        f"{client.make_qualified_table_name('sync_runs')} {where} order by started_at desc limit 10",
+                        f"{client.make_qualified_table_name('sync_runs')} where {mine} "
+                        "order by started_at desc limit 10",
                         *args)
                 ]
             status["live_tasks"] = _live_tasks(client, tables)
-            last_reconciliation = _last_reconciliation(client, tables, where, args)
+            last_reconciliation = _last_reconciliation(client, tables, mine, args)
     except Exception as exc:  # noqa: BLE001
         raise SyncError(f"cannot read {destination.describe()}: {first_line(exc)}", EXIT_DESTINATION) from None
     task_state: dict = {}
@@ -650,20 +651,21 @@ def _live_tasks(client: Any, tables: Sequence[str]) -> int:
 
 
 def partition_filter(destination: Destination) -> tuple[str, tuple]:
-    """The ``where`` clause limiting ``sync_runs`` / ``sync_gaps`` to the destination's partition."""
+    """The condition (and its parameters) limiting ``sync_runs`` / ``sync_gaps`` to the destination's
+    partition; ``true`` without one."""
     if destination.partition is None:
-        return "", ()
-    return "where sync_partition = %s", (destination.partition.name,)
+        return "true", ()
+    return "sync_partition = %s", (destination.partition.name,)
 
 
-def _last_reconciliation(client: Any, tables: Sequence[str], where: str = "", args: tuple = ()) -> dict:
+def _last_reconciliation(client: Any, tables: Sequence[str], mine: str = "true", args: tuple = ()) -> dict:
     """What the last reconciling run cost (warehouses loaded before ``task_discovery`` have none)."""
     if "sync_runs" not in tables:
         return {}
     try:
         found = client.execute_sql(
             f"select started_at, seconds, requests from {client.make_qualified_table_name('sync_runs')} "
-            f"{where + ' and' if where else 'where'} task_discovery = 'reconcile' order by started_at desc limit 1",
+            f"where {mine} and task_discovery = 'reconcile' order by started_at desc limit 1",
             *args)
     except Exception:  # noqa: BLE001 - the column appears with the first run of this version
         return {}

@@ -90,12 +90,12 @@ def _read(destination: Any, status: dict) -> None:
                 "select table_name from information_schema.tables where table_schema = %s and "
                 "table_name in ('sync_runs', 'sync_gaps')", DATASET)}
             runs: list[dict] = []
-            where, args = partition_filter(destination)
+            mine, args = partition_filter(destination)
             if "sync_runs" in present:
                 columns = [c for c in RUN_COLUMNS if c in present["sync_runs"]]
                 rows = client.execute_sql(
                     f"select {', '.join(columns)} from {client.make_qualified_table_name('sync_runs')} "
-                    f"{where} order by started_at desc limit {MAX_RUNS}", *args)
+                    f"where {mine} order by started_at desc limit {MAX_RUNS}", *args)
                 runs = [dict(zip(columns, r)) for r in rows]
             status["_runs"] = runs
             finished = next((r for r in runs if outcome_of(r.get("status"))[0] != "failed"), None)
@@ -104,10 +104,9 @@ def _read(destination: Any, status: dict) -> None:
                 # Only finished runs record gaps, so the latest gaps are that run's (its report's clock
                 # started a moment after sync_runs.started_at: the two are not equal).
                 table = client.make_qualified_table_name("sync_gaps")
-                mine = where.replace("where", "and", 1)
                 rows = client.execute_sql(
                     f"select {', '.join(GAP_COLUMNS)} from {table} where run_started_at = "
-                    f"(select max(run_started_at) from {table} {where}) {mine} order by kind, endpoint",
+                    f"(select max(run_started_at) from {table} where {mine}) and {mine} order by kind, endpoint",
                     *args, *args)
                 gaps = [dict(zip(GAP_COLUMNS, r)) for r in rows]
             status["_gaps"] = gaps
