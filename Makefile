@@ -9,11 +9,13 @@ STAMP := $(VENV)/.installed
 
 install: $(STAMP)
 
+# pip -qq: errors only. A machine's own pip configuration (an extra index that lacks some packages,
+# say) otherwise prints a screen of "Location ... is ignored" warnings that are not the project's.
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
+	$(BIN)/python -m pip install -qq --upgrade "pip>=24"
 	@# setuptools notes that an editable install maps asana_sync_sql to sql/: expected, not for newcomers.
-	PYTHONWARNINGS="ignore:Editable installation" $(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	PYTHONWARNINGS="ignore:Editable installation" $(BIN)/python -m pip install -qq -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -30,8 +32,8 @@ DEPLOY_STAMP := $(DEPLOY_VENV)/.installed
 
 $(DEPLOY_STAMP): pyproject.toml deploy/constraints.txt
 	$(PYTHON) -m venv $(DEPLOY_VENV)
-	$(DEPLOY_VENV)/bin/python -m pip install --quiet --upgrade "pip>=24"
-	PYTHONWARNINGS="ignore:Editable installation" $(DEPLOY_VENV)/bin/python -m pip install --quiet \
+	$(DEPLOY_VENV)/bin/python -m pip install -qq --upgrade "pip>=24"
+	PYTHONWARNINGS="ignore:Editable installation" $(DEPLOY_VENV)/bin/python -m pip install -qq \
 		-c deploy/constraints.txt -e '.[dev,deploy]'
 	touch $(DEPLOY_STAMP)
 
