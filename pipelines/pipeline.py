@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterator, Optional, Sequence
 
 import dlt
 
-from . import preflight, state
+from . import destinations, preflight, state
 from .errors import (  # noqa: F401 - re-exported: callers import these from here
     EXIT_API,
     EXIT_AUTH,
@@ -83,11 +83,11 @@ class Destination:
             if read_only:
                 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
-                return dlt.destinations.duckdb(DuckDbCredentials(str(self.duckdb_path), read_only=True))
-            return dlt.destinations.duckdb(str(self.duckdb_path))
+                return destinations.duckdb(DuckDbCredentials(str(self.duckdb_path), read_only=True))
+            return destinations.duckdb(str(self.duckdb_path))
         # Resolved the dlt way once, so that what names the working folder is what we connect to; a
         # URL without a password is accepted (trust authentication).
-        return dlt.destinations.postgres(credentials=state.postgres_credentials())
+        return destinations.postgres(credentials=state.postgres_credentials())
 
     def identity(self) -> str:
         return state.identity(self)
