@@ -488,13 +488,18 @@ def time_tracking_entries(ctx: SyncContext) -> Iterator[Any]:
     gid. (Replacing a workspace's rows in one delete-insert would make the merge join every old
     entry with every new one: 350 MB in DuckDB at 2,000 entries, gigabytes at 20,000.) The listing
     lacks each entry's task and created_at: the warehouse has them for entries seen before, one GET
-    per new entry adds them."""
+    per new entry adds them. The ``entered_on`` windows a workspace was read in are kept in the
+    resource state (``plans``), so the next run reads each entry once instead of re-reading the
+    pages before every cut."""
     known = {r["gid"]: r for r in ctx.warehouse.rows("time_tracking_entries")} if ctx.warehouse else {}
+    plans = dlt.current.resource_state().setdefault("plans", {})
     for workspace_gid in ctx.listings.workspace_gids():
-        read = ctx.listings.time_tracking_entries(workspace_gid)
+        read = ctx.listings.time_tracking_entries(workspace_gid, plans.get(workspace_gid))
         if read is None:
             continue
-        entries, complete = read
+        entries, complete, plan = read
+        if plan is not None:
+            plans[workspace_gid] = plan
         new = [e["gid"] for e in entries if not (known.get(e["gid"]) or {}).get("task_gid")]
         details = dict(ctx.client.map(ctx.listings.time_tracking_detail, new))
         rows = []

@@ -262,6 +262,43 @@ def split_date_window(window: DateWindow, seen: list[Optional[str]], today: date
     return [(start, pivot), (pivot + timedelta(days=1), end)]
 
 
+def plan_date_windows(plan: Optional[dict], first_day: date) -> list[DateWindow]:
+    """The ``entered_on`` windows to list this run, from the plan the previous run ended with.
+
+    A plan is what ``Listings.time_tracking_entries`` returns and the time tracking resource keeps
+    in its state, per workspace::
+
+        {"windows": [["1900-01-01", "2026-03-14", 9120], ["2026-03-15", null, 4410]],
+         "cut_after": 10000}
+
+    (each window's first and last day, null for open-ended, and how many entries it held; how many
+    entries Asana returned before it cut a window). Starting from those windows reads each entry
+    once; starting from one open-ended window would re-read every page before each cut, every run.
+    Neighbours are joined while together they held at most half of ``cut_after``, so windows that
+    emptied do not accumulate and a joined window has room to grow. A missing or malformed plan
+    (windows that do not tile ``first_day`` onwards) gives the single open-ended window.
+    """
+    fallback = [(first_day, None)]
+    try:
+        windows = [(date.fromisoformat(w[0]), date.fromisoformat(w[1]) if w[1] else None, int(w[2]))
+                   for w in (plan or {}).get("windows") or []]
+        room = int((plan or {}).get("cut_after") or 0) // 2
+    except (TypeError, ValueError, IndexError):
+        return fallback
+    tiled = bool(windows) and windows[0][0] == first_day and windows[-1][1] is None and all(
+        a[1] is not None and b[0] == a[1] + timedelta(days=1) for a, b in zip(windows, windows[1:]))
+    if not tiled:
+        return fallback
+    joined = [windows[0]]
+    for start, end, count in windows[1:]:
+        last_start, _, last_count = joined[-1]
+        if last_count + count <= room:
+            joined[-1] = (last_start, end, last_count + count)
+        else:
+            joined.append((start, end, count))
+    return [(start, end) for start, end, _ in joined]
+
+
 def _as_date(value: Optional[str]) -> Optional[date]:
     try:
         return date.fromisoformat(value[:10]) if value else None

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import threading
 from datetime import date, datetime, timezone
-from typing import Any, Callable, Optional
+from typing import Any, Callable, NamedTuple, Optional
 
 from .client import AsanaClient
 from .errors import (
@@ -18,7 +18,7 @@ from .errors import (
     TruncatedResultError,
     UnknownWorkspaceError,
 )
-from .helpers import gid_of, split_date_window
+from .helpers import DateWindow, gid_of, plan_date_windows, split_date_window
 from .report import RunReport
 from .settings import (
     PROJECT_FIELDS,
@@ -31,6 +31,14 @@ from .settings import (
     WORKSPACE_FIELDS,
     opt_fields,
 )
+
+
+class TimeTrackingRead(NamedTuple):
+    """What ``Listings.time_tracking_entries`` read from one workspace."""
+
+    entries: list[dict]
+    complete: bool  # every entry of the workspace, so the ones missing from it were deleted
+    plan: Optional[dict]  # the windows to start from next run (``helpers.plan_date_windows``); None if incomplete
 
 
 def parse_workspaces(workspaces: Any) -> list[str]:
@@ -332,18 +340,21 @@ class Listings:
 
     # --- time tracking ----------------------------------------------------------------------------
 
-    def time_tracking_entries(self, workspace_gid: str) -> Optional[tuple[list[dict], bool]]:
-        """A workspace's time tracking entries and whether that is all of them; None when the
-        workspace offers none to this token.
+    def time_tracking_entries(self, workspace_gid: str, plan: Optional[dict] = None) -> Optional[TimeTrackingRead]:
+        """A workspace's time tracking entries, whether that is all of them, and the windows they
+        were read in; None when the workspace offers none to this token.
 
         Asana requires an ``entered_on`` bound when listing by workspace, so the listing is read in
-        date windows: one open-ended window first, split in two whenever Asana truncates it, down to
-        single days (a truncated single day keeps what was read and records the gap).
+        date windows: those of ``plan`` (the previous run's, ``helpers.plan_date_windows``) or one
+        open-ended window, each split in two whenever Asana truncates it, down to single days (a
+        truncated single day keeps what was read and records the gap).
         """
         found: dict[str, dict] = {}
         complete = True
         today = datetime.now(timezone.utc).date()
-        pending: list = [(date.fromisoformat(TIME_TRACKING_FIRST_DAY), None)]
+        read: list[tuple[DateWindow, int]] = []
+        cut_after = int((plan or {}).get("cut_after") or 0)
+        pending = plan_date_windows(plan, date.fromisoformat(TIME_TRACKING_FIRST_DAY))[::-1]
         while pending:
             window = pending.pop()
             params = {"workspace": workspace_gid, "entered_on_start_date": window[0].isoformat(),
@@ -357,18 +368,23 @@ class Listings:
                 return None
             except AsanaError as exc:
                 self.report.record_failure("/time_tracking_entries", params, exc)
-                return list(found.values()), False
+                return TimeTrackingRead(list(found.values()), False, None)
             found.update((item["gid"], item) for item in items)
             if cut is None:
+                read.append((window, len(items)))
                 continue
+            cut_after = max(cut_after, len(items))
             halves = split_date_window(window, [item.get("entered_on") for item in items], today)
             if halves is None:
                 complete = False
                 self.report.record_gap("/time_tracking_entries", params,
                                        f"truncated by Asana within a single day: {cut.message}")
             else:
-                pending.extend(halves)
-        return list(found.values()), complete
+                pending.extend(halves[::-1])
+        read.sort(key=lambda wc: wc[0][0])
+        next_plan = {"windows": [[w[0].isoformat(), w[1].isoformat() if w[1] else None, n] for w, n in read],
+                     "cut_after": cut_after} if complete else None
+        return TimeTrackingRead(list(found.values()), complete, next_plan)
 
     def time_tracking_detail(self, entry_gid: str) -> tuple[str, Optional[dict]]:
         """An entry's task and created_at, which the workspace listing does not offer."""
