@@ -474,39 +474,6 @@ def _load(pipeline: dlt.Pipeline, destination: Destination, full_refresh: bool) 
 
     with load_lock(destination):
         pipeline.load()
-        if destination.kind == "postgres":
-            _index_staging_keys(pipeline)
-
-
-def _index_staging_keys(pipeline: dlt.Pipeline) -> None:
-    """PostgreSQL: index the primary-key and merge-key columns of the staging tables that have both.
-
-    dlt's delete-insert merge of such a table (a task's stories: ``gid`` and ``task_gid``) deletes
-    ``WHERE EXISTS (SELECT 1 FROM staging s WHERE d.gid = s.gid OR d.task_gid = s.task_gid)``;
-    PostgreSQL cannot hash-join the ``OR`` and runs a nested loop over target x staging rows (51.7 s
-    for the demo organization's last stories step). With these indexes it probes both keys per row
-    (0.15 s). dlt truncates staging tables between loads without dropping them, so each index is made
-    once; a table's first merge, before its staging table exists, is small (one project's tasks).
-    """
-    wanted = []
-    for table in pipeline.default_schema.data_tables():
-        columns = table.get("columns", {})
-        keys = {kind: [c for c, hint in columns.items() if hint.get(kind)] for kind in ("primary_key", "merge_key")}
-        if all(keys.values()):
-            wanted += [(table["name"], f"{table['name']}__{kind}"[:63], cols) for kind, cols in keys.items()]
-    if not wanted:
-        return
-    with pipeline.sql_client() as client:
-        with client.with_staging_dataset():
-            schema = client.dataset_name
-            # Two catalog reads per load; an index is created only where it is missing.
-            tables = {r[0] for r in client.execute_sql("select tablename from pg_tables where schemaname = %s", schema)}
-            indexes = {r[0] for r in client.execute_sql("select indexname from pg_indexes where schemaname = %s", schema)}
-            for name, index, cols in wanted:
-                if name in tables and index not in indexes:
-                    client.execute_sql(f"create index if not exists {client.escape_column_name(index)} on "
-                                       f"{client.make_qualified_table_name(name)} "
-                                       f"({', '.join(client.escape_column_name(c) for c in cols)})")
 
 
 def _record_run(pipeline: dlt.Pipeline, result: SyncResult, file_format: str,

@@ -84,14 +84,3 @@ def test_empty_strings_and_nulls_stay_apart_in_postgres(both):
     assert _rows(pg, "select count(*) from asana_raw.tasks where notes = ''") == [(empty_notes,)]
     assert _rows(pg, "select count(*) from asana_raw.tasks where notes is null") == [(0,)]
     assert _rows(pg, "select count(*) from asana_raw.tasks where due_on is null") == [(no_due_date,)]
-
-
-def test_staging_tables_are_indexed_on_their_merge_keys(both):
-    """A per-parent table's merge deletes `WHERE d.gid = s.gid OR d.task_gid = s.task_gid`: without
-    these indexes PostgreSQL runs it as a nested loop over target x staging rows."""
-    _, _, pg = both
-    indexes = _rows(pg, "select indexname, indexdef from pg_indexes where schemaname = 'asana_raw_staging' "
-                        "and tablename = 'stories'")
-    definitions = {name: definition for name, definition in indexes}
-    assert "(gid)" in definitions["stories__primary_key"]
-    assert "(task_gid)" in definitions["stories__merge_key"]
