@@ -49,7 +49,7 @@ soak: $(STAMP)
 # Full, 1%-changed and unchanged syncs of the small and demo organizations into DuckDB and PostgreSQL
 # (127.0.0.1:5432, a fresh database per series): requests against the minimum the data needs, 429s,
 # extract/normalize/load time, rows/s, peak RSS. Writes bench/RESULTS.md (generated section) and
-# bench/results.json. `make bench-large` adds SimConfig.large() (~200,000 tasks; about an hour per destination).
+# bench/results.json. `make bench-large` adds SimConfig.large() (~200,000 tasks; about 15 minutes per destination).
 bench: $(STAMP)
 	$(BIN)/python bench/bench.py
 
