@@ -69,27 +69,28 @@ class PostgresConfiguration(PostgresClientConfiguration):
     create_indexes: bool = False
 
 
-class duckdb(dlt_duckdb):  # noqa: N801 - named like the dlt factory it stands for
+class _KeyAtATimeMergeFactory:
+    """Mixed in before a dlt factory: its client merges one key at a time, under dlt's own type."""
+
+    dlt_destination_type: str
+
+    @property
+    def destination_type(self) -> str:
+        return self.dlt_destination_type
+
+    @property
+    def client_class(self) -> Type[Any]:
+        return _with_key_at_a_time_merge(super().client_class)  # type: ignore[misc]
+
+
+class duckdb(_KeyAtATimeMergeFactory, dlt_duckdb):  # noqa: N801 - named like the dlt factory it stands for
     """``dlt.destinations.duckdb`` with key-at-a-time merge deletes."""
 
-    @property
-    def destination_type(self) -> str:
-        return "dlt.destinations.duckdb"
-
-    @property
-    def client_class(self) -> Type[Any]:
-        return _with_key_at_a_time_merge(super().client_class)
+    dlt_destination_type = "dlt.destinations.duckdb"
 
 
-class postgres(dlt_postgres):  # noqa: N801
+class postgres(_KeyAtATimeMergeFactory, dlt_postgres):  # noqa: N801
     """``dlt.destinations.postgres`` with key-at-a-time merge deletes and no ``_dlt_id`` index."""
 
+    dlt_destination_type = "dlt.destinations.postgres"
     spec = PostgresConfiguration
-
-    @property
-    def destination_type(self) -> str:
-        return "dlt.destinations.postgres"
-
-    @property
-    def client_class(self) -> Type[Any]:
-        return _with_key_at_a_time_merge(super().client_class)
