@@ -149,6 +149,7 @@ class AsanaSimulator:
         self._token_generation = 0
         self._fault_rng = random.Random(self.config.fault_seed)
         self._phrase_rng = random.Random(self.config.fault_seed + 1)
+        self._latency_rng = random.Random(self.config.fault_seed + 2)
         self._rl_lock = threading.Lock()
         self._windows: dict[str, collections.deque] = {}
         self._inflight: dict[str, int] = collections.Counter()
@@ -171,51 +172,26 @@ class AsanaSimulator:
 
     # ------------------------------------------------------------------ core handler
     def handle(self, method: str, path: str, query: dict, headers: dict, body: bytes | None):
-        """One request -> (status, headers, body bytes). Raises ConnectionDropped for the drop fault."""
+        """One request -> (status, headers, body bytes). Raises ConnectionDropped for the drop fault.
+
+        With ``latency_s`` set, every answer takes its service time: a served GET waits it while it
+        counts against the concurrency cap, a rejected one (429) waits it after giving its place back."""
         method = method.upper()
         h = {k.lower(): v for k, v in headers.items()} if headers else {}
         q = {k: (v[-1] if isinstance(v, list) else v) for k, v in (query or {}).items()}
         kind = "unknown"
         counted_inflight = None
         try:
-            auth = h.get("authorization", "")
-            token = auth[7:].strip() if auth[:7].lower() == "bearer " else None
-            if token is None or token not in self.config.tokens:
-                raise ApiError(401, "Not Authorized")
-            self._rate_limit(token)
+            token = self._admit(method, h)
+            counted_inflight = token if method == "GET" else None
+            self._wait_service_time()
             if method == "GET":
-                with self._rl_lock:
-                    self._inflight[token] += 1
-                    counted_inflight = token
-                    if self._inflight[token] > self.config.max_concurrent_gets:
-                        raise ApiError(429, MSG_RATE, {"Retry-After": str(self.config.retry_after_s)})
-                    if self.config.throttle_share:
-                        # a deterministic share of GETs: exactly every 1/share-th request, no randomness
-                        self._throttle_acc += self.config.throttle_share
-                        if self._throttle_acc >= 1.0:
-                            self._throttle_acc -= 1.0
-                            raise ApiError(429, MSG_RATE, {"Retry-After": str(self.config.retry_after_s)})
                 self._maybe_fault()
             route, params, kind = self._match(method, path)
-            if self._forbidden or self._disabled:
-                self._access(params, q)
-            if method == "GET":
-                q = self._validate(kind, q)
-            body_obj = None
-            if body:
-                try:
-                    body_obj = orjson.loads(body)
-                except orjson.JSONDecodeError:
-                    raise ApiError(400, "Could not parse request data, invalid JSON") from None
-            ctx = Ctx(q, body_obj, self.store.me, self._base(h), path, token)
-            if method == "GET":
-                status, payload = route(ctx, *params)
-            else:
-                with self.store.lock:
-                    status, payload = route(ctx, *params)
-            opts = orjson.OPT_INDENT_2 if q.get("opt_pretty") in ("true", "1", "") and "opt_pretty" in q else 0
-            out = (status, [("content-type", "application/json; charset=UTF-8")], orjson.dumps(payload, option=opts))
+            out = self._serve(route, params, kind, method, path, q, h, body, token)
         except ApiError as e:
+            if counted_inflight is None and e.status == 429:
+                self._wait_service_time()
             out = self._error(e)
         except NotFound as e:
             out = self._error(ApiError(404, str(e)))
@@ -233,6 +209,63 @@ class AsanaSimulator:
                     self._inflight[counted_inflight] -= 1
         self.stats.record(kind, out[0], endpoint_of(kind, q))
         return out
+
+    def _admit(self, method: str, h: dict) -> str:
+        """Auth, the per-minute window, and for a GET a place among those in flight (released by
+        ``handle``); raises the 401 or 429 a request gets at the door."""
+        auth = h.get("authorization", "")
+        token = auth[7:].strip() if auth[:7].lower() == "bearer " else None
+        if token is None or token not in self.config.tokens:
+            raise ApiError(401, "Not Authorized")
+        self._rate_limit(token)
+        if method != "GET":
+            return token
+        with self._rl_lock:
+            refused = self._inflight[token] >= self.config.max_concurrent_gets
+            if not refused and self.config.throttle_share:
+                # a deterministic share of GETs: exactly every 1/share-th request, no randomness
+                self._throttle_acc += self.config.throttle_share
+                if self._throttle_acc >= 1.0:
+                    self._throttle_acc -= 1.0
+                    refused = True
+            if refused:
+                raise ApiError(429, MSG_RATE, {"Retry-After": str(self.config.retry_after_s)})
+            self._inflight[token] += 1
+        return token
+
+    def _wait_service_time(self) -> None:
+        """The time an answer takes (``latency_s``; lognormal around it with ``latency_sigma``)."""
+        cfg = self.config
+        if cfg.latency_s <= 0:
+            return
+        if cfg.latency_sigma > 0:
+            with self._rl_lock:
+                seconds = cfg.latency_s * math.exp(cfg.latency_sigma * self._latency_rng.gauss(0.0, 1.0))
+        else:
+            seconds = cfg.latency_s
+        time.sleep(min(seconds, 30.0))
+
+    def _serve(self, route: Callable, params: list, kind: str, method: str, path: str, q: dict, h: dict,
+               body: bytes | None, token: str):
+        """Check access and parameters, run the route's handler: the answer."""
+        if self._forbidden or self._disabled:
+            self._access(params, q)
+        if method == "GET":
+            q = self._validate(kind, q)
+        body_obj = None
+        if body:
+            try:
+                body_obj = orjson.loads(body)
+            except orjson.JSONDecodeError:
+                raise ApiError(400, "Could not parse request data, invalid JSON") from None
+        ctx = Ctx(q, body_obj, self.store.me, self._base(h), path, token)
+        if method == "GET":
+            status, payload = route(ctx, *params)
+        else:
+            with self.store.lock:
+                status, payload = route(ctx, *params)
+        opts = orjson.OPT_INDENT_2 if q.get("opt_pretty") in ("true", "1", "") and "opt_pretty" in q else 0
+        return status, [("content-type", "application/json; charset=UTF-8")], orjson.dumps(payload, option=opts)
 
     def _error(self, e: ApiError):
         err: dict[str, Any] = {"message": e.message, "help": e.help or HELP}
@@ -1233,8 +1266,10 @@ class AsanaSimulator:
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         query = parse_qs(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
         if self._executor is None:
+            # Room for every request a client may send at once (the cap decides, not a queue here):
+            # with latency_s, served and refused requests alike hold a thread for their service time.
             self._executor = concurrent.futures.ThreadPoolExecutor(
-                max_workers=max(8, self.config.max_concurrent_gets + 16), thread_name_prefix="asana-sim")
+                max_workers=self.config.max_concurrent_gets + 64, thread_name_prefix="asana-sim")
         loop = asyncio.get_running_loop()
         if scope["path"].startswith("/_sim/"):
             status, hdrs, out = await loop.run_in_executor(self._executor, self.admin, scope["method"], scope["path"],

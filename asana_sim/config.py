@@ -53,6 +53,11 @@ class SimConfig:
     rate_limit_rpm: int = 0
     max_concurrent_gets: int = 50         # GETs in flight per token; over it: 429 with Retry-After
     premium: bool = True
+    # service time of every answer, in seconds (Asana from outside its network: about 0.2-0.3); with
+    # latency_sigma > 0 each answer's time is lognormal around it (0.5: the middle half within
+    # 0.7x-1.4x, one answer in a hundred over 3x)
+    latency_s: float = 0.0
+    latency_sigma: float = 0.0
     # request validation (asana_sim/validate.py): the spec's parameter schemas and the prose rules of
     # asana_sim/rules.py. False = lenient: nothing is refused for its parameters.
     strict: bool = True

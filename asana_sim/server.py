@@ -77,7 +77,7 @@ def _serve_socket(sim: AsanaSimulator, sock: socket.socket) -> None:
     uvicorn.Server(config).run(sockets=[sock])
 
 
-def _fault_rates(text: str) -> dict:
+def parse_fault_rates(text: str) -> dict:
     """`"500=0.01,drop=0.005"` -> {"500": 0.01, "drop": 0.005}."""
     out = {}
     for part in filter(None, (x.strip() for x in text.split(","))):
@@ -99,8 +99,9 @@ def build_parser(prog: str = "asana_sim") -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(
         prog=prog, description="Asana API simulator (strict by default)",
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog=f"Example (a server allowing 4 concurrent GETs, every 50th GET answered 429, 1% 5xx):\n"
-               f"  {prog} --size demo --max-concurrent-gets 4 --throttle-share 0.02 --fault-rates 500=0.005,503=0.005\n"
+        epilog=f"Example (Asana's latency, 4 concurrent GETs allowed, every 50th GET answered 429, 1% 5xx):\n"
+               f"  {prog} --size demo --latency 0.25 --latency-sigma 0.5 --max-concurrent-gets 4 --throttle-share 0.02 "
+               f"--fault-rates 500=0.005,503=0.005\n"
                f"  SOURCES__ASANA__BASE_URL=http://127.0.0.1:8080/api/1.0 SOURCES__ASANA__ACCESS_TOKEN=sim-token "
                f"asana-sync run")
     ap.add_argument("--host", default="127.0.0.1")
@@ -122,10 +123,15 @@ def build_parser(prog: str = "asana_sim") -> argparse.ArgumentParser:
     g.add_argument("--faults", "--fault-rate", dest="faults", type=float, default=0.0,
                    help="probability of an injected fault per GET, kind drawn evenly from --fault-kinds")
     g.add_argument("--fault-kinds", default=",".join(ALL_FAULT_KINDS))
-    g.add_argument("--fault-rates", type=_fault_rates, default={},
+    g.add_argument("--fault-rates", type=parse_fault_rates, default={},
                    help="per-kind probabilities instead of --faults, e.g. 500=0.01,502=0.01,drop=0.005,slow=0.02")
     g.add_argument("--fault-seed", type=int, default=0, help="seed of the fault draws")
     g.add_argument("--slow", type=float, default=0.5, help="seconds a 'slow' fault waits")
+    g.add_argument("--latency", type=float, default=0.0,
+                   help="seconds every answer takes, as Asana's do from outside its network (about 0.25; default 0)")
+    g.add_argument("--latency-sigma", type=float, default=0.0,
+                   help="spread: each answer's time lognormal around --latency with this sigma (0.5 is realistic; "
+                        "default 0, every answer the same)")
     g.add_argument("--page-token-ttl", type=float, default=900.0,
                    help="seconds until an offset (pagination) token expires (Asana: about 15 minutes)")
     g.add_argument("--forbidden", type=_gids, default=(),
@@ -143,6 +149,7 @@ def config_from_args(args: argparse.Namespace) -> SimConfig:
                    strict=not args.lenient, max_concurrent_gets=args.max_concurrent_gets,
                    throttle_share=args.throttle_share, retry_after_s=args.retry_after, fault_rates=args.fault_rates,
                    fault_seed=args.fault_seed, slow_s=args.slow, page_token_ttl_s=args.page_token_ttl,
+                   latency_s=args.latency, latency_sigma=args.latency_sigma,
                    forbidden=args.forbidden, disabled_workspaces=args.disabled_workspace)
 
 
@@ -158,8 +165,9 @@ def main(argv: list[str] | None = None, prog: str = "asana_sim") -> int:
           f"{len(s.users)} users in {time.perf_counter() - t0:.1f}s"
           f"{'' if cfg.strict else ' (lenient: request parameters are not validated)'}", file=sys.stderr)
     with serve_in_thread(sim, port=args.port, host=args.host) as base_url:
-        print(f"ASANA_BASE_URL={base_url}")
-        print(f"ASANA_TOKEN={args.token}", flush=True)
+        # What asana-sync reads, ready to paste into another shell.
+        print(f"export SOURCES__ASANA__BASE_URL={base_url}")
+        print(f"export SOURCES__ASANA__ACCESS_TOKEN={args.token}", flush=True)
         try:
             while True:
                 time.sleep(3600)

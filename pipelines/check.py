@@ -31,7 +31,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional, Sequence
 
-from .errors import EXIT_API, EXIT_AUTH, EXIT_CONFIG, EXIT_DESTINATION, EXIT_OK, SyncError, explain
+from .errors import EXIT_API, EXIT_AUTH, EXIT_CONFIG, EXIT_DESTINATION, EXIT_OK, EXIT_UNREACHABLE, SyncError, explain
 
 FREE_REQUESTS_PER_MINUTE = 150
 PAID_REQUESTS_PER_MINUTE = 1500
@@ -96,7 +96,7 @@ class CheckReport:
     def exit_code(self) -> int:
         """The most telling problem's code: configuration, token, destination, then Asana."""
         codes = [p.exit_code for p in self.problems]
-        for code in (EXIT_CONFIG, EXIT_AUTH, EXIT_DESTINATION, EXIT_API):
+        for code in (EXIT_CONFIG, EXIT_AUTH, EXIT_DESTINATION, EXIT_UNREACHABLE, EXIT_API):
             if code in codes:
                 return code
         return codes[0] if codes else EXIT_OK

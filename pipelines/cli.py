@@ -31,8 +31,9 @@ from .pipeline import (
 
 class Progress:
     """Where a run stands: a live status line on a terminal (rich's ``Live``), plain log lines every
-    15 seconds otherwise (cron, CI). Shows requests, the concurrency the client settled on, 429s
-    and the time spent waiting on them."""
+    15 seconds otherwise (cron, CI). Shows requests, the share of the rate limit used over the last
+    30 s, Asana's latency, requests in flight against the limit the client keeps, 429s and the time
+    spent waiting on them."""
 
     LOG_EVERY = 15.0
 
@@ -51,9 +52,11 @@ class Progress:
         stats = self.report.client_stats if self.report is not None else {}
         if not stats:
             return f"{self.phase} ({elapsed:.0f}s)"
-        return (f"{self.phase}: {stats['requests']} requests ({stats['requests'] / max(elapsed, 1e-9):.0f}/s), "
-                f"{stats['retries']} retries, {stats['throttled']} throttled (429), concurrency {stats['concurrency']}, "
-                f"waited {stats['waited_seconds']:.0f}s, {elapsed:.0f}s")
+        latency = f"{stats['latency_ms']} ms" if stats.get("latency_ms") is not None else "-"
+        return (f"{self.phase}: {stats['requests']} requests ({stats['requests'] / max(elapsed, 1e-9):.0f}/s, "
+                f"{stats['recent_rate_share']:.0%} of the rate limit), latency {latency}, "
+                f"{stats['in_flight']}/{stats['concurrency']} in flight, {stats['retries']} retries, "
+                f"{stats['throttled']} throttled (429), waited {stats['waited_seconds']:.0f}s, {elapsed:.0f}s")
 
     def __call__(self, phase: str, info: dict) -> None:
         if phase == "note":  # what happened to the local state; shown even with --quiet
@@ -110,7 +113,8 @@ def print_result(result: SyncResult, destination: Destination) -> None:
     out.print(f"synced into {destination.describe()} in {result.seconds:.1f}s: {result.requests} requests "
               f"({rps:.0f}/s), {result.total_rows} rows ({rows_ps:.0f}/s), {stats.get('retries', 0)} retries, "
               f"{stats.get('throttled', 0)} throttled (429) with {stats.get('waited_seconds', 0):.0f}s waited, "
-              f"concurrency {stats.get('concurrency', '-')} (lowest {stats.get('lowest_concurrency', '-')})",
+              f"latency {stats.get('latency_ms', '-')} ms, concurrency {stats.get('concurrency', '-')}"
+              f"{_cap(stats)}, {stats.get('rate_share', 0):.0%} of the rate limit while requesting",
               highlight=False)
     if result.models:
         seconds = sum(m.seconds for m in result.models)
@@ -131,6 +135,13 @@ def print_result(result: SyncResult, destination: Destination) -> None:
     for gap in result.gaps:
         err.print("[yellow]warning:[/yellow] " + escape(f"could not read {gap['endpoint']} {gap['parameters']}: "
                                                        f"{gap['reason']}"), highlight=False)
+
+
+def _cap(stats: dict) -> str:
+    """What the client learned of a concurrency cap, if Asana showed one."""
+    if stats.get("lowest_concurrency") is None:
+        return ""
+    return f" (Asana capped it at {stats['lowest_concurrency']})"
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -171,7 +182,9 @@ def _progress(quiet: bool) -> Any:
               help="Exit 0 even when some listing could not be read completely (gaps are still recorded).")
 @click.option("--requests-per-minute", type=click.IntRange(1), default=None,
               help="Client-side rate limit (default 1500; use 150 on free Asana domains).")
-@click.option("--max-concurrency", type=click.IntRange(1, 50), default=None, help="Requests in flight (default 10).")
+@click.option("--max-concurrency", type=click.IntRange(1, 50), default=None,
+              help="Most requests in flight (default 50, Asana's cap per token); the client keeps as many as the "
+                   "rate limit needs at Asana's latency, about 14 at 1,500/min and 250 ms.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress output.")
 @click.option("--partition", "partition", default=None, metavar="workspace:GID|team:GID",
               help="Sync one partition (its own state, cursors and lock) alongside others into the same "
@@ -187,7 +200,8 @@ def run(destination: str, duckdb_path: Optional[str], workspaces: tuple, resourc
 
     Exit codes: 0 ok, 2 configuration, 3 bad token, 4 another run in progress,
     5 Asana API error (after loading everything else), 6 completed with truncated listings,
-    7 destination error, 130 interrupted, 1 a bug.
+    7 destination error, 8 models failed, 9 Asana unreachable (nothing read; retry later),
+    130 interrupted, 1 a bug.
 
     \b
     Examples:
@@ -319,10 +333,10 @@ def _status_json(destination: str, duckdb_path: Optional[str], partition: Option
 def _fault_rates(ctx: click.Context, param: click.Parameter, value: Optional[str]) -> Optional[dict]:
     if not value:
         return None
-    from asana_sim.server import _fault_rates as parse
+    from asana_sim import parse_fault_rates
 
     try:
-        return parse(value)
+        return parse_fault_rates(value)
     except Exception as error:  # noqa: BLE001 - argparse's own type error, one line
         raise click.BadParameter(str(error)) from None
 
@@ -340,19 +354,27 @@ def _fault_rates(ctx: click.Context, param: click.Parameter, value: Optional[str
 @click.option("--fault-rates", callback=_fault_rates, default=None, metavar="KIND=RATE,...",
               help="Per-kind fault probabilities (500, 502, 503, 504, drop, slow, 429); default 0.2% each of "
                    "500/502/503/504/drop.")
+@click.option("--latency", type=click.FloatRange(0, 30), default=None, metavar="SECONDS",
+              help="Seconds every answer takes (Asana: about 0.25). With it the sync keeps Asana's 1,500 "
+                   "requests/min, as against the real API; without it the demo runs unthrottled.")
+@click.option("--latency-sigma", type=click.FloatRange(0, 3), default=None,
+              help="Spread of --latency: each answer lognormal around it (0.5 is realistic).")
 def demo(size: str, seed: int, duckdb_path: str, max_concurrent_gets: Optional[int],
-         throttle_share: Optional[float], retry_after: Optional[int], fault_rates: Optional[dict]) -> None:
+         throttle_share: Optional[float], retry_after: Optional[int], fault_rates: Optional[dict],
+         latency: Optional[float], latency_sigma: Optional[float]) -> None:
     """Sync a simulated Asana organization into demo.duckdb; no Asana account needed.
 
     \b
-    Example (a server that allows 4 requests at once and throttles every 50th):
+    Examples (a server that allows 4 requests at once and throttles every 50th; Asana's latency):
         asana-sync demo --size small --max-concurrent-gets 4 --throttle-share 0.02
+        asana-sync demo --size small --latency 0.25 --latency-sigma 0.5
     """
     from .demo import run_demo
 
     weather = {key: value for key, value in (("max_concurrent_gets", max_concurrent_gets),
                                              ("throttle_share", throttle_share), ("retry_after_s", retry_after),
-                                             ("fault_rates", fault_rates)) if value is not None}
+                                             ("fault_rates", fault_rates), ("latency_s", latency),
+                                             ("latency_sigma", latency_sigma)) if value is not None}
     try:
         run_demo(size=size, seed=seed, duckdb_path=duckdb_path, console=out, weather=weather)
     except SyncError as error:

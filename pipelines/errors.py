@@ -19,6 +19,7 @@ EXIT_API = 5
 EXIT_GAPS = 6
 EXIT_DESTINATION = 7
 EXIT_MODELS = 8
+EXIT_UNREACHABLE = 9  # Asana could not be reached at all (refused, DNS, TLS, timeout): retry later
 EXIT_INTERRUPTED = 130  # the shell's convention for SIGINT (128 + 2)
 
 MAX_MESSAGE = 600
@@ -159,9 +160,10 @@ def explain(exc: BaseException) -> SyncError:
             return SyncError("no Asana access token: set SOURCES__ASANA__ACCESS_TOKEN or add access_token under "
                              "[sources.asana] in .dlt/secrets.toml", EXIT_CONFIG)
         return SyncError(f"missing configuration: {fields or first_line(missing)}", EXIT_CONFIG)
-    from sources.asana.errors import AsanaError, AuthError, InvalidOptionError
+    from sources.asana.errors import AsanaError, AuthError, InvalidOptionError, UnreachableError
 
-    for kind, code in ((InvalidOptionError, EXIT_CONFIG), (AuthError, EXIT_AUTH), (AsanaError, EXIT_API)):
+    for kind, code in ((InvalidOptionError, EXIT_CONFIG), (AuthError, EXIT_AUTH), (UnreachableError, EXIT_UNREACHABLE),
+                       (AsanaError, EXIT_API)):
         cause = find_cause(exc, kind)
         if cause is not None:
             return SyncError(shorten(str(cause)), code)

@@ -7,7 +7,9 @@ Events (every one has ``ts``, UTC ISO 8601, ``event`` and ``command``):
   ``models``), with the client's counters so far;
 - ``progress``: every ``ASANA_SYNC_PROGRESS_SECONDS`` (default 15) while a phase lasts, the same
   counters: ``elapsed_seconds``, ``requests``, ``requests_per_second``, ``retries``, ``throttled``
-  (429s), ``concurrency``, ``waited_seconds``;
+  (429s), ``concurrency`` (the most requests allowed in flight now), ``in_flight``, ``latency_ms``
+  (Asana's average answer time), ``rate_share`` (requests of the last 30 s against the rate limit),
+  ``waited_seconds``;
 - ``note``: what happened to the local working state (restored, started fresh, ...);
 - ``finished``: the run's result (requests, rows, rows per table, models, gaps);
 - ``warning``: a listing not available to the token, a gap;
@@ -67,6 +69,9 @@ def counters(report: Any, started: float) -> dict:
         "retries": stats.get("retries", 0),
         "throttled": stats.get("throttled", 0),
         "concurrency": stats.get("concurrency"),
+        "in_flight": stats.get("in_flight", 0),
+        "latency_ms": stats.get("latency_ms"),
+        "rate_share": stats.get("recent_rate_share", 0.0),
         "waited_seconds": stats.get("waited_seconds", 0.0),
     }
 
@@ -123,6 +128,8 @@ def emit_result(result: Any, destination: Any, command: str = "run") -> None:
          requests=result.requests, rows=result.total_rows, retries=stats.get("retries", 0),
          throttled=stats.get("throttled", 0), waited_seconds=stats.get("waited_seconds", 0),
          concurrency=stats.get("concurrency"), lowest_concurrency=stats.get("lowest_concurrency"),
+         concurrency_cap=stats.get("concurrency_cap"), latency_ms=stats.get("latency_ms"),
+         rate_share=stats.get("rate_share"),
          gaps=len(result.gaps), models=len(result.models), rows_per_table=result.rows)
     for path, reason in sorted(result.unavailable.items()):
         emit("warning", command, message=f"{path} is not available to this token ({reason}); skipped")

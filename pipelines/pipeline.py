@@ -27,6 +27,7 @@ from .errors import (  # noqa: F401 - re-exported: callers import these from her
     EXIT_LOCKED,
     EXIT_MODELS,
     EXIT_OK,
+    EXIT_UNREACHABLE,
     SyncError,
     explain,
     find_cause,
@@ -423,16 +424,25 @@ def _selected(source: Any, resources: Optional[Sequence[str]]) -> list[str]:
 
 def checkpoint_steps(first: Any, options: dict, report: Any, selected: Sequence[str]) -> Iterator[tuple[str, Any]]:
     """The steps of one run, each a source limited to what it loads: first everything but the tasks
-    (from ``first``, the run's source), then the tasks of a few projects at a time, the last step
-    with the tasks in no project, the subtasks of known parents and deletions. Every step shares the
-    run's ``SyncContext`` (client, cached listings, task crawl)."""
+    (from ``first``, the run's source; listings of one request per project, user or entry stop
+    taking parents after ``CHECKPOINT_SECONDS`` and go on in further steps), then the tasks of a few
+    projects at a time, the last step with the tasks in no project, the subtasks of known parents
+    and deletions (again in as many steps as its time allows). Every step shares the run's
+    ``SyncContext`` (client, cached listings, task crawl, step clock)."""
     from sources.asana import asana_source
 
     others = [r for r in selected if r not in TASK_RESOURCES]
     task_resources = [r for r in selected if r in TASK_RESOURCES]
     ctx = report.context
+    clock = ctx.clock
     if others:
+        clock.start(CHECKPOINT_SECONDS)
         yield "", first.with_resources(*others)
+        while clock.unfinished:
+            again = [r for r in others if r in clock.unfinished]
+            clock.start(CHECKPOINT_SECONDS)
+            yield f"{', '.join(again)} continued", asana_source(**options, report=report, context=ctx) \
+                .with_resources(*again)
     if not task_resources:
         return
     projects = ctx.listings.project_gids()
@@ -442,12 +452,17 @@ def checkpoint_steps(first: Any, options: dict, report: Any, selected: Sequence[
         done += len(group)
         final = done >= len(projects)
         started = time.monotonic()
+        clock.start(CHECKPOINT_SECONDS)
         step = asana_source(**options, report=report, context=ctx, task_projects=group, final_step=final)
         yield f"tasks of {done}/{len(projects)} projects", step.with_resources(*task_resources)
         if final:
-            return
+            break
         if time.monotonic() - started < CHECKPOINT_SECONDS / 2:
             size = min(size * 2, MAX_STEP_PROJECTS)
+    while "tasks" in clock.unfinished:
+        clock.start(CHECKPOINT_SECONDS)
+        step = asana_source(**options, report=report, context=ctx, task_projects=[], final_step=True)
+        yield "tasks in no project, continued", step.with_resources(*task_resources)
 
 
 def _run_step(pipeline: dlt.Pipeline, destination: Destination, source: Any, label: str, rows: dict,
@@ -508,6 +523,11 @@ def _record_run_rows(pipeline: dlt.Pipeline, result: SyncResult, file_format: st
         "waited_seconds": stats.get("waited_seconds", 0.0),
         "task_discovery": result.task_discovery,
         "sync_partition": partition,
+        # How fast Asana answered, the cap it showed (if any) and the share of the rate limit used
+        # while there were requests to make.
+        "latency_ms": stats.get("latency_ms"),
+        "concurrency_cap": stats.get("concurrency_cap"),
+        "rate_share": stats.get("rate_share"),
     }
     pipeline.run([row], table_name="sync_runs", write_disposition="append", loader_file_format=file_format,
                  columns=columns("sync_runs"))

@@ -198,6 +198,8 @@ def _new_context(access_token: str, base_url: str, workspaces: Any, requests_per
 def workspaces_resource(ctx: SyncContext) -> Iterator[list[dict]]:
     """workspaces the token can see (filtered by --workspace)"""
     yield [workspace_row(w) for w in ctx.listings.workspaces()]
+    # dlt reads the resources one after another; the listings they share start now, side by side.
+    ctx.listings.prefetch()
 
 
 @dlt.resource(write_disposition=MERGE, primary_key="gid")
@@ -238,13 +240,16 @@ def projects(ctx: SyncContext) -> Iterator[list[dict]]:
 @dlt.resource(write_disposition=MERGE, primary_key="gid", columns=columns("sections"))
 def sections(ctx: SyncContext) -> Iterator[list[dict]]:
     """sections per project"""
-    listed: set[str] = set()
+    listed: set[str] = ctx.clock.carried("sections", set)
     rows = []
     refresh = refreshed_projects(ctx)
-    for project_gid, found in ctx.client.map(ctx.listings.sections_of, project_parents(ctx, refresh)):
+    parents = ctx.clock.take("sections", project_parents(ctx, refresh))
+    for project_gid, found in ctx.client.map(ctx.listings.sections_of, parents):
         rows.extend(copy_row("sections", s, project_gid=project_gid) for s in found or [])
         listed.update(s["gid"] for s in found or [])
     yield rows
+    if not ctx.clock.done("sections"):
+        return  # the rest of the projects are read in the next step
     if refresh is not None and ctx.warehouse is not None:
         # Sections of projects not read this run are not gone.
         listed.update(r["gid"] for r in ctx.warehouse.live_rows("sections") if r.get("project_gid") not in refresh)
@@ -347,12 +352,16 @@ def stories(items: Any, ctx: SyncContext) -> Iterator[Any]:
 
 
 def replaced(ctx: SyncContext, table: str, parent_key: str, parents: list, fetch: Any,
-             gone: Sequence[str] = ()) -> Iterator[list[dict]]:
+             gone: Sequence[str] = (), part: str = "", bounded: bool = True) -> Iterator[list[dict]]:
     """Fetch each parent's list concurrently; yield its rows after a tombstone that clears the old.
-    Parents that are ``gone`` (deleted) only get the tombstone: their rows go with them."""
+    Parents that are ``gone`` (deleted) only get the tombstone: their rows go with them.
+
+    ``bounded``: the parents are taken through the step clock (the resource is named ``table``), so
+    a long list of them spreads over checkpoint steps."""
     current = set(parents)
-    rows: list[dict] = [tombstone(parent_key, gid) for gid in gone if gid not in current]
-    for parent_gid, items in ctx.client.map(fetch, parents):
+    rows: list[dict] = [tombstone(parent_key, gid) for gid in gone if gid not in current] \
+        if not bounded or ctx.clock.fresh(table, part) else []
+    for parent_gid, items in ctx.client.map(fetch, ctx.clock.take(table, parents, part) if bounded else parents):
         if items is None:
             continue
         rows.append(tombstone(parent_key, parent_gid))
@@ -383,7 +392,7 @@ def project_parents(ctx: SyncContext, refresh: Optional[set]) -> list[str]:
     return [gid for gid in ctx.listings.project_gids() if refresh is None or gid in refresh]
 
 
-def listing_rows(ctx: SyncContext, table: str, spec: ParentListing) -> Iterator[list[dict]]:
+def listing_rows(ctx: SyncContext, table: str, spec: ParentListing, bounded: bool = True) -> Iterator[list[dict]]:
     """The rows of a ``ParentListing`` table: every parent's list, replacing the parent's rows."""
     def fetch(parent_gid: str) -> tuple[str, Optional[list[dict]]]:
         query = {k: v.format(gid=parent_gid) for k, v in spec.params}
@@ -393,7 +402,7 @@ def listing_rows(ctx: SyncContext, table: str, spec: ParentListing) -> Iterator[
     parents = [gid for kind in spec.parents for gid in parents_of(ctx, kind)]
     gone = [gid for kind in spec.parents if kind in ("projects", "portfolios", "goals")
             for gid in ctx.deletions.gone(kind)]
-    yield from replaced(ctx, table, spec.parent_key, parents, fetch, gone)
+    yield from replaced(ctx, table, spec.parent_key, parents, fetch, gone, bounded=bounded)
 
 
 def _listing_resource(table: str, spec: ParentListing) -> Any:
@@ -411,7 +420,8 @@ LISTING_RESOURCES = {table: _listing_resource(table, spec) for table, spec in PA
 
 def _child_rows(ctx: SyncContext, table: str) -> Iterator[Any]:
     spec = CHILD_LISTINGS[table]
-    for rows in listing_rows(ctx, table, spec):
+    # Read whole with their parents' resource (portfolios, goals: a few dozen lists).
+    for rows in listing_rows(ctx, table, spec, bounded=False):
         yield into(table, rows, replace_hints(table, spec.parent_key))
 
 
@@ -494,24 +504,30 @@ def time_tracking_entries(ctx: SyncContext) -> Iterator[Any]:
     known = {r["gid"]: r for r in ctx.warehouse.rows("time_tracking_entries")} if ctx.warehouse else {}
     plans = dlt.current.resource_state().setdefault("plans", {})
     for workspace_gid in ctx.listings.workspace_gids():
-        read = ctx.listings.time_tracking_entries(workspace_gid, plans.get(workspace_gid))
+        # Read once per run: the entries' details may take several checkpoint steps.
+        read = ctx.listings.once(("time tracking", workspace_gid), lambda w=workspace_gid: (
+            ctx.listings.time_tracking_entries(w, plans.get(w))))
         if read is None:
             continue
         entries, complete, plan = read
-        if plan is not None:
+        fresh = ctx.clock.fresh("time_tracking_entries", workspace_gid)
+        finished_before = ctx.clock.done("time_tracking_entries", workspace_gid)
+        if plan is not None and fresh:
             plans[workspace_gid] = plan
         new = [e["gid"] for e in entries if not (known.get(e["gid"]) or {}).get("task_gid")]
-        details = dict(ctx.client.map(ctx.listings.time_tracking_detail, new))
+        details = dict(ctx.client.map(ctx.listings.time_tracking_detail,
+                                      ctx.clock.take("time_tracking_entries", new, workspace_gid)))
         rows = []
         for entry in entries:
-            detail = details.get(entry["gid"], known.get(entry["gid"]))
+            # Entries seen before go with the first step, new ones with the step that read their detail.
+            detail = details[entry["gid"]] if entry["gid"] in details else known.get(entry["gid"]) if fresh else None
             if detail is None:
-                continue  # deleted between the listing and its detail, or its detail failed
+                continue  # deleted between the listing and its detail, its detail failed, or not this step's
             row = copy_row("time_tracking_entries", entry, workspace_gid=workspace_gid)
             row["task_gid"] = detail.get("task_gid") or gid_of(detail.get("task"))
             row["created_at"] = detail.get("created_at")
             rows.append(row)
-        if complete:
+        if complete and not finished_before and ctx.clock.done("time_tracking_entries", workspace_gid):
             # What could not be read completely keeps what the warehouse had.
             listed = {e["gid"] for e in entries}
             rows += [{"gid": gid, "workspace_gid": workspace_gid, TOMBSTONE: True} for gid, row in known.items()
@@ -545,7 +561,9 @@ def user_task_lists(ctx: SyncContext) -> Iterator[Any]:
                                           {"workspace": workspace_gid, "opt_fields": opt_fields("user_task_lists")})
         return copy_row("user_task_lists", found, workspace_gid=workspace_gid, owner_gid=user_gid) if found else None
 
-    rows.extend(row for row in ctx.client.map(fetch, missing) if row)
+    if not ctx.clock.fresh("user_task_lists"):
+        rows = []  # the memberships' lists went with the run's first step
+    rows.extend(row for row in ctx.client.map(fetch, ctx.clock.take("user_task_lists", missing)) if row)
     if rows:
         yield rows
 
@@ -568,7 +586,7 @@ def custom_field_settings(ctx: SyncContext) -> Iterator[Any]:
             rows.extend(copy_row("custom_field_settings", cfs, parent_gid=parent["gid"], parent_type=kind)
                         for cfs in settings if isinstance(cfs, dict) and cfs.get("gid"))
     rows.extend(tombstone("parent_gid", gid) for table in ("projects", "portfolios") for gid in ctx.deletions.gone(table))
-    if rows:
+    if rows and all(ctx.clock.fresh("custom_field_settings", kind) for kind in fallback):
         yield rows
     for kind, gids in fallback.items():
         spec = ParentListing(f"/{kind}s/{{gid}}/custom_field_settings", (), "parent_gid", "")
@@ -577,7 +595,7 @@ def custom_field_settings(ctx: SyncContext) -> Iterator[Any]:
             return gid, ctx.listings.optional_list(spec.path.format(gid=gid),
                                                    {"opt_fields": opt_fields("custom_field_settings")})
 
-        yield from replaced(ctx, "custom_field_settings", "parent_gid", gids, fetch)
+        yield from replaced(ctx, "custom_field_settings", "parent_gid", gids, fetch, part=kind)
 
 
 def _description(resource: Any) -> str:

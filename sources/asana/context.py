@@ -12,6 +12,7 @@ from .listings import Listings, parse_workspaces
 from .report import RunReport
 from .scope import TeamScope
 from .settings import RECONCILE_EVERY_RUN_BELOW, RECONCILE_INTERVAL_HOURS, SEARCH_REQUESTS_PER_MINUTE
+from .steps import StepClock
 from .tasks import AttachmentPolicy, TaskCrawl
 from .warehouse import Warehouse
 
@@ -49,6 +50,8 @@ class SyncContext:
             # to teams finds changes project by project, with the projects' event streams.
             incremental = "projects"
         self.client = client
+        # The deadline of the current checkpoint step; no bound until the pipeline starts one.
+        self.clock = StepClock()
         self.report = report if report is not None else RunReport()
         self.report.client = client
         self.report.context = self

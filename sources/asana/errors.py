@@ -69,6 +69,11 @@ class TransientError(AsanaError):
     """Retries exhausted on 5xx answers or broken connections, or throttled past the patience."""
 
 
+class UnreachableError(AsanaError):
+    """Asana could not be reached before it answered once (refused, DNS, TLS, connect timeout):
+    a wrong base_url, a machine without a route or a host that is down. Nothing was read."""
+
+
 class InvalidOptionError(AsanaError):
     """An option of the source has a value it cannot work with."""
 

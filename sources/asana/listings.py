@@ -63,6 +63,7 @@ class Listings:
         self._cache: dict[Any, Any] = {}
         self._key_locks: dict[Any, threading.RLock] = {}
         self._lock = threading.Lock()
+        self._prefetching = False
 
     def once(self, key: Any, fetch: Callable[[], Any]) -> Any:
         """``fetch()`` the first time ``key`` is asked for; later callers wait for and share that
@@ -79,6 +80,22 @@ class Listings:
             with self._lock:
                 self._cache[key] = value
             return value
+
+    def prefetch(self) -> None:
+        """Start reading the listings several resources share (projects, portfolios, goals, each
+        workspace's users and memberships) side by side, in the background: dlt extracts resources
+        one after another, and at Asana's latency their serial pages would leave the rate limit
+        unused. A resource asking for one waits for it (``once``); a failure is left for the
+        resource's own call to meet and record."""
+        with self._lock:
+            if self._prefetching:
+                return
+            self._prefetching = True
+        jobs: list[Callable[[], Any]] = [self.projects, self.portfolios, self.goals]
+        for workspace_gid in self.workspace_gids():
+            jobs += [lambda w=workspace_gid: self.user_listing(w), lambda w=workspace_gid: self.workspace_memberships(w)]
+        for job in jobs:
+            threading.Thread(target=_quietly, args=(job,), daemon=True, name="asana-prefetch").start()
 
     # --- reading one listing ----------------------------------------------------------------------
 
@@ -198,25 +215,34 @@ class Listings:
         return self.once("projects", self._fetch_projects)
 
     def _fetch_projects(self) -> list[dict]:
-        found: dict[str, dict] = {}
         lists = [(f"/teams/{team['gid']}/projects", {}) for team in self.teams()]
         if not self.scope.team_only:
             lists += [("/projects", {"workspace": w["gid"]}) for w in self.workspaces()
                       if not w.get("is_organization")]
-        for path, params in lists:
+
+        def read(path_params: tuple[str, dict]) -> list[dict]:
             # A team the token cannot open (403/404) has no projects to read, not a failure; a cut
             # listing keeps what it returned.
+            path, params = path_params
             try:
-                items, _ = self.listing(path, {**params, "opt_fields": PROJECT_FIELDS})
+                return self.listing(path, {**params, "opt_fields": PROJECT_FIELDS})[0]
             except UNAVAILABLE as exc:
                 self.report.note_unavailable(path, exc)
-                continue
             except AsanaError as exc:
                 self.report.record_failure(path, params, exc, affects=("projects", "tasks"))
-                continue
+            return []
+
+        found: dict[str, dict] = {}
+        # In the listings' order (client.map yields as they finish), so every run sees the same order.
+        for items in [read(lst) for lst in lists] if len(lists) < 2 else self._in_order(read, lists):
             for project in items:
                 found.setdefault(project["gid"], project)
         return list(found.values())
+
+    def _in_order(self, fn: Callable[[Any], Any], items: list) -> list:
+        """``fn`` over ``items`` concurrently, the results in the items' order."""
+        results = dict(self.client.map(lambda pair: (pair[0], fn(pair[1])), list(enumerate(items))))
+        return [results[index] for index in range(len(items))]
 
     def project_gids(self) -> list[str]:
         return [p["gid"] for p in self.projects()]
@@ -396,3 +422,10 @@ class Listings:
         except AsanaError as exc:
             self.report.record_failure(f"/time_tracking_entries/{entry_gid}", {}, exc)
             return entry_gid, None
+
+
+def _quietly(job: Callable[[], Any]) -> None:
+    try:
+        job()
+    except BaseException:  # noqa: BLE001 - the resource that needs the listing meets the error itself
+        pass

@@ -123,10 +123,12 @@ class TaskCrawl:
                 self._queue_parents(self.ctx.warehouse_parents)
         yield from self.crawl_subtasks(batch)
         yield from batch.flush()
-        if final:
+        # The assignees' lists may spread over several final steps (StepClock); the run ends with the last.
+        finished = final and self.ctx.clock.done("tasks", "unprojected")
+        if finished:
             yield from self.finish(state)
         with self._lock:
-            state["retry_tasks"] = sorted(self._failed | (set() if final else self._touched - self._seen))
+            state["retry_tasks"] = sorted(self._failed | (set() if finished else self._touched - self._seen))
 
     def _begin(self, state: dict) -> None:
         """The first task step of a run: decide whether it reconciles, and read the event streams
@@ -301,11 +303,11 @@ class TaskCrawl:
             since = None if self._reconciling else cursor_with_lookback(cursors.get(cursor_key), self.ctx.lookback_seconds)
             return cursor_key, self.assigned_tasks(workspace_gid, user_gid, since)
 
-        if self.ctx.scope.team_only:
-            return  # tasks in no project belong to the workspace's partition
         searched = self.searched(self.state)
-        pairs = [(w, u) for w, u in self.listings.workspace_users() if w not in searched]
-        for cursor_key, assigned in self.client.map(fetch, pairs):
+        # Tasks in no project belong to the workspace's partition, not to a team's.
+        pairs = [] if self.ctx.scope.team_only else \
+            [(w, u) for w, u in self.listings.workspace_users() if w not in searched]
+        for cursor_key, assigned in self.client.map(fetch, self.ctx.clock.take("tasks", pairs, "unprojected")):
             for task in assigned:
                 cursors[cursor_key] = max_ts(cursors.get(cursor_key), task.get("modified_at"))
             yield from batch.add(self.handle([t for t in assigned if not t.get("memberships") and not t.get("parent")]))

@@ -65,6 +65,7 @@ class Case:
     env: Callable[[Ctx], dict] = lambda ctx: {}
     prepare: Optional[Callable[[Ctx], Any]] = None  # may return a context manager held during the run
     creates_no_warehouse: bool = True
+    within: float = MAX_SECONDS
 
 
 def _free_port() -> int:
@@ -196,6 +197,13 @@ CASES = [
     Case("postgres_schema_not_writable", 7, "does not let this user write schema asana_raw",
          args=["run", "--no-models", "-d", "postgres"], prepare=_read_only_role,
          env=lambda ctx: _pg_env(ctx, f"postgresql://{ctx.extra['role']}@{ctx.pg.host}:{ctx.pg.port}/{ctx.pg_database()}")),
+    # Asana unreachable before it answered once: exit 9 within 10 s, naming the host and the cause
+    Case("asana_port_closed", 9, "cannot reach Asana at 127.0.0.1:", within=10,
+         env=lambda ctx: {"SOURCES__ASANA__BASE_URL": f"http://127.0.0.1:{_free_port()}/api/1.0"}),
+    Case("asana_host_unknown", 9, "no-such-host.invalid:443 (https://no-such-host.invalid/api/1.0): the host name "
+         "does not resolve", within=10, env=lambda ctx: {"SOURCES__ASANA__BASE_URL": "https://no-such-host.invalid/api/1.0"}),
+    Case("check_asana_port_closed", 9, "connection was refused", args=["check"], within=10,
+         env=lambda ctx: {"SOURCES__ASANA__BASE_URL": f"http://127.0.0.1:{_free_port()}/api/1.0"}),
     # read-only commands and the models build never create a warehouse
     Case("status_without_warehouse", 7, "no warehouse at", args=["status"]),
     Case("models_test_without_warehouse", 7, "no warehouse at", args=["models", "test"]),
@@ -225,7 +233,7 @@ def test_exit_code(case: Case, served, tmp_path, request):
         proc = run_cli(case.args, tmp_path, env, timeout=120)
         seconds = time.monotonic() - started
     assert_clean_failure(proc, case.code, case.needle)
-    assert seconds < MAX_SECONDS, f"took {seconds:.1f}s"
+    assert seconds < case.within, f"took {seconds:.1f}s"
     assert "sim-token" not in proc.stderr + proc.stdout
     if case.creates_no_warehouse:
         assert not (tmp_path / "asana.duckdb").exists()

@@ -3,6 +3,7 @@ unfinished step; one object's failure is a gap, not the end of the run."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -92,4 +93,54 @@ def test_a_failing_project_listing_is_a_gap_and_everything_else_loads(tmp_path):
     assert only_there and loaded and not only_there & loaded
     assert ("failed", "/tasks", f'{{"project": "{broken}"}}') in gaps
     assert healed.returncode == 0, healed.stderr
+    assert compare(sim.store, tmp_path / "asana.duckdb") == []
+
+
+PER_PROJECT = ("projects", "sections", "project_memberships", "project_statuses")
+
+
+def test_long_listings_spread_over_checkpoint_steps_and_a_kill_between_them_loses_nothing(tmp_path):
+    """Listings of one request per project stop taking projects when a step's time is up and go on
+    in the next step, each step committed on its own: a run killed after the first of them resumes,
+    and the warehouse holds every project's sections and members."""
+    sim = AsanaSimulator(SimConfig.small(seed=17, n_projects=230, tasks_per_project=1, n_teams=3))
+    args = CLI + ["--log-format", "json", "run", "--no-models"] + [f"--resource={r}" for r in PER_PROJECT]
+    with serve_in_thread(sim, port=0) as base_url:
+        env = cli_env({**env_for(base_url), "ASANA_SYNC_CHECKPOINT_SECONDS": "0"})
+        proc = subprocess.Popen(args, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                text=True)
+        # Killed when the second continued step starts: the steps before it are loaded.
+        continued = 0
+        for line in proc.stderr:
+            event = json.loads(line)
+            continued += event["event"] == "phase" and event["phase"].startswith("extract (") \
+                and "continued" in event["phase"]
+            if continued == 2:
+                break
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        assert continued == 2 and proc.returncode == -signal.SIGKILL, "the run finished before it could be killed"
+        with duckdb.connect(str(tmp_path / "asana.duckdb"), read_only=True) as con:
+            partial = {p for (p,) in con.execute("select distinct project_gid from asana_raw.sections").fetchall()}
+        rerun = subprocess.run(args, cwd=tmp_path, capture_output=True, text=True, env=env, timeout=300)
+    assert rerun.returncode == 0, rerun.stderr
+    assert 100 <= len(partial) < len(sim.store.projects)  # the first step's projects were committed
+    with duckdb.connect(str(tmp_path / "asana.duckdb"), read_only=True) as con:
+        sections = set(con.execute("select gid, project_gid, name from asana_raw.sections").fetchall())
+        members = set(con.execute("select project_gid, user_gid from asana_raw.project_memberships").fetchall())
+    assert sections == {(g, s["project"], s["name"]) for g, s in sim.store.sections.items()}
+    assert members == {(m["project"], m["user"]) for m in sim.store.project_memberships.values()}
+
+
+def test_the_tasks_in_no_project_spread_over_final_steps(tmp_path):
+    """Each user's task list (tasks in no project) is one request: with many users the final step
+    goes on in further steps, and the run still ends equal to the simulator."""
+    sim = AsanaSimulator(SimConfig.small(seed=19, n_projects=2, tasks_per_project=5, n_users=130))
+    with serve_in_thread(sim, port=0) as base_url:
+        env = cli_env({**env_for(base_url), "ASANA_SYNC_CHECKPOINT_SECONDS": "0"})
+        done = subprocess.run(CLI + ["--log-format", "json", "run", "--no-models"], cwd=tmp_path,
+                              capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    phases = [json.loads(line).get("phase") for line in done.stderr.splitlines()]
+    assert "extract (tasks in no project, continued)" in phases
     assert compare(sim.store, tmp_path / "asana.duckdb") == []
