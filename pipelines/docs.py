@@ -488,7 +488,7 @@ def generate(duckdb_path: Path | str, out_dir: Path | str = DEFAULT_OUTPUT_DIR) 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     files = render(Path(duckdb_path))
-    root = out.resolve().parent.parent
+    root = out.parent.parent
     if out.resolve() == (root / DEFAULT_OUTPUT_DIR).resolve() and (root / "docs" / "MODELS.md").is_file():
         con = _connect(Path(duckdb_path))
         try:
