@@ -334,8 +334,8 @@ def detect_dialect(target: Any) -> str:
 CUSTOM_FIELD_MODEL = "asana__task"
 #: Where each kind of custom field keeps its value (int_asana__task_custom_field_values) and the column's type.
 _CUSTOM_FIELD_VALUES = {"number": ("number_value", "double"), "date": ("date_value", "date"),
-                        "text": ("text_value", "varchar"), "enum": ("enum_value_name", "varchar"),
-                        "multi_enum": ("multi_enum_value_names", "varchar"), "people": ("people_value_gids", "varchar")}
+                        "text": ("text_value", "text"), "enum": ("enum_value_name", "text"),
+                        "multi_enum": ("multi_enum_value_names", "text"), "people": ("people_value_gids", "text")}
 
 
 @dataclass(frozen=True)
