@@ -2,8 +2,8 @@
 row count and build seconds, the seconds of the point-in-time state history and what it is built from, and
 the wall time of building all of them on each destination.
 
-    .venv/bin/python bench/bench_models.py [--size small|demo|large] [--destinations duckdb,postgres]
-                                           [--keep DIR]
+    .venv/bin/python bench/bench_models.py [--size small|demo|large] [--projects N]
+                                           [--destinations duckdb,postgres] [--keep DIR] [--rebuild FILE]
 
 The raw tables come from a real sync of the simulator (``run_sync``, as ``asana-sync run`` does). PostgreSQL
 is the server on 127.0.0.1:5432 (a throwaway database, dropped afterwards). ``--keep DIR`` keeps the DuckDB
@@ -14,6 +14,7 @@ file there (``models.duckdb``), so the models can be rebuilt on it without synci
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import shutil
 import sys
@@ -55,6 +56,7 @@ def report(name: str, seconds: float, models: dict[str, tuple[int, float]]) -> N
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", choices=["small", "demo", "large"], default="demo")
+    parser.add_argument("--projects", type=int, default=None, help="the size's organization with this many projects")
     parser.add_argument("--destinations", default="duckdb,postgres")
     parser.add_argument("--keep", default=None, metavar="DIR", help="keep the synced DuckDB file in DIR")
     parser.add_argument("--rebuild", default=None, metavar="FILE", help="build on an already synced DuckDB file")
@@ -77,6 +79,8 @@ def sync_and_build(args: argparse.Namespace) -> tuple[dict, dict]:
     from pg import postgres_server
 
     config = {"small": SimConfig.small, "demo": SimConfig.demo, "large": SimConfig.large}[args.size](seed=1)
+    if args.projects:
+        config = dataclasses.replace(config, n_projects=args.projects)
     engines = [e.strip() for e in args.destinations.split(",") if e.strip()]
     sim = AsanaSimulator(config)
     timings, counts = {}, {}

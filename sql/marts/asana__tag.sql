@@ -8,7 +8,7 @@
 -- expect_zero: open_plus_completed_is_all: select tag_gid from asana__tag
 --     where number_of_open_tasks + number_of_tasks_completed <> number_of_tasks
 --     or number_of_assigned_open_tasks > number_of_open_tasks or number_of_overdue_tasks > number_of_open_tasks
---     or avg_days_assigned > avg_days_open or avg_days_assigned < 0
+--     or avg_days_assigned < 0 or avg_days_open < 0
 -- expect_zero: projects_reconcile_with_memberships: select asana__tag.tag_gid from asana__tag
 --     left join (select task_tag.tag_gid, count(distinct membership.project_gid) as n
 --         from stg_asana__task_tag as task_tag

@@ -169,11 +169,15 @@ kept as (
 ),
 
 numbers as (
-    -- a number as Asana displays it: rounded to the field's precision, that many decimals
+    -- a number as Asana displays it: rounded to the field's precision, that many decimals (in whole units of
+    -- the last decimal; a number too large for that is shown as the engine writes it)
     select
         kept.*,
-        cast(round(abs(kept.number_value) * power(10, coalesce(field_values.number_precision, 0))) as bigint)
-            as scaled,
+        case
+            when abs(kept.number_value) * power(10, coalesce(field_values.number_precision, 0)) < 1e15
+                then cast(round(abs(kept.number_value) * power(10, coalesce(field_values.number_precision, 0)))
+                    as bigint)
+        end as scaled,
         cast(power(10, coalesce(field_values.number_precision, 0)) as bigint) as unit,
         coalesce(field_values.number_precision, 0) as number_precision
     from kept
@@ -196,6 +200,7 @@ select
         when field_values.custom_field_type = 'enum' then options.enum_option_name
         when field_values.custom_field_type = 'date' then cast(numbers.date_value as varchar)
         when field_values.custom_field_type <> 'number' or numbers.number_value is null then null
+        when numbers.scaled is null then cast(numbers.number_value as varchar)
         when numbers.number_precision <= 0 then
             (case when numbers.number_value < 0 and numbers.scaled > 0 then '-' else '' end)
             || cast(numbers.scaled as varchar)

@@ -236,7 +236,7 @@ def raw_rows() -> dict[str, list[dict[str, Any]]]:
         _story("ST12", "T2", ts(1), "U1", "enum_custom_field_changed", custom_field_gid="CF1",
                old_enum_value_gid="E2", new_enum_value_gid="E1"),
         _story("ST13", "T2", ts(1, 10), "U2", "number_custom_field_changed", custom_field_gid="CF2",
-               new_number_value=3.5),
+               old_number_value=2.0, new_number_value=3.5),
         _story("ST14", "T2", ts(1, 11), "U2", "comment_added", text="on it 👍"),
         _story("ST15", "T2", ts(1, 12), "U2", "section_changed", old_section_gid="S11", new_section_gid="S12"),
         # ... completed on the 8th, reopened on the 10th: open now, closed at the end of the 8th and the 9th

@@ -178,6 +178,41 @@ def test_history_and_cycle_time_values(engine):
                                                   "where task_gid = 'T5'")
 
 
+def test_state_history_values(engine):
+    states = query_dicts(engine, "select * from asana_analytics.asana__task_state_history where task_gid = 'T2' "
+                                 "order by valid_from")
+    # T2: created unassigned (its first story assigns it), Low and 2.0 (the first stories' old values), in
+    # Backlog; assigned, High, 3.5, completed on the 8th, moved to Doing, reopened on the 10th
+    assert [(s["valid_from"], s["is_completed"], s["assignee_user_gid"], s["custom_fields"], s["projects_sections"])
+            for s in states] == [
+        (dt.datetime(2025, 1, 6, 10), False, None, "Priority: Low; Estimate (h): 2.0", "Roadmap 2025: Backlog"),
+        (dt.datetime(2025, 1, 6, 12), False, "U2", "Priority: Low; Estimate (h): 2.0", "Roadmap 2025: Backlog"),
+        (dt.datetime(2025, 1, 7, 9), False, "U2", "Priority: High; Estimate (h): 2.0", "Roadmap 2025: Backlog"),
+        (dt.datetime(2025, 1, 7, 10), False, "U2", "Priority: High; Estimate (h): 3.5", "Roadmap 2025: Backlog"),
+        (dt.datetime(2025, 1, 7, 12), False, "U2", "Priority: High; Estimate (h): 3.5", "Roadmap 2025: Doing"),
+        (dt.datetime(2025, 1, 8, 9), True, "U2", "Priority: High; Estimate (h): 3.5", "Roadmap 2025: Doing"),
+        (dt.datetime(2025, 1, 10, 9), False, "U2", "Priority: High; Estimate (h): 3.5", "Roadmap 2025: Doing")]
+    assert [s["valid_to"] for s in states] == [s["valid_from"] for s in states[1:]] + [None]
+    assert [s["is_current"] for s in states] == [False] * 6 + [True]
+    # the open span is the task today
+    task = one(engine, "select * from asana_analytics.asana__task where task_gid = 'T2'")
+    assert (states[-1]["custom_fields"], states[-1]["projects_sections"], states[-1]["due_date"]) == \
+        (task["custom_fields"], task["projects_sections"], task["due_date"])
+    estimate = query_dicts(engine, "select * from asana_analytics.asana__task_custom_field_state_history "
+                                   "where task_gid = 'T2' and custom_field_gid = 'CF2' order by valid_from")
+    assert [(e["number_value"], e["display_value"]) for e in estimate] == [(2.0, "2.0"), (3.5, "3.5")]
+    # T3's due date moved from the 10th to the 11th on the 8th; T10 had none before its first due story
+    due = query(engine, "select task_gid, due_date from asana_analytics.int_asana__task_due_date_span "
+                        "where task_gid in ('T3', 'T10') order by task_gid, valid_from")
+    assert due == [("T10", None), ("T10", dt.date(2025, 1, 13)), ("T10", dt.date(2025, 1, 15)),
+                   ("T3", dt.date(2025, 1, 10)), ("T3", dt.date(2025, 1, 11))]
+    # T8 (complete, no completed_at, no story) is complete from creation; T11's last completion has no story
+    spans = query(engine, "select task_gid, change_type, source from asana_analytics.int_asana__task_completion_span "
+                          "where task_gid in ('T8', 'T11') order by task_gid, valid_from")
+    assert spans == [("T11", "created", "created"), ("T11", "completed", "story"), ("T11", "reopened", "story"),
+                     ("T11", "completed", "completed_at"), ("T8", "created", "created")]
+
+
 def test_throughput_aging_workload_custom_fields(engine):
     wk = one(engine, "select * from asana_analytics.asana__throughput_weekly where workspace_gid = 'W1' "
                      "and week_start = date '2025-01-06' and not is_subtask")
