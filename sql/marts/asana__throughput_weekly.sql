@@ -88,7 +88,10 @@ events as (
     inner join tasks
         on completion.task_gid = tasks.task_gid
     where completion.change_type <> 'created'
-    group by tasks.workspace_gid, tasks.is_subtask, cast(date_trunc('week', cast(completion.valid_from as date)) as date)
+    group by
+        tasks.workspace_gid,
+        tasks.is_subtask,
+        cast(date_trunc('week', cast(completion.valid_from as date)) as date)
 ),
 
 lead_times as (

@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import sqlglot
 from raw_fixture import duckdb_pipeline, load_raw
+from sqlglot import exp
 
 from pipelines.models import DEFAULT_SQL_DIR, ModelProject
 
@@ -63,7 +65,8 @@ MUTATIONS = [
     Mutation("first_completion_story_taken_for_the_last", "intermediate/int_asana__task_completion_span.sql",
              "order by changed_at desc, story_gid desc) as recency", "order by changed_at, story_gid) as recency"),
     Mutation("completions_from_reopening_stories", "intermediate/int_asana__task_completion_span.sql",
-             "story_subtype = 'marked_complete' as is_completed", "story_subtype = 'marked_incomplete' as is_completed"),
+             "story_subtype = 'marked_complete' as is_completed",
+             "story_subtype = 'marked_incomplete' as is_completed"),
 ]
 
 
@@ -96,8 +99,22 @@ def test_the_data_tests_catch_the_mutation(built, tmp_path, mutation):
     p = duckdb_pipeline(tmp_path / "mutated.duckdb", tmp_path / "pipelines", name="asana_models_mutations")
     results = project.build(p, select=f"{mutation.model}+")
     assert all(r.status == "ok" for r in results), f"{mutation.name} does not build: a test must catch a bug"
-    caught = [f"{r.model} {r.test}: {r.failures}" for r in project.test(p) if r.error is None and r.failures]
+    tested = _tests_that_read(project, {mutation.model} | project.downstream(mutation.model))
+    caught = [f"{r.model} {r.test}: {r.failures}" for r in project.test(p, select=tested)
+              if r.error is None and r.failures]
     assert caught, f"no data test catches {mutation.name}"
+
+
+def _tests_that_read(project: ModelProject, changed: set[str]) -> list[str]:
+    """The models whose data tests read a changed model: the changed ones, those referencing one, and those
+    whose checks query one (the other tests cannot see the mutation, and are left out to keep this fast)."""
+    def reads(name: str) -> set[str]:
+        m = project[name]
+        queries = [sqlglot.parse_one(query, read="duckdb") for _, query in m.expect_zero]
+        tables = {t.name for ast in queries for t in ast.find_all(exp.Table)}
+        return tables | {r.model for r in m.references}
+
+    return sorted(n for n in project.models if n in changed or reads(n) & changed)
 
 
 def test_every_kind_of_bug_is_listed():

@@ -101,7 +101,8 @@ def check_states(store, path) -> list[str]:
             "select task_gid, project_gid, valid_from, valid_to, section_gid "
             "from asana.asana_analytics.asana__task_section_state_history")}
         problems += _diff("section spans", expected_section_rows(store), got)
-        expected = {(g, f, a, b, v if v not in ((), []) else None) for g, f, a, b, v in expected_custom_field_rows(store)}
+        expected = {(g, f, a, b, v if v not in ((), []) else None)
+                    for g, f, a, b, v in expected_custom_field_rows(store)}
         got = set()
         for g, f, a, b, kind, text, number, enum, date, multi, people in q(
                 "select task_gid, custom_field_gid, valid_from, valid_to, custom_field_type, text_value, number_value, "
