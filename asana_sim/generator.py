@@ -24,6 +24,7 @@ from sys import intern
 
 from .config import SimConfig
 from .coverage import generate_coverage
+from .reopen import add_reopenings
 from .store import Store, date_of, iso_ms, ms_of
 
 DAY = 86_400_000
@@ -88,6 +89,7 @@ class Generator:
         self._tasks()
         # Everything below uses its own random stream and later gids: existing objects never shift.
         generate_coverage(self)
+        add_reopenings(s, self.cfg.seed)  # completed, reopened, completed again: a stream and gids of its own
         s._last_write_ms = self.now
         return s
 
@@ -420,7 +422,16 @@ class Generator:
     def _history(self, t: dict, created: int, pool: list[str], active_end: int, done_at: int | None) -> int:
         """Create the task's stories within [created, active_end]; a completion story lands exactly at
         `done_at` (= active_end). Returns the time of the last story (or created)."""
-        r, s = self.r, self.s
+        times, kinds = self._story_moments(t, created, active_end, done_at)
+        if not kinds:
+            return created
+        plans = self._story_plans(t, kinds, pool, created)
+        return self._write_stories(t, plans, times, pool, created)
+
+    def _story_moments(self, t: dict, created: int, active_end: int, done_at: int | None) -> tuple[list, list]:
+        """(times, kinds) of the task's stories, in time order; a completion (or the reopening of an open
+        task) is the newest."""
+        r = self.r
         avg = self.cfg.stories_per_task
         k = min(int(r.random() * (2 * avg + 1)), 12)
         reopened = not t["completed"] and r.random() < 0.05
@@ -439,69 +450,69 @@ class Generator:
             kinds.append("complete")
             times.append(done_at)
         elif reopened:
-            kinds.append("incomplete")
-        if not kinds:
-            return created
-        # Completion is the last event when present, so completed_at is the last marked_complete story.
-        stories = []
+            kinds.append("incomplete")  # its completion story comes from asana_sim/reopen.py
+        return times, kinds
+
+    def _chain(self, final, n: int, pick) -> list:
+        """n + 1 values v0 .. vn ending in `final`, each (almost always) different from the one before."""
+        vals = [final]
+        for _ in range(n):
+            prev = vals[-1]
+            v = pick()
+            tries = 0
+            while v == prev and tries < 5:
+                v, tries = pick(), tries + 1
+            vals.append(v)
+        vals.reverse()
+        return vals
+
+    def _story_plans(self, t: dict, kinds: list[str], pool: list[str], created: int) -> list[tuple | None]:
+        """What each story changes, as value chains that end in the task's current state (None: a comment)."""
+        r, s = self.r, self.s
         groups: dict[str, list[int]] = {}
         for i, kind in enumerate(kinds):
             groups.setdefault(kind, []).append(i)
         plans: list[tuple | None] = [None] * len(kinds)
-
-        def chain(final, n, pick):
-            vals = [final]
-            for _ in range(n):
-                prev = vals[-1]
-                v = pick()
-                tries = 0
-                while v == prev and tries < 5:
-                    v, tries = pick(), tries + 1
-                vals.append(v)
-            vals.reverse()
-            return vals  # v0 .. vn == final
-
         for kind, idx in groups.items():
             n = len(idx)
+            vals = None
             if kind == "assign":
-                vals = chain(t["assignee"], n, lambda: self._pick(pool) if r.random() < 0.8 else None)
-                for j, i in enumerate(idx):
-                    plans[i] = ("assign", vals[j], vals[j + 1])
+                vals = self._chain(t["assignee"], n, lambda: self._pick(pool) if r.random() < 0.8 else None)
             elif kind == "section" and t["memberships"]:
                 m = t["memberships"][0]
                 secs = s.ix_project_sections[m["project"]].gids
-                vals = chain(m["section"], n, lambda: self._pick(secs))
-                for j, i in enumerate(idx):
-                    plans[i] = ("section", vals[j], vals[j + 1])
+                vals = self._chain(m["section"], n, lambda: self._pick(secs))
             elif kind == "due" and t["due_on"]:
                 final = {"start_on": t["start_on"], "due_at": t["due_at"], "due_on": t["due_on"]}
-                vals = chain(final, n, lambda: {"start_on": None, "due_at": None,
-                                                "due_on": date_of(created + self._ri(1, 200) * DAY)})
-                for j, i in enumerate(idx):
-                    plans[i] = ("due", vals[j], vals[j + 1])
+                vals = self._chain(final, n, lambda: {"start_on": None, "due_at": None,
+                                                      "due_on": date_of(created + self._ri(1, 200) * DAY)})
             elif kind == "cf":
                 cands = [cf for cf, v in t["custom_field_values"].items() if v is not None and
                          (s.custom_fields[cf]["resource_subtype"] in ("enum", "text") or
                           (s.custom_fields[cf]["resource_subtype"] == "number" and s.custom_fields[cf]["precision"] == 0))]
                 if cands:
                     cf = self._pick(cands)
-                    vals = chain(t["custom_field_values"][cf], n, lambda: self._cf_value(cf, pool))
+                    vals = self._chain(t["custom_field_values"][cf], n, lambda: self._cf_value(cf, pool))
                     for j, i in enumerate(idx):
                         plans[i] = ("cf", cf, vals[j], vals[j + 1])
+                    continue
             elif kind == "name":
-                vals = chain(t["name"], n, self._name)
+                vals = self._chain(t["name"], n, self._name)
+            elif kind in ("complete", "incomplete"):
+                for i in idx:
+                    plans[i] = (kind,)
+            if vals is not None:
                 for j, i in enumerate(idx):
-                    plans[i] = ("name", vals[j], vals[j + 1])
-            elif kind == "complete":
-                for i in idx:
-                    plans[i] = ("complete",)
-            elif kind == "incomplete":
-                for i in idx:
-                    plans[i] = ("incomplete",)
+                    plans[i] = (kind, vals[j], vals[j + 1])
         if "complete" in groups:
             # completion must be the newest story so completed_at lines up with it
             ci = groups["complete"][0]
             plans.append(plans.pop(ci))
+        return plans
+
+    def _write_stories(self, t: dict, plans: list, times: list, pool: list[str], created: int) -> int:
+        r, s = self.r, self.s
+        stories = []
         last = created
         npool = len(pool)
         for plan, ts in zip(plans, times):
@@ -518,44 +529,52 @@ class Generator:
                 txt, html = self._comment()
                 st.update(type="comment", resource_subtype="comment_added", text=txt, html_text=html,
                           is_pinned=r.random() < 0.02, created_by=pool[int(r.random() * len(pool))])
-            elif kind == "assign":
-                old, new = plan[1], plan[2]
-                if new:
-                    st.update(resource_subtype="assigned", assignee=new, text=f"{who} assigned to {s.users[new]['name']}")
-                else:
-                    st.update(resource_subtype="unassigned", assignee=old,
-                              text=f"{who} unassigned from {s.users[old]['name'] if old else 'nobody'}")
-            elif kind == "section":
-                st.update(resource_subtype="section_changed", old_section=plan[1], new_section=plan[2],
-                          text=f"{who} moved this task from \"{s.sections[plan[1]]['name']}\" to \"{s.sections[plan[2]]['name']}\"")
-            elif kind == "due":
-                st.update(resource_subtype="due_date_changed", old_dates=plan[1], new_dates=plan[2],
-                          text=f"{who} changed the due date to {plan[2]['due_on']}")
-            elif kind == "cf":
-                cf, old, new = plan[1], plan[2], plan[3]
-                c = s.custom_fields[cf]
-                sub = c["resource_subtype"]
-                st.update(resource_subtype=f"{sub}_custom_field_changed", custom_field=cf,
-                          text=f"{who} changed {c['name']}")
-                if sub == "number":
-                    st["old_number_value"], st["new_number_value"] = int(old), int(new)
-                else:
-                    st[f"old_{sub}_value"], st[f"new_{sub}_value"] = old, new
-            elif kind == "name":
-                st.update(resource_subtype="name_changed", old_name=plan[1], new_name=plan[2],
-                          text=f"{who} changed the name to \"{plan[2]}\"")
-            elif kind == "complete":
-                st.update(resource_subtype="marked_complete", text=f"{who} completed this task")
-                t["completed_at"], t["completed_by"] = st["created_at"], actor
             else:
-                st.update(resource_subtype="marked_incomplete", text=f"{who} marked this task incomplete")
-            if kind != "comment":
+                self._system_change(st, t, plan, who)
+                if kind == "complete":
+                    t["completed_at"], t["completed_by"] = st["created_at"], actor
                 st["text"] = intern(st["text"])  # system texts repeat ("Ada Chen completed this task")
             stories.append(st)
             last = ts
         for st in stories:
             s.add_story(st)
         return last
+
+    def _system_change(self, st: dict, t: dict, plan: tuple, who: str) -> None:
+        """Fill a system story's subtype, text and structured fields from its plan."""
+        s = self.s
+        kind = plan[0]
+        if kind == "assign":
+            old, new = plan[1], plan[2]
+            if new:
+                # previous_assignee is ground truth only: Asana's assigned story names the new assignee alone
+                st.update(resource_subtype="assigned", assignee=new, previous_assignee=old,
+                          text=f"{who} assigned to {s.users[new]['name']}")
+            else:
+                st.update(resource_subtype="unassigned", assignee=old,
+                          text=f"{who} unassigned from {s.users[old]['name'] if old else 'nobody'}")
+        elif kind == "section":
+            st.update(resource_subtype="section_changed", old_section=plan[1], new_section=plan[2],
+                      text=f"{who} moved this task from \"{s.sections[plan[1]]['name']}\" to \"{s.sections[plan[2]]['name']}\"")
+        elif kind == "due":
+            st.update(resource_subtype="due_date_changed", old_dates=plan[1], new_dates=plan[2],
+                      text=f"{who} changed the due date to {plan[2]['due_on']}")
+        elif kind == "cf":
+            cf, old, new = plan[1], plan[2], plan[3]
+            c = s.custom_fields[cf]
+            sub = c["resource_subtype"]
+            st.update(resource_subtype=f"{sub}_custom_field_changed", custom_field=cf, text=f"{who} changed {c['name']}")
+            if sub == "number":
+                st["old_number_value"], st["new_number_value"] = int(old), int(new)
+            else:
+                st[f"old_{sub}_value"], st[f"new_{sub}_value"] = old, new
+        elif kind == "name":
+            st.update(resource_subtype="name_changed", old_name=plan[1], new_name=plan[2],
+                      text=f"{who} changed the name to \"{plan[2]}\"")
+        elif kind == "complete":
+            st.update(resource_subtype="marked_complete", text=f"{who} completed this task")
+        else:
+            st.update(resource_subtype="marked_incomplete", text=f"{who} marked this task incomplete")
 
 
 def generate(cfg: SimConfig) -> Store:

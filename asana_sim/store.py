@@ -543,7 +543,7 @@ class Store:
                 if new:
                     self.ix_assignee_tasks[f"{new}/{t['workspace']}"].append(gid, self.next_key())
                     self._system_story(t, "assigned", actor, ts, f"{name} assigned to {self.users[new]['name']}",
-                                       assignee=new)
+                                       assignee=new, previous_assignee=old)  # ground truth only: not served
                     if new not in t["followers"]:
                         t["followers"].append(new)
                 else:

@@ -36,6 +36,7 @@ from __future__ import annotations
 import graphlib
 import re
 import time
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Optional
@@ -58,7 +59,11 @@ __all__ = [
     "ModelResult",
     "Reference",
     "DataTestResult",
+    "CUSTOM_FIELD_MODEL",
+    "CustomFieldColumn",
     "build",
+    "configured_task_custom_fields",
+    "custom_field_columns",
     "detect_dialect",
     "run_tests",
 ]
@@ -323,20 +328,116 @@ def detect_dialect(target: Any) -> str:
 
 
 # --------------------------------------------------------------------------------------------------
+# custom fields as columns of asana__task
+# --------------------------------------------------------------------------------------------------
+#: The model that gets one typed column per configured custom field.
+CUSTOM_FIELD_MODEL = "asana__task"
+#: Where each kind of custom field keeps its value (int_asana__task_custom_field_values) and the column's type.
+_CUSTOM_FIELD_VALUES = {"number": ("number_value", "double"), "date": ("date_value", "date"),
+                        "text": ("text_value", "text"), "enum": ("enum_value_name", "text"),
+                        "multi_enum": ("multi_enum_value_names", "text"), "people": ("people_value_gids", "text")}
+
+
+@dataclass(frozen=True)
+class CustomFieldColumn:
+    """A column ``cf_<name>`` of asana__task holding the value of the custom field(s) ``gids`` (one field, or
+    the fields of one name in several workspaces: a task belongs to one)."""
+
+    column: str
+    gids: tuple[str, ...]
+    value: str  # the column of int_asana__task_custom_field_values it reads
+    type: str
+
+
+def configured_task_custom_fields() -> tuple[str, ...]:
+    """Custom fields wanted as columns of asana__task, by name or gid: the dlt configuration key
+    ``models.task_custom_fields`` (``[models] task_custom_fields = ["Priority", "1204..."]`` in
+    .dlt/config.toml, or ``MODELS__TASK_CUSTOM_FIELDS='["Priority"]'``); () when not set."""
+    import dlt  # the runner itself needs no dlt; only this setting is read the dlt way
+
+    return tuple(str(v) for v in dlt.config.get("models.task_custom_fields", list) or ())
+
+
+def _column_name(name: str, gid: str) -> str:
+    ascii_name = unicodedata.normalize("NFKD", name or "").encode("ascii", "ignore").decode().lower()
+    slug = re.sub(r"[^a-z0-9]+", "_", ascii_name).strip("_")
+    return f"cf_{slug or gid}"
+
+
+def custom_field_columns(wanted: Iterable[str], fields: list[tuple[str, str, str]]) -> list[CustomFieldColumn]:
+    """Resolve the wanted names or gids against the loaded custom fields ``[(gid, name, type)]``.
+
+    A gid names one field; a name (case and surrounding spaces ignored) every field called so, which must be
+    of one type. Raises :class:`ModelError` for an unknown entry, a name whose fields differ in type, or two
+    entries giving one column name."""
+    by_gid = {gid: (gid, name, kind) for gid, name, kind in fields}
+    columns: dict[str, CustomFieldColumn] = {}
+    for entry in wanted:
+        matches = [by_gid[entry]] if entry in by_gid else \
+            [f for f in fields if (f[1] or "").strip().lower() == entry.strip().lower()]
+        if not matches:
+            known = ", ".join(sorted({repr(name) for _, name, _ in fields})) or "none loaded"
+            raise ModelError(f"task_custom_fields: no custom field named or numbered {entry!r} (known: {known})",
+                             model=CUSTOM_FIELD_MODEL)
+        kinds = {kind for _, _, kind in matches}
+        if len(kinds) != 1 or next(iter(kinds)) not in _CUSTOM_FIELD_VALUES:
+            raise ModelError(f"task_custom_fields: {entry!r} is of types {sorted(map(str, kinds))}; "
+                             "name one field by its gid", model=CUSTOM_FIELD_MODEL)
+        gid, name, kind = matches[0]
+        column = _column_name(name, gid)
+        if column in columns:
+            raise ModelError(f"task_custom_fields: {entry!r} and another entry both make column {column}",
+                             model=CUSTOM_FIELD_MODEL)
+        value, sql_type = _CUSTOM_FIELD_VALUES[kind]
+        columns[column] = CustomFieldColumn(column, tuple(sorted(g for g, _, _ in matches)), value, sql_type)
+    return list(columns.values())
+
+
+def _loaded_custom_fields(client: Any, raw_schema: str, catalog: Optional[str]) -> list[tuple[str, str, str]]:
+    """``[(gid, name, type)]`` of the raw custom_fields table (none before the first one is loaded)."""
+    if "custom_fields" not in _relations(client, raw_schema):
+        return []
+    rows = client.execute_sql(f"select gid, name, resource_subtype from {_rel(raw_schema, 'custom_fields', catalog)}")
+    return [(str(gid), name, kind) for gid, name, kind in rows or []]
+
+
+def _with_custom_field_columns(ast: exp.Expression, columns: Iterable[CustomFieldColumn]) -> exp.Expression:
+    """``select base.*, <one typed column per custom field> from (<model>) as base left join ...``: the
+    model's own select stays as written, each column reads int_asana__task_custom_field_values."""
+    outer = exp.select("base.*").from_(exp.Subquery(this=ast, alias=exp.TableAlias(this=exp.to_identifier("base"))))
+    for index, column in enumerate(columns):
+        alias = f"custom_field_{index}"
+        values = (exp.select("task_gid", exp.alias_(exp.Max(this=exp.column(column.value)), "field_value"))
+                  .from_("int_asana__task_custom_field_values")
+                  .where(exp.column("custom_field_gid").isin(*[exp.Literal.string(g) for g in column.gids]))
+                  .group_by("task_gid"))
+        outer = outer.join(values.subquery(alias), on=f"base.task_gid = {alias}.task_gid", join_type="left")
+        value = exp.cast(exp.column("field_value", alias), column.type)
+        outer = outer.select(exp.alias_(value, column.column), append=True)
+    return outer
+
+
+# --------------------------------------------------------------------------------------------------
 # the project
 # --------------------------------------------------------------------------------------------------
 class ModelProject:
-    def __init__(self, models: dict[str, Model], sql_dir: Path, raw_tables: dict[str, dict[str, str]]):
+    def __init__(self, models: dict[str, Model], sql_dir: Path, raw_tables: dict[str, dict[str, str]],
+                 task_custom_fields: Iterable[str] = ()):
         self.models = models
         self.sql_dir = sql_dir
         self.raw_tables = raw_tables
+        self.task_custom_fields = tuple(task_custom_fields)
         self._order = self._toposort()
 
     # ---- loading ---------------------------------------------------------------------------------
     @classmethod
     def load(cls, sql_dir: Optional[str | Path] = None,
-             raw_tables: Optional[dict[str, dict[str, str]]] = None) -> "ModelProject":
+             raw_tables: Optional[dict[str, dict[str, str]]] = None,
+             task_custom_fields: Optional[Iterable[str]] = None) -> "ModelProject":
         """Parse every model under ``sql_dir/{staging,intermediate,marts}/*.sql``.
+
+        ``task_custom_fields`` (names or gids; default: the ``models.task_custom_fields`` configuration, see
+        :func:`configured_task_custom_fields`) become typed columns of ``asana__task`` when it is built.
 
         Raises :class:`ModelError` (naming the file) on a parse error, a missing grain header, a
         duplicate model name, a reference to an unknown table, a bad ``references`` target or a cycle.
@@ -380,7 +481,8 @@ class ModelProject:
                 for t in _real_tables(sqlglot.parse_one(query, read="duckdb")):
                     if t.name not in parsed:
                         raise ModelError(f"expect_zero {check} reads {t.name!r}, which is no model", path=model.path)
-        return cls({n: m for n, (m, _) in parsed.items()}, sql_dir, raw_tables)
+        wanted = configured_task_custom_fields() if task_custom_fields is None else tuple(task_custom_fields)
+        return cls({n: m for n, (m, _) in parsed.items()}, sql_dir, raw_tables, wanted)
 
     def _toposort(self) -> list[str]:
         ts: graphlib.TopologicalSorter = graphlib.TopologicalSorter()
@@ -484,7 +586,7 @@ class ModelProject:
     # ---- compilation -----------------------------------------------------------------------------
     def compile(self, name: str, dialect: str = "duckdb", schema: str = MODEL_SCHEMA,
                 raw_schema: str = RAW_SCHEMA, missing_raw: Iterable[str] = (), pretty: bool = True,
-                catalog: Optional[str] = None) -> str:
+                catalog: Optional[str] = None, custom_fields: Iterable["CustomFieldColumn"] = ()) -> str:
         """The model's select, qualified and transpiled to ``dialect``.
 
         Raw tables named in ``missing_raw`` are replaced by an empty relation with the contract's columns.
@@ -496,6 +598,8 @@ class ModelProject:
         model = self.models[name]
         ast = model.ast.copy()
         try:
+            if custom_fields:
+                ast = _with_custom_field_columns(ast, custom_fields)
             _explicit_null_order(ast, dialect)
             if dialect not in SUPPORTED_DIALECTS:
                 _cloud_functions(ast, dialect)
@@ -515,10 +619,12 @@ class ModelProject:
 
     def create_statements(self, name: str, dialect: str, schema: str = MODEL_SCHEMA,
                           raw_schema: str = RAW_SCHEMA, missing_raw: Iterable[str] = (),
-                          catalog: Optional[str] = None) -> list[str]:
+                          catalog: Optional[str] = None,
+                          custom_fields: Iterable["CustomFieldColumn"] = ()) -> list[str]:
         """DDL creating the model (``create view|table <schema>.<name> as ...``), without the drop."""
         model = self.models[name]
-        body = self.compile(name, dialect, schema, raw_schema, missing_raw, catalog=catalog)
+        body = self.compile(name, dialect, schema, raw_schema, missing_raw, catalog=catalog,
+                            custom_fields=custom_fields)
         return [f"create {model.kind} {_rel(schema, name, catalog)} as\n{body}"]
 
     # ---- build -----------------------------------------------------------------------------------
@@ -543,6 +649,9 @@ class ModelProject:
             catalog = _catalog(client, dialect)
             client.execute_sql(f"create schema if not exists {_rel(schema, None, catalog)}")
             run = _BuildRun(self, client, dialect, schema, raw_schema or raw_default, catalog, progress)
+            if self.task_custom_fields and CUSTOM_FIELD_MODEL in names:
+                run.custom_fields = custom_field_columns(self.task_custom_fields,
+                                                         _loaded_custom_fields(client, run.raw_schema, catalog))
             for name in names:
                 run.build(name)
                 if fail_fast and run.first_error is not None:
@@ -629,6 +738,7 @@ class _BuildRun:
         self.results: list[ModelResult] = []
         self.failed: set[str] = set()
         self.first_error: Optional[tuple[Model, str]] = None
+        self.custom_fields: list[CustomFieldColumn] = []  # typed columns added to CUSTOM_FIELD_MODEL
 
     def build(self, name: str) -> None:
         """Replace one model in its own transaction (drop + create), or skip it below a failure."""
@@ -643,8 +753,9 @@ class _BuildRun:
         relation = _rel(self.schema, name, self.catalog)
         try:
             missing = [s for s in model.sources if s not in self.raw_present]
-            ddl = self.project.create_statements(name, self.dialect, self.schema, self.raw_schema, missing,
-                                                 self.catalog)
+            ddl = self.project.create_statements(
+                name, self.dialect, self.schema, self.raw_schema, missing, self.catalog,
+                custom_fields=self.custom_fields if name == CUSTOM_FIELD_MODEL else ())
             with self.client.begin_transaction():
                 if self.existing.get(name):
                     self.client.execute_sql(f"drop {self.existing[name]} if exists {relation} cascade")

@@ -243,3 +243,64 @@ def compare_coverage(store, path: Path) -> list[str]:
         return problems
     finally:
         con.close()
+
+
+# --- history: each task's state over time (asana_sim/history.py), as a warehouse can know it -------------------
+def knowable_spans(store, gid: str) -> list[tuple]:
+    """``asana_sim.history.spans`` of the task, with the one thing no warehouse can know masked: the assignee
+    before the task's first (un)assignment story when that story is 'assigned' (Asana's story names the new
+    assignee only; the models take the task as unassigned until then). Equal consecutive states are merged."""
+    from asana_sim import history
+    from asana_sim.store import ms_of
+
+    spans = history.spans(store, gid)
+    firsts = [s for s in (store.stories[g] for g in store.ix_task_stories.get(gid, ()))
+              if s["resource_subtype"] in ("assigned", "unassigned")]
+    first = min(firsts, key=lambda s: (s["created_at"], s["gid"]), default=None)
+    if first is not None and first["resource_subtype"] == "assigned":
+        until = ms_of(first["created_at"])
+        spans = [(a, b, {**st, ("assignee",): None} if a < until else st) for a, b, st in spans]
+    merged: list[tuple] = []
+    for start, end, state in spans:
+        if merged and merged[-1][2] == state:
+            merged[-1] = (merged[-1][0], end, state)
+        else:
+            merged.append((start, end, state))
+    return merged
+
+
+def expected_state_rows(store) -> set[tuple]:
+    """``{(task_gid, valid_from, valid_to, is_completed, assignee_gid, due_on, due_at)}`` of every live task's
+    knowable spans, as asana__task_state_history holds them (times in epoch milliseconds)."""
+    rows = set()
+    for gid in store.tasks:
+        for start, end, state in knowable_spans(store, gid):
+            due_on, due_at = state[("due",)]
+            rows.add((gid, start, end, state[("completed",)], state[("assignee",)], due_on, due_at))
+    return rows
+
+
+def expected_section_rows(store) -> set[tuple]:
+    """``{(task_gid, project_gid, valid_from, valid_to, section_gid)}``: the section spans per project."""
+    return _keyed_spans(store, "section")
+
+
+def expected_custom_field_rows(store) -> set[tuple]:
+    """``{(task_gid, custom_field_gid, valid_from, valid_to, value)}``: the value spans per custom field."""
+    return _keyed_spans(store, "custom_field")
+
+
+def _keyed_spans(store, kind: str) -> set[tuple]:
+    rows = set()
+    for gid in store.tasks:
+        spans = knowable_spans(store, gid)
+        keys = {k for _, _, st in spans for k in st if k[0] == kind}
+        for key in keys:
+            start, value = None, object()
+            for a, _, st in spans:
+                if st.get(key) != value:
+                    if start is not None:
+                        rows.add((gid, key[1], start, a, value))
+                    start, value = a, st.get(key)
+            rows.add((gid, key[1], start, None, value))
+    return rows

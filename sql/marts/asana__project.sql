@@ -1,5 +1,6 @@
 -- One row per (non-deleted) project with task metrics (deleted tasks excluded), people, sections, owner,
--- team and status.
+-- team and status (current_status and is_active as defined once in int_asana__project: active = not archived and
+-- not completed). is_public: visible to the whole workspace (privacy_setting 'public_to_workspace').
 -- Close times are in fractional days from created_at to completed_at.
 -- grain: project_gid
 -- references: team_gid -> asana__team.team_gid, owner_user_gid -> asana__user.user_gid
@@ -15,10 +16,12 @@
 --     or asana__project.number_of_assigned_open_tasks > asana__project.number_of_open_tasks
 --     or asana__project.number_of_overdue_tasks > asana__project.number_of_open_tasks
 -- expect_zero: accepted_current_status: select project_gid from asana__project
---     where current_status not in ('active', 'completed', 'archived')
+--     where current_status not in ('active', 'completed', 'archived') or is_active <> (current_status = 'active')
+-- expect_zero: no_deleted_projects: select asana__project.project_gid from asana__project
+--     inner join stg_asana__project as staged on asana__project.project_gid = staged.project_gid
+--     where staged.is_deleted
 with projects as (
-    select * from stg_asana__project
-    where not is_deleted
+    select * from int_asana__project
 ),
 
 project_tasks as (
@@ -89,11 +92,8 @@ select
     teams.team_name,
     projects.owner_user_gid,
     owners.user_name as owner_name,
-    case
-        when projects.is_archived then 'archived'
-        when projects.is_completed then 'completed'
-        else 'active'
-    end as current_status,
+    projects.current_status,
+    projects.is_active,
     projects.is_archived,
     projects.is_completed,
     projects.completed_at,
@@ -102,6 +102,8 @@ select
     projects.due_date,
     projects.start_date,
     projects.privacy_setting,
+    projects.privacy_setting = 'public_to_workspace' as is_public,
+    projects.project_notes,
     projects.default_view,
     projects.project_url,
     coalesce(task_metrics.number_of_open_tasks, 0) as number_of_open_tasks,

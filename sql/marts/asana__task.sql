@@ -1,7 +1,8 @@
 -- One row per task (deleted tasks excluded), enriched with people, projects, tags, history and durations.
 -- Dependencies and dependents count links to tasks that are not deleted (unknown tasks are counted).
 -- Overdue: see int_asana__task (due_at against the build's UTC time when present, else due_on against
--- today's UTC date).
+-- today's UTC date). first_modifier: the author of the task's first story with an author (comments included),
+-- dbt_asana's stand-in for the creator, which the API does not give. number_of_likes: Asana's num_likes.
 -- grain: task_gid
 -- references: assignee_user_gid -> asana__user.user_gid, parent_task_gid -> asana__task.task_gid
 -- not_null: workspace_gid, created_at
@@ -20,6 +21,18 @@
 --     on asana__task.task_gid = dnts.task_gid
 --     where asana__task.number_of_dependencies <> coalesce(deps.n, 0)
 --     or asana__task.number_of_dependents <> coalesce(dnts.n, 0)
+-- expect_zero: no_deleted_tasks: select asana__task.task_gid from asana__task
+--     inner join stg_asana__task as staged on asana__task.task_gid = staged.task_gid where staged.is_deleted
+-- expect_zero: names_are_the_users: select asana__task.task_gid from asana__task
+--     left join stg_asana__user as assignee on asana__task.assignee_user_gid = assignee.user_gid
+--     left join stg_asana__user as completer on asana__task.completed_by_user_gid = completer.user_gid
+--     left join stg_asana__user as modifier on asana__task.first_modifier_user_gid = modifier.user_gid
+--     where asana__task.assignee_name is distinct from assignee.user_name
+--     or asana__task.completed_by_name is distinct from completer.user_name
+--     or asana__task.first_modifier_name is distinct from modifier.user_name
+-- expect_zero: days_open_from_timestamps: select task_gid from asana__task
+--     where is_completed and completed_at is not null
+--     and days_open <> date_diff('day', cast(created_at as date), cast(completed_at as date))
 with tasks as (
     select * from int_asana__task
 ),
@@ -93,6 +106,17 @@ subtasks as (
 
 parents as (
     select * from int_asana__task
+),
+
+authored_stories as (
+    -- the first story with an author tells who first touched the task
+    select
+        task_gid,
+        created_by_user_gid,
+        row_number() over (partition by task_gid order by created_at, length(story_gid), story_gid) as story_number
+    from stg_asana__story
+    where created_by_user_gid is not null
+        and created_at is not null
 )
 
 select
@@ -119,6 +143,8 @@ select
     tasks.completed_at,
     tasks.completed_by_user_gid,
     completers.user_name as completed_by_name,
+    first_stories.created_by_user_gid as first_modifier_user_gid,
+    first_modifiers.user_name as first_modifier_name,
     tasks.created_at,
     tasks.modified_at,
     tasks.due_date,
@@ -185,3 +211,8 @@ left join parents
     on tasks.parent_task_gid = parents.task_gid
 left join users as parent_assignees
     on parents.assignee_user_gid = parent_assignees.user_gid
+left join authored_stories as first_stories
+    on tasks.task_gid = first_stories.task_gid
+    and first_stories.story_number = 1
+left join users as first_modifiers
+    on first_stories.created_by_user_gid = first_modifiers.user_gid

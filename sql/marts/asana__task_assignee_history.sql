@@ -10,32 +10,23 @@
 --     or (event_type = 'assigned') <> (assignee_user_gid is not null)
 -- expect_zero: valid_to_after_valid_from: select story_gid from asana__task_assignee_history
 --     where valid_to < valid_from or is_current <> (valid_to is null)
-with stories as (
-    select * from stg_asana__story
-),
-
-tasks as (
-    select * from int_asana__task
+with events as (
+    select
+        story_gid,
+        task_gid,
+        case when story_subtype = 'assigned' then 'assigned' else 'unassigned' end as event_type,
+        case when story_subtype = 'assigned' then assignee_user_gid end as assignee_user_gid,
+        -- an 'unassigned' story carries the user it removed in its assignee column
+        case when story_subtype = 'unassigned' then assignee_user_gid end as removed_user_gid,
+        changed_at,
+        changed_by_user_gid,
+        changed_by_name
+    from int_asana__task_story_events
+    where change_kind = 'assignment'
 ),
 
 users as (
     select * from stg_asana__user
-),
-
-events as (
-    select
-        stories.story_gid,
-        stories.task_gid,
-        case when stories.story_subtype = 'assigned' then 'assigned' else 'unassigned' end as event_type,
-        case when stories.story_subtype = 'assigned' then stories.assignee_user_gid end as assignee_user_gid,
-        -- an 'unassigned' story carries the user it removed in its assignee column
-        case when stories.story_subtype = 'unassigned' then stories.assignee_user_gid end as removed_user_gid,
-        stories.created_at as changed_at,
-        stories.created_by_user_gid as changed_by_user_gid
-    from stories
-    inner join tasks
-        on stories.task_gid = tasks.task_gid
-    where stories.story_subtype in ('assigned', 'unassigned')
 ),
 
 ordered as (
@@ -60,9 +51,7 @@ select
     ordered.valid_to,
     ordered.valid_to is null as is_current,
     ordered.changed_by_user_gid,
-    changers.user_name as changed_by_name
+    ordered.changed_by_name
 from ordered
 left join users as assignees
     on ordered.assignee_user_gid = assignees.user_gid
-left join users as changers
-    on ordered.changed_by_user_gid = changers.user_gid

@@ -12,10 +12,6 @@ sections as (
 
 projects as (
     select * from stg_asana__project
-),
-
-users as (
-    select * from stg_asana__user
 )
 
 select
@@ -29,7 +25,7 @@ select
     to_sections.section_name as to_section_name,
     changes.changed_at,
     changes.changed_by_user_gid,
-    users.user_name as changed_by_name
+    changes.changed_by_name
 from changes
 left join sections as from_sections
     on changes.from_section_gid = from_sections.section_gid
@@ -37,5 +33,3 @@ left join sections as to_sections
     on changes.to_section_gid = to_sections.section_gid
 left join projects
     on changes.project_gid = projects.project_gid
-left join users
-    on changes.changed_by_user_gid = users.user_gid

@@ -1,20 +1,35 @@
 -- One row per team. Task counts are over distinct tasks: a task in two projects of one team counts once.
+-- Projects are active, completed or archived as int_asana__project defines them (active: not archived and not
+-- completed), so active + completed + archived = all the team's (non-deleted) projects.
 -- grain: team_gid
 -- expect_zero: projects_reconcile_with_project_mart: select asana__team.team_gid from asana__team
---     left join (select team_gid, count(*) as n, count(*) filter (where is_archived) as archived
---         from asana__project group by team_gid) as projects
+--     left join (select team_gid, count(*) as n, count(*) filter (where current_status = 'archived') as archived,
+--         count(*) filter (where current_status = 'completed') as completed,
+--         count(*) filter (where is_active) as active from asana__project group by team_gid) as projects
 --     on asana__team.team_gid = projects.team_gid
 --     where asana__team.number_of_projects <> coalesce(projects.n, 0)
 --     or asana__team.number_of_archived_projects <> coalesce(projects.archived, 0)
---     or asana__team.number_of_active_projects + asana__team.number_of_archived_projects
---         <> asana__team.number_of_projects
+--     or asana__team.number_of_completed_projects <> coalesce(projects.completed, 0)
+--     or asana__team.number_of_active_projects <> coalesce(projects.active, 0)
+--     or asana__team.number_of_active_projects + asana__team.number_of_completed_projects
+--         + asana__team.number_of_archived_projects <> asana__team.number_of_projects
+-- expect_zero: tasks_reconcile_with_memberships: select asana__team.team_gid from asana__team
+--     left join (select project.team_gid, count(distinct task.task_gid) as tasks,
+--         count(distinct task.task_gid) filter (where not task.is_completed) as open_tasks,
+--         count(distinct task.task_gid) filter (where task.is_completed) as completed_tasks
+--         from stg_asana__task_membership as membership
+--         inner join asana__task as task on membership.task_gid = task.task_gid
+--         inner join asana__project as project on membership.project_gid = project.project_gid
+--         group by project.team_gid) as members
+--     on asana__team.team_gid = members.team_gid
+--     where asana__team.number_of_open_tasks <> coalesce(members.open_tasks, 0)
+--     or asana__team.number_of_tasks_completed <> coalesce(members.completed_tasks, 0)
 with teams as (
     select * from stg_asana__team
 ),
 
 projects as (
-    select * from stg_asana__project
-    where not is_deleted
+    select * from int_asana__project
 ),
 
 project_tasks as (
@@ -59,12 +74,13 @@ project_lists as (
     select
         team_gid,
         count(*) as number_of_projects,
-        count(*) filter (where not is_archived) as number_of_active_projects,
+        count(*) filter (where is_active) as number_of_active_projects,
         string_agg(project_name, ', ' order by length(project_gid), project_gid)
-            filter (where not is_archived) as active_projects,
-        count(*) filter (where is_archived) as number_of_archived_projects,
+            filter (where is_active) as active_projects,
+        count(*) filter (where current_status = 'completed') as number_of_completed_projects,
+        count(*) filter (where current_status = 'archived') as number_of_archived_projects,
         string_agg(project_name, ', ' order by length(project_gid), project_gid)
-            filter (where is_archived) as archived_projects
+            filter (where current_status = 'archived') as archived_projects
     from projects
     where team_gid is not null
     group by team_gid
@@ -85,6 +101,7 @@ select
     coalesce(project_lists.number_of_projects, 0) as number_of_projects,
     coalesce(project_lists.number_of_active_projects, 0) as number_of_active_projects,
     project_lists.active_projects,
+    coalesce(project_lists.number_of_completed_projects, 0) as number_of_completed_projects,
     coalesce(project_lists.number_of_archived_projects, 0) as number_of_archived_projects,
     project_lists.archived_projects
 from teams

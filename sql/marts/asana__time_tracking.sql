@@ -4,7 +4,9 @@
 -- project only; any other entry counts for every (non-deleted) project of its task, and for project_gid
 -- null when the task is in no project. minutes = full minutes credited to the row's project, so summing
 -- minutes over the projects of a multi-project task double counts; allocated_minutes = the entry's minutes
--- divided over the projects it is credited to, which sums to the true total in any grouping.
+-- divided over the projects it is credited to, which sums to the true total in any grouping; hours =
+-- allocated_minutes / 60, so hours too add up to the time tracked (summing minutes / 60 would count shared
+-- entries once per project).
 -- time_tracking_key = task_gid|user_gid|project_gid|week_start (empty text for a null part).
 -- grain: time_tracking_key
 -- references: task_gid -> asana__task.task_gid, project_gid -> asana__project.project_gid
@@ -17,7 +19,24 @@
 --     where abs(tracked.minutes - entries.minutes) > 0.01
 -- expect_zero: minutes_in_range: select time_tracking_key from asana__time_tracking
 --     where allocated_minutes > minutes + 0.001 or attributed_minutes + shared_minutes > minutes
---     or number_of_entries < 1
+--     or number_of_entries < 1 or abs(hours * 60 - allocated_minutes) > 0.001
+-- expect_zero: projects_reconcile_with_entries: select tracked.project_gid from (select project_gid,
+--         sum(minutes) as minutes from asana__time_tracking where project_gid is not null group by project_gid)
+--     as tracked full outer join (select credited.project_gid, sum(credited.duration_minutes) as minutes from (
+--         select entry.attributable_to_project_gid as project_gid, entry.duration_minutes
+--         from stg_asana__time_tracking_entry as entry
+--         inner join asana__task as task on entry.task_gid = task.task_gid
+--         inner join asana__project as project on entry.attributable_to_project_gid = project.project_gid
+--         union all
+--         select membership.project_gid, entry.duration_minutes
+--         from stg_asana__time_tracking_entry as entry
+--         inner join asana__task as task on entry.task_gid = task.task_gid
+--         inner join stg_asana__task_membership as membership on entry.task_gid = membership.task_gid
+--         inner join asana__project as project on membership.project_gid = project.project_gid
+--         left join asana__project as attributed on entry.attributable_to_project_gid = attributed.project_gid
+--         where attributed.project_gid is null) as credited group by credited.project_gid) as entries
+--     on tracked.project_gid = entries.project_gid
+--     where coalesce(tracked.minutes, 0) <> coalesce(entries.minutes, 0)
 with entries as (
     select * from stg_asana__time_tracking_entry
 ),
@@ -136,7 +155,7 @@ select
     aggregated.number_of_entries,
     cast(aggregated.minutes as bigint) as minutes,
     cast(aggregated.allocated_minutes as double) as allocated_minutes,
-    cast(aggregated.minutes as double) / 60.0 as hours,
+    cast(aggregated.allocated_minutes as double) / 60.0 as hours,
     cast(aggregated.attributed_minutes as bigint) as attributed_minutes,
     cast(aggregated.shared_minutes as bigint) as shared_minutes,
     aggregated.number_of_task_projects,

@@ -1,5 +1,7 @@
 -- One row per user with their task load (deleted tasks excluded) and projects. Task counts include the
--- subtasks assigned to the user; the *_top_level_* counts leave subtasks out.
+-- subtasks assigned to the user; the *_top_level_* counts leave subtasks out. Projects owned and projects
+-- working on (holding an open task assigned to the user; dbt_asana's "projects currently assigned to") count
+-- active projects only (int_asana__project: not archived and not completed).
 -- grain: user_gid
 -- expect_zero: counts_in_range: select user_gid from asana__user
 --     where number_of_open_tasks_without_due_date > number_of_open_tasks
@@ -16,7 +18,7 @@
 --     or asana__user.number_of_open_top_level_tasks <> coalesce(tasks.open_top_level_tasks, 0)
 -- expect_zero: owned_projects_reconcile: select asana__user.user_gid from asana__user
 --     left join (select owner_user_gid, count(*) as n from asana__project
---         where not is_archived group by owner_user_gid) as owned
+--         where is_active group by owner_user_gid) as owned
 --     on asana__user.user_gid = owned.owner_user_gid
 --     where asana__user.number_of_projects_owned <> coalesce(owned.n, 0)
 with users as (
@@ -32,8 +34,7 @@ project_tasks as (
 ),
 
 projects as (
-    select * from stg_asana__project
-    where not is_deleted
+    select * from int_asana__project
 ),
 
 task_metrics as (
@@ -58,7 +59,7 @@ owned as (
         count(*) as number_of_projects_owned,
         string_agg(project_name, ', ' order by length(project_gid), project_gid) as projects_owned
     from projects
-    where owner_user_gid is not null and not is_archived
+    where owner_user_gid is not null and is_active
     group by owner_user_gid
 ),
 
@@ -72,7 +73,7 @@ working_on_pairs as (
         on project_tasks.project_gid = projects.project_gid
     where project_tasks.assignee_user_gid is not null
         and not project_tasks.is_completed
-        and not projects.is_archived
+        and projects.is_active
 ),
 
 working_on as (

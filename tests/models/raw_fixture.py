@@ -1,6 +1,7 @@
 """A small but nasty raw ``asana_raw`` dataset (docs/CONTRACTS.md section 2), loaded with dlt.
 
-Traps included on purpose: a task created and completed the same day, a multi-project task whose
+Traps included on purpose: a task created and completed the same day, a task completed, reopened and completed
+again (T10), one reopened and open now (T2), one whose last completion has no story (T11), a multi-project task whose
 projects share a team, subtasks, tasks without assignee, stories without author and by an unknown
 user, deleted tasks (is_deleted true) and is_deleted null, a completion at 23:30 UTC (wrong date in any
 non-UTC session), completed without completed_at, unicode / quotes / commas in names, an all-null
@@ -235,9 +236,12 @@ def raw_rows() -> dict[str, list[dict[str, Any]]]:
         _story("ST12", "T2", ts(1), "U1", "enum_custom_field_changed", custom_field_gid="CF1",
                old_enum_value_gid="E2", new_enum_value_gid="E1"),
         _story("ST13", "T2", ts(1, 10), "U2", "number_custom_field_changed", custom_field_gid="CF2",
-               new_number_value=3.5),
+               old_number_value=2.0, new_number_value=3.5),
         _story("ST14", "T2", ts(1, 11), "U2", "comment_added", text="on it 👍"),
         _story("ST15", "T2", ts(1, 12), "U2", "section_changed", old_section_gid="S11", new_section_gid="S12"),
+        # ... completed on the 8th, reopened on the 10th: open now, closed at the end of the 8th and the 9th
+        _story("ST16", "T2", ts(2, 9), "U2", "marked_complete"),
+        _story("ST17", "T2", ts(4, 9), "U1", "marked_incomplete"),
         # T3: assigned then unassigned, due date moved, completed
         _story("ST20", "T3", ts(1, 10), "U1", "assigned", assignee_gid="U2"),
         _story("ST21", "T3", ts(2), "U2", "unassigned"),
@@ -267,6 +271,9 @@ def raw_rows() -> dict[str, list[dict[str, Any]]]:
         _story("ST60", "T6", ts(3, 23.5), "U4", "marked_complete"),
         # T11 was created assigned to U1 (no story for that): the unassignment names U1 as removed
         _story("ST70", "T11", ts(4, 12), "U3", "unassigned", assignee_gid="U1", text="Carol unassigned from Alice"),
+        # T11 completed and reopened on the 10th; its final completion (completed_at, the 11th) has no story
+        _story("ST71", "T11", ts(4, 13), "U3", "marked_complete"),
+        _story("ST72", "T11", ts(4, 14), "U3", "marked_incomplete"),
     ]
     attachments = [
         {"gid": "A1", "task_gid": "T1", "name": "spec.pdf", "resource_subtype": "asana", "created_at": ts(0, 10),

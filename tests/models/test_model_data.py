@@ -109,28 +109,44 @@ def test_daily_metrics_values(engine):
     rows = {r["date_day"]: r for r in daily if not r["is_subtask"]}  # top-level tasks
     subtasks = {r["date_day"]: r for r in daily if r["is_subtask"]}
     assert set(rows) == set(subtasks)  # both kinds every day
+
+    def counts(row):
+        return (row["number_of_tasks_created"], row["number_of_tasks_completed"], row["number_of_tasks_reopened"],
+                row["number_of_tasks_open"], row["number_of_tasks_open_assigned"])
+
     day0 = rows[dt.date(2025, 1, 6)]  # T1 created+completed, T2 created
-    assert (day0["number_of_tasks_created"], day0["number_of_tasks_completed"], day0["number_of_tasks_open"]) \
-        == (2, 1, 1)
-    assert day0["avg_days_open"] == 0
+    assert counts(day0) == (2, 1, 0, 1, 1) and day0["avg_days_open"] == 0
     day1 = rows[dt.date(2025, 1, 7)]  # + T3, T6 (23:59)
     # assigned from the assignee history: T3 is unassigned now but was assigned on the 7th (ST20, ST21 on the 8th)
-    assert (day1["number_of_tasks_open"], day1["number_of_tasks_open_assigned"]) == (3, 3)
+    assert counts(day1) == (2, 0, 0, 3, 3)
     assert abs(day1["avg_days_open"] - 1 / 3) < 1e-9 and abs(day1["avg_days_open_assigned"] - 1 / 3) < 1e-9
-    day2 = rows[dt.date(2025, 1, 8)]  # + T10 (assigned 1h after creation); the subtask T4 on its own row
-    # T8 (completed without completed_at) is never open; T3 unassigned that day
-    assert (day2["number_of_tasks_open"], day2["number_of_tasks_open_assigned"]) == (4, 3)
-    assert abs(day2["avg_days_open_assigned"] - 3 / 3) < 1e-9  # T2 2, T6 1, T10 0
+    # + T10 (assigned 1h after creation), T8 (complete since creation: never open, never completed); T2 completed
+    # (ST16), T3 unassigned: open T3 T6 T10, assigned T6 T10
+    day2 = rows[dt.date(2025, 1, 8)]
+    assert counts(day2) == (2, 1, 0, 3, 2)
+    assert abs(day2["avg_days_open_assigned"] - 1 / 2) < 1e-9  # T6 1, T10 0
     sub2 = subtasks[dt.date(2025, 1, 8)]  # T4: no stories, current assignee
-    assert (sub2["number_of_tasks_created"], sub2["number_of_tasks_open"], sub2["number_of_tasks_open_assigned"]) \
-        == (1, 1, 1)
-    assert rows[dt.date(2025, 1, 9)]["number_of_tasks_completed"] == 1  # T6 at 23:30 UTC
-    assert sum(r["number_of_tasks_completed"] for r in rows.values()) == 4  # T1 T3 T6 T10
-    assert sum(r["number_of_tasks_completed"] for r in subtasks.values()) == 1  # T11
+    assert counts(sub2) == (1, 0, 0, 1, 1)
+    assert counts(rows[dt.date(2025, 1, 9)]) == (1, 1, 0, 3, 2)  # + T9; T6 completed at 23:30 UTC
+    assert counts(rows[dt.date(2025, 1, 10)]) == (0, 0, 1, 4, 3)  # T2 reopened (ST17): open on the 10th again
+    # T10 completed (ST48), reopened (ST49) on the 13th, completed again (ST50) on the 14th: both completions count
+    assert counts(rows[dt.date(2025, 1, 13)]) == (0, 1, 1, 4, 3)
+    assert counts(rows[dt.date(2025, 1, 14)]) == (0, 1, 0, 3, 2)
+    # T11 completed and reopened on the 10th, completed (completed_at, no story) on the 11th
+    assert counts(subtasks[dt.date(2025, 1, 10)]) == (1, 1, 1, 2, 1)
+    assert counts(subtasks[dt.date(2025, 1, 11)]) == (0, 1, 0, 1, 1)
+    # completion events: T1 T2 T6 T3 and T10 twice; T11 twice
+    assert sum(r["number_of_tasks_completed"] for r in rows.values()) == 6
+    assert sum(r["number_of_tasks_reopened"] for r in rows.values()) == 2
+    assert sum(r["number_of_tasks_completed"] for r in subtasks.values()) == 2
     assert not any(r["is_partial_period"] for r in daily)  # all in the past
     first = query(engine, "select min(date_day), max(date_day) = cast(now() at time zone 'UTC' as date) "
                           "from asana_analytics.asana__daily_metrics where workspace_gid = 'W2'")
     assert first[0][0] == dt.date(2025, 1, 11)
+    overall = one(engine, "select * from asana_analytics.asana__daily_metrics_overall where date_day = '2025-01-10'")
+    assert (overall["number_of_tasks_open"], overall["number_of_tasks_completed"], overall["number_of_tasks_reopened"]) \
+        == (6, 1, 2)  # W1's 4 + 2 subtasks; W2 has no task yet
+    assert abs(overall["avg_days_open"] - (4 * 2.5 + 2 * 1.0) / 6) < 1e-9
 
 
 def test_history_and_cycle_time_values(engine):
@@ -162,15 +178,61 @@ def test_history_and_cycle_time_values(engine):
                                                   "where task_gid = 'T5'")
 
 
+def test_state_history_values(engine):
+    states = query_dicts(engine, "select * from asana_analytics.asana__task_state_history where task_gid = 'T2' "
+                                 "order by valid_from")
+    # T2: created unassigned (its first story assigns it), Low and 2.0 (the first stories' old values), in
+    # Backlog; assigned, High, 3.5, completed on the 8th, moved to Doing, reopened on the 10th
+    assert [(s["valid_from"], s["is_completed"], s["assignee_user_gid"], s["custom_fields"], s["projects_sections"])
+            for s in states] == [
+        (dt.datetime(2025, 1, 6, 10), False, None, "Priority: Low; Estimate (h): 2.0", "Roadmap 2025: Backlog"),
+        (dt.datetime(2025, 1, 6, 12), False, "U2", "Priority: Low; Estimate (h): 2.0", "Roadmap 2025: Backlog"),
+        (dt.datetime(2025, 1, 7, 9), False, "U2", "Priority: High; Estimate (h): 2.0", "Roadmap 2025: Backlog"),
+        (dt.datetime(2025, 1, 7, 10), False, "U2", "Priority: High; Estimate (h): 3.5", "Roadmap 2025: Backlog"),
+        (dt.datetime(2025, 1, 7, 12), False, "U2", "Priority: High; Estimate (h): 3.5", "Roadmap 2025: Doing"),
+        (dt.datetime(2025, 1, 8, 9), True, "U2", "Priority: High; Estimate (h): 3.5", "Roadmap 2025: Doing"),
+        (dt.datetime(2025, 1, 10, 9), False, "U2", "Priority: High; Estimate (h): 3.5", "Roadmap 2025: Doing")]
+    assert [s["valid_to"] for s in states] == [s["valid_from"] for s in states[1:]] + [None]
+    assert [s["is_current"] for s in states] == [False] * 6 + [True]
+    # the open span is the task today
+    task = one(engine, "select * from asana_analytics.asana__task where task_gid = 'T2'")
+    assert (states[-1]["custom_fields"], states[-1]["projects_sections"], states[-1]["due_date"]) == \
+        (task["custom_fields"], task["projects_sections"], task["due_date"])
+    estimate = query_dicts(engine, "select * from asana_analytics.asana__task_custom_field_state_history "
+                                   "where task_gid = 'T2' and custom_field_gid = 'CF2' order by valid_from")
+    assert [(e["number_value"], e["display_value"]) for e in estimate] == [(2.0, "2.0"), (3.5, "3.5")]
+    # T3's due date moved from the 10th to the 11th on the 8th; T10 had none before its first due story
+    due = query(engine, "select task_gid, due_date from asana_analytics.int_asana__task_due_date_span "
+                        "where task_gid in ('T3', 'T10') order by task_gid, valid_from")
+    assert due == [("T10", None), ("T10", dt.date(2025, 1, 13)), ("T10", dt.date(2025, 1, 15)),
+                   ("T3", dt.date(2025, 1, 10)), ("T3", dt.date(2025, 1, 11))]
+    # T8 (complete, no completed_at, no story) is complete from creation; T11's last completion has no story
+    spans = query(engine, "select task_gid, change_type, source from asana_analytics.int_asana__task_completion_span "
+                          "where task_gid in ('T8', 'T11') order by task_gid, valid_from")
+    assert spans == [("T11", "created", "created"), ("T11", "completed", "story"), ("T11", "reopened", "story"),
+                     ("T11", "completed", "completed_at"), ("T8", "created", "created")]
+
+
 def test_throughput_aging_workload_custom_fields(engine):
     wk = one(engine, "select * from asana_analytics.asana__throughput_weekly where workspace_gid = 'W1' "
                      "and week_start = date '2025-01-06' and not is_subtask")
-    # created T1 T2 T3 T6 T8 T10 T9 (7); completed T1 T6 (T10 and T3 the week after)
-    assert (wk["number_of_tasks_created"], wk["number_of_tasks_completed"], wk["net_new_tasks"]) == (7, 2, 5)
+    # created T1 T2 T3 T6 T8 T10 T9 (7); completions T1 T2 T6, reopened T2 (T10 and T3 the week after); the
+    # final completions (lead times) of T1 and T6 only: T2 is open again
+    assert (wk["number_of_tasks_created"], wk["number_of_tasks_completed"], wk["number_of_tasks_reopened"],
+            wk["net_new_tasks"], wk["number_of_final_completions"]) == (7, 3, 1, 5, 2)
+    assert abs(wk["avg_lead_time_days"] - (8 / 24 + (2 + 23.5 / 24 - 23.99 / 24)) / 2) < 1e-9
     assert wk["median_lead_time_days"] is not None and wk["p90_lead_time_days"] >= wk["median_lead_time_days"]
+    nxt = one(engine, "select * from asana_analytics.asana__throughput_weekly where workspace_gid = 'W1' "
+                      "and week_start = date '2025-01-13' and not is_subtask")
+    # T10 completed on the 13th and again on the 14th, T3 on the 16th; lead time from the final completion
+    assert (nxt["number_of_tasks_completed"], nxt["number_of_tasks_reopened"], nxt["number_of_final_completions"]) \
+        == (3, 1, 2)
+    assert abs(nxt["avg_lead_time_days"] - ((6 + 8 / 24) + (9 + 3 / 24)) / 2) < 1e-9
     sub = one(engine, "select * from asana_analytics.asana__throughput_weekly where workspace_gid = 'W1' "
                       "and week_start = date '2025-01-06' and is_subtask")
-    assert (sub["number_of_tasks_created"], sub["number_of_tasks_completed"]) == (2, 1)  # T4 T11; T11
+    # T4 T11 created; T11 completed twice, reopened once, finally completed once
+    assert (sub["number_of_tasks_created"], sub["number_of_tasks_completed"], sub["number_of_tasks_reopened"],
+            sub["number_of_final_completions"]) == (2, 2, 1, 1)
     aging = query_dicts(engine, "select * from asana_analytics.asana__overdue_aging where workspace_gid = 'W1'")
     assert len(aging) == 16 and sum(r["number_of_overdue_tasks"] for r in aging) == 1  # T2
     wl = one(engine, "select * from asana_analytics.asana__assignee_workload where assignee_user_gid = 'U2' "

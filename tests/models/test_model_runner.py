@@ -18,8 +18,11 @@ EXPECTED_MARTS = {
     "asana__assignee_workload", "asana__custom_field_values", "asana__project_custom_fields",
     "asana__task_section_history", "asana__task_assignee_history", "asana__task_due_date_history",
     "asana__task_completion_history", "asana__task_custom_field_history",
-    "asana__portfolio", "asana__time_tracking", "asana__goal",
+    "asana__portfolio", "asana__time_tracking", "asana__goal", "asana__task_state_history",
+    "asana__task_section_state_history", "asana__task_custom_field_state_history", "asana__daily_metrics_overall",
 }
+#: Models whose header overrides their layer's default materialization.
+DECLARED_VIEWS = {"asana__daily_metrics_overall"}
 SECTION_3_TABLES = {
     "workspace_memberships", "project_memberships", "status_updates", "portfolios", "portfolio_items",
     "portfolio_memberships", "goals", "goal_relationships", "time_periods", "time_tracking_entries",
@@ -41,7 +44,7 @@ def test_project_loads_with_layers_and_kinds(project):
     assert EXPECTED_MARTS <= set(project.models)
     for name, m in project.models.items():
         assert m.grain, name
-        assert m.kind == ("view" if m.layer == "staging" else "table")
+        assert m.kind == ("view" if m.layer == "staging" or name in DECLARED_VIEWS else "table")
         assert name.startswith({"staging": "stg_asana__", "intermediate": "int_asana__", "marts": "asana__"}[m.layer])
         if m.layer == "staging":
             assert m.depends_on == () and len(m.sources) == 1

@@ -3,12 +3,14 @@ organization, return rows, agree with the raw tables where that is cheap to chec
 rows on both engines."""
 from __future__ import annotations
 
+import collections
 import datetime as dt
 from pathlib import Path
 
 import pytest
-from asana_sim import AsanaSimulator, SimConfig, serve_in_thread
+from asana_sim import AsanaSimulator, SimConfig, history, serve_in_thread
 from helpers import engine_differences
+from truth import expected_section_rows, knowable_spans
 
 from pipelines.pipeline import Destination, build_models, make_pipeline, run_sync
 
@@ -80,6 +82,24 @@ def _week(day: dt.date) -> dt.date:
     return day - dt.timedelta(days=day.weekday())
 
 
+def _day(ms: int) -> dt.date:
+    return dt.datetime.fromtimestamp(ms / 1000, dt.timezone.utc).date()
+
+
+def _midnight_ms(day: dt.date) -> int:
+    return int(dt.datetime.combine(day, dt.time(), tzinfo=dt.timezone.utc).timestamp() * 1000)
+
+
+def _state_at(spans: list[tuple], ms: int):
+    return next((state for start, end, state in spans if start <= ms and (end is None or ms < end)), None)
+
+
+def _due_date(state) -> dt.date | None:
+    due_on, due_at = state[("due",)]
+    value = due_on or (due_at[:10] if due_at else None)
+    return dt.date.fromisoformat(value) if value else None
+
+
 def _live_tasks(engine: Engine) -> list[dict]:
     return engine.dicts("select gid, assignee_gid, completed, completed_at, created_at from asana_raw.tasks "
                         "where not coalesce(is_deleted, false)")
@@ -123,17 +143,17 @@ def test_cycle_time_per_section(engine):
         assert 0 <= float(r["median_days"]) <= float(r["p90_days"]) + 0.05
 
 
-def test_weekly_throughput(engine):
+def test_weekly_throughput(engine, synced):
     rows = engine.dicts(example("weekly_throughput"))
     assert len(rows) == 12
     created: dict = {}
-    completed: dict = {}
     for task in _live_tasks(engine):
         week = _week(_utc(task["created_at"]).date())
         created[week] = created.get(week, 0) + 1
-        if task["completed"] and task["completed_at"] is not None:
-            week = _week(_utc(task["completed_at"]).date())
-            completed[week] = completed.get(week, 0) + 1
+    # completions are events: a task completed, reopened and completed again counts in both weeks
+    store = synced[0].store
+    completed = collections.Counter(_week(_day(ms)) for gid in store.tasks
+                                    for ms, event in history.completion_events(store, gid) if event == "completed")
     this_week = _week(dt.datetime.now(dt.timezone.utc).date())
     assert [r["week_start"] for r in rows] == [this_week - dt.timedelta(weeks=n) for n in range(1, 13)]
     for r in rows:
@@ -160,7 +180,7 @@ def test_tasks_completed_last_week(engine):
     expected = {t["gid"] for t in _live_tasks(engine) if t["completed"] and t["completed_at"] is not None
                 and _week(_utc(t["completed_at"]).date()) == last_week}
     assert {r["task_gid"] for r in rows} == expected
-    (weekly,), = engine.rows("select sum(number_of_tasks_completed) from asana_analytics.asana__throughput_weekly "
+    (weekly,), = engine.rows("select sum(number_of_final_completions) from asana_analytics.asana__throughput_weekly "
                              f"where week_start = cast('{last_week.isoformat()}' as date)")
     assert len(rows) == weekly
 
@@ -175,6 +195,73 @@ def test_comment_activity(engine):
         "and stories.created_at >= now() - interval '28 days' group by stories.created_by_gid"))
     assert {r["author_user_gid"]: r["comments"] for r in rows} == expected
     assert all(1 <= r["tasks_commented"] <= r["comments"] for r in rows)
+
+
+def test_open_tasks_per_assignee_as_of(engine, synced):
+    rows = engine.dicts(example("open_tasks_per_assignee_as_of"))
+    assert rows
+    store = synced[0].store
+    at_day = dt.datetime.now(dt.timezone.utc).date() - dt.timedelta(days=30)
+    expected: collections.Counter = collections.Counter()
+    overdue: collections.Counter = collections.Counter()
+    changed = 0  # tasks whose state then differs from their state now: the example must not read today's
+    for gid, task in store.tasks.items():
+        spans = knowable_spans(store, gid)
+        state = _state_at(spans, _midnight_ms(at_day))
+        if state is None:
+            continue
+        changed += state != spans[-1][2]
+        if not state[("completed",)]:
+            expected[state[("assignee",)]] += 1
+            overdue[state[("assignee",)]] += _due_date(state) is not None and _due_date(state) < at_day
+    assert changed > 0
+    assert {r["assignee_user_gid"]: (r["open_tasks"], r["overdue_tasks"]) for r in rows} == \
+        {a: (n, overdue[a]) for a, n in expected.items()}
+
+
+def test_time_in_section(engine, synced):
+    rows = engine.dicts(example("time_in_section"))
+    assert rows
+    today = _midnight_ms(dt.datetime.now(dt.timezone.utc).date())
+    stays: collections.Counter = collections.Counter()
+    days: collections.Counter = collections.Counter()
+    for task, _, start, end, section in expected_section_rows(synced[0].store):
+        if section is not None:
+            stays[task, section] += 1
+            days[task, section] += max((end or today) - start, 0) / 86_400_000
+    got = {(r["task_gid"], r["section_gid"]): r for r in rows if r["section_gid"] is not None}
+    assert {key: r["stays"] for key, r in got.items()} == dict(stays)
+    assert any(n > 1 for n in stays.values())  # a task that came back to a section
+    for key, r in got.items():
+        assert float(r["days_in_section"]) == pytest.approx(days[key], abs=0.051), key
+
+
+def test_due_date_slips_per_project(engine, synced):
+    rows = engine.dicts(example("due_date_slips_per_project"))
+    store = synced[0].store
+    now = dt.datetime.now(dt.timezone.utc).date()
+    this_quarter = dt.date(now.year, 3 * ((now.month - 1) // 3) + 1, 1)
+    last_quarter = dt.date(this_quarter.year - (this_quarter.month == 1), (this_quarter.month - 4) % 12 + 1, 1)
+    sections = collections.defaultdict(list)
+    for task, project, start, end, _ in expected_section_rows(store):
+        sections[task].append((project, start, end))
+    slips: collections.Counter = collections.Counter()
+    tasks = collections.defaultdict(set)
+    moved: collections.Counter = collections.Counter()
+    for gid in store.tasks:
+        spans = knowable_spans(store, gid)
+        for (_, _, before), (start, _, state) in zip(spans, spans[1:]):
+            old, new = _due_date(before), _due_date(state)
+            if not (_midnight_ms(last_quarter) <= start < _midnight_ms(this_quarter) and old and new and new > old):
+                continue
+            for project, a, b in sections[gid]:
+                if a <= start and (b is None or start < b):
+                    slips[project] += 1
+                    tasks[project].add(gid)
+                    moved[project] += (new - old).days
+    assert rows and slips
+    assert {r["project_gid"]: (r["slips"], r["tasks"], r["days_slipped"]) for r in rows} == \
+        {p: (n, len(tasks[p]), moved[p]) for p, n in slips.items()}
 
 
 def test_every_example_is_tested():
