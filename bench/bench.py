@@ -108,7 +108,7 @@ def run_cli(env: dict, args: list[str], cwd: str) -> dict:
     a copy of this bench process, which holds the simulator's data (about 1 GB for ``large``), so
     every run of a large organization read as this process's size."""
     started = time.monotonic()
-    proc = subprocess.Popen([sys.executable, "-m", "pipelines.cli", "run", "--no-models", *args], cwd=cwd, env=env,
+    proc = subprocess.Popen([sys.executable, "-m", "pipelines", "run", "--no-models", *args], cwd=cwd, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     phase = {"name": "startup", "since": started}
     seconds = {"startup": 0.0, **{p: 0.0 for p in PHASES}}
@@ -188,7 +188,7 @@ def series(sim: AsanaSimulator, size: str, destination: str, seed: int) -> dict:
                    "SOURCES__ASANA__BASE_URL": base_url, "SOURCES__ASANA__REQUESTS_PER_MINUTE": "1000000",
                    "ASANA_SYNC_HOME": f"{work}/home", "COLUMNS": "400", "PYTHONUNBUFFERED": "1"}
             if pg_db:
-                # A URL without a password: trust authentication (pipelines/state.py accepts it).
+                # A URL without a password: trust authentication (pipelines/warehouse/identity.py accepts it).
                 env["DESTINATION__POSTGRES__CREDENTIALS"] = f"postgresql://{PG['user']}@{PG['host']}:{PG['port']}/{pg_db}"
                 args = ["--destination", "postgres"]
             else:

@@ -32,7 +32,7 @@ def main() -> None:
     with serve_in_process(sim, port=0) as base_url:
         env = {**os.environ, "SOURCES__ASANA__ACCESS_TOKEN": config.tokens[0], "SOURCES__ASANA__BASE_URL": base_url,
                "SOURCES__ASANA__REQUESTS_PER_MINUTE": "1000000", "ASANA_SYNC_HOME": work + "/home"}
-        proc = subprocess.Popen([sys.executable, "-m", "pipelines.cli", "run", "--no-models"], cwd=work, env=env,
+        proc = subprocess.Popen([sys.executable, "-m", "pipelines", "run", "--no-models"], cwd=work, env=env,
                                 stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         phase = ["start"]
         peaks: dict = {}

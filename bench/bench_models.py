@@ -29,9 +29,11 @@ sys.path.insert(0, str(ROOT / "tests"))
 from asana_sim import AsanaSimulator, SimConfig, serve_in_process  # noqa: E402
 
 from pipelines.models import ModelProject  # noqa: E402
-from pipelines.pipeline import Destination, make_pipeline, run_sync  # noqa: E402
+from pipelines.sync.run import run_sync  # noqa: E402
 
 #: The state history and the models it is built from (its chain below int_asana__task).
+from pipelines.warehouse.destination import Destination
+from pipelines.warehouse.runtime import make_pipeline
 STATE_HISTORY = ("int_asana__task_story_events", "int_asana__task_completion_span", "int_asana__task_assignee_span",
                  "int_asana__task_due_date_span", "int_asana__task_section_change",
                  "int_asana__task_custom_field_values", "asana__task_section_state_history",

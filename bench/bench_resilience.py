@@ -106,7 +106,9 @@ def sync_process(base_url: str, work: Path, args: tuple = (), env: Optional[dict
            "SOURCES__ASANA__ACCESS_TOKEN": "sim-token", "SOURCES__ASANA__BASE_URL": base_url,
            "ASANA_SYNC_HOME": str(work / "home"), "PYTHONPATH": str(CLIENT_ROOT["path"]), **(env or {})}
     work.mkdir(parents=True, exist_ok=True)
-    return subprocess.Popen([sys.executable, "-m", "pipelines.cli", "--log-format", "json", "run", "--no-models",
+    # This checkout runs as `python -m pipelines`; older ones had pipelines/cli.py.
+    module = "pipelines" if (CLIENT_ROOT["path"] / "pipelines" / "__main__.py").exists() else "pipelines.cli"
+    return subprocess.Popen([sys.executable, "-m", module, "--log-format", "json", "run", "--no-models",
                              *args], cwd=work, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
 

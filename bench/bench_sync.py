@@ -21,7 +21,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from asana_sim import AsanaSimulator, SimConfig, serve_in_process  # noqa: E402
 
-from pipelines.pipeline import Destination, run_sync  # noqa: E402
+from pipelines.sync.run import run_sync  # noqa: E402
+
+from pipelines.warehouse.destination import Destination
 
 
 def peak_mb() -> float:

@@ -16,6 +16,7 @@ partitions in parallel.
 
 # No `from __future__ import annotations`: Dagster reads the context annotation as a type.
 
+import os
 import tempfile
 from typing import Any, Iterator, Optional
 
@@ -32,7 +33,8 @@ from dagster_dlt import DagsterDltTranslator, dlt_assets
 from dagster_dlt.translator import DltResourceTranslatorData
 
 from deploy.partitions import build_all_models, configured_partitions, spec_pipeline, sync_partition
-from pipelines.partitions import Partition
+from pipelines.sync.partitions import Partition
+from sources.asana import asana_source
 
 # The source instance the asset specs are read from; it makes no request.
 _SPEC_TOKEN = "asset-definitions-only"
@@ -57,8 +59,6 @@ class PartitionTranslator(DagsterDltTranslator):
 
 
 def partition_assets(partition: Partition, pipelines_dir: Optional[str] = None) -> Any:
-    from sources.asana import asana_source
-
     # The partition's own resources: a team partition has none of the workspace-wide ones.
     source = asana_source(access_token=_SPEC_TOKEN, **partition.scope())
     everything = set(source.resources)
@@ -103,8 +103,6 @@ def partitions_job() -> Any:
 
 
 def _maybe_definitions() -> Optional[Definitions]:
-    import os
-
     return make_definitions() if os.environ.get("ASANA_SYNC_PARTITIONS") else None
 
 

@@ -7,7 +7,7 @@ Configuration (environment, read when a run starts; the definitions read only th
   covers everything the team partitions do not).
   They run at the same time, so each takes 1/N of the token's rate limit and concurrency
   (``SOURCES__ASANA__REQUESTS_PER_MINUTE`` / ``SOURCES__ASANA__MAX_CONCURRENCY`` are the token's
-  whole budget; see pipelines/partitions.py).
+  whole budget; see pipelines/sync/partitions.py).
 - ``ASANA_SYNC_DESTINATION``: ``postgres`` (partitions load concurrently; credentials the dlt way,
   ``DESTINATION__POSTGRES__CREDENTIALS``) or ``duckdb`` (partitions take turns on the file);
   ``ASANA_SYNC_DUCKDB_PATH`` names the DuckDB file (default ``asana.duckdb``).
@@ -19,8 +19,14 @@ from __future__ import annotations
 import os
 from typing import Any, Optional
 
-from pipelines.partitions import Partition
-from pipelines.pipeline import DATASET, Destination, SyncResult, build_models, run_lock, run_sync
+import dlt
+
+from pipelines.errors import SyncError
+from pipelines.models.build import build_models
+from pipelines.sync.outcome import FAILURES
+from pipelines.sync.partitions import Partition
+from pipelines.sync.run import SyncResult, run_lock, run_sync
+from pipelines.warehouse.destination import DATASET, Destination
 
 
 def configured_partitions(text: Optional[str] = None) -> list[Partition]:
@@ -50,13 +56,9 @@ def sync_partition(partition: Partition, resources: Optional[list[str]] = None) 
     ``SyncError`` (with the CLI's exit code) when it fails, which fails the orchestrator's task; a run
     whose only problem is failed requests (exit 5) loaded everything else and fails the task too, so
     that it shows."""
-    from pipelines.errors import EXIT_API, SyncError
-
     result = run_sync(destination(partition), resources=resources)
-    failures = [g for g in result.gaps if g.get("kind") == "failed"]
-    if failures:
-        raise SyncError(f"partition {partition.name}: {len(failures)} request(s) failed after retries, e.g. "
-                        f"{failures[0]['endpoint']}: {failures[0]['reason']}; everything else was loaded", EXIT_API)
+    if result.outcome.name == FAILURES:
+        raise SyncError(f"partition {partition.name}: {result.outcome.reason}", result.outcome.exit_code)
     return result
 
 
@@ -70,7 +72,5 @@ def build_all_models() -> list:
 def spec_pipeline(partition: Partition, pipelines_dir: Optional[str] = None) -> Any:
     """A dlt pipeline object describing a partition (name, destination type, dataset) for the
     orchestrators' definitions; it is never run and needs no credentials."""
-    import dlt
-
     return dlt.pipeline(pipeline_name=partition.pipeline_name, destination=destination_kind(), dataset_name=DATASET,
                         pipelines_dir=pipelines_dir)

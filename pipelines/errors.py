@@ -9,6 +9,20 @@ from __future__ import annotations
 import re
 from typing import Optional
 
+import duckdb
+import psycopg2
+import tomlkit.exceptions
+from dlt.common.configuration.exceptions import ConfigFieldMissingException, ConfigurationException
+from dlt.common.destination.exceptions import (
+    DestinationTerminalException,
+    DestinationTransientException,
+    DestinationUndefinedEntity,
+)
+from dlt.destinations.exceptions import DatabaseException
+
+from sources.asana.errors import AsanaError, AuthError, InvalidOptionError, UnreachableError
+from sources.asana.options import NO_TOKEN
+
 # Exit codes, documented in the README.
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -108,38 +122,9 @@ def root_cause(exc: BaseException) -> BaseException:
     return root
 
 
-def _database_errors() -> tuple:
-    """Exceptions raised by the warehouse itself (its drivers, or dlt's wrappers of them)."""
-    kinds: list = []
-    try:
-        from dlt.common.destination.exceptions import (
-            DestinationTerminalException,
-            DestinationTransientException,
-            DestinationUndefinedEntity,
-        )
-
-        kinds += [DestinationTerminalException, DestinationTransientException, DestinationUndefinedEntity]
-    except ImportError:  # pragma: no cover
-        pass
-    try:
-        from dlt.destinations.exceptions import DatabaseException
-
-        kinds.append(DatabaseException)
-    except ImportError:  # pragma: no cover
-        pass
-    try:
-        import psycopg2
-
-        kinds.append(psycopg2.Error)
-    except ImportError:  # pragma: no cover
-        pass
-    try:
-        import duckdb
-
-        kinds.append(duckdb.Error)
-    except ImportError:  # pragma: no cover
-        pass
-    return tuple(kinds)
+# Exceptions raised by the warehouse itself: its drivers, or dlt's wrappers of them.
+DATABASE_ERRORS = (DestinationTerminalException, DestinationTransientException, DestinationUndefinedEntity,
+                   DatabaseException, psycopg2.Error, duckdb.Error)
 
 
 def explain(exc: BaseException) -> SyncError:
@@ -151,23 +136,18 @@ def explain(exc: BaseException) -> SyncError:
         return wrapped  # type: ignore[return-value]
     if find_cause(exc, KeyboardInterrupt) is not None:
         return SyncError("interrupted", EXIT_INTERRUPTED)
-    from dlt.common.configuration.exceptions import ConfigFieldMissingException
-
     missing = find_cause(exc, ConfigFieldMissingException)
     if missing is not None:
         fields = ", ".join(getattr(missing, "fields", []) or [])
         if "access_token" in fields:
-            return SyncError("no Asana access token: set SOURCES__ASANA__ACCESS_TOKEN or add access_token under "
-                             "[sources.asana] in .dlt/secrets.toml", EXIT_CONFIG)
+            return SyncError(NO_TOKEN, EXIT_CONFIG)
         return SyncError(f"missing configuration: {fields or first_line(missing)}", EXIT_CONFIG)
-    from sources.asana.errors import AsanaError, AuthError, InvalidOptionError, UnreachableError
-
     for kind, code in ((InvalidOptionError, EXIT_CONFIG), (AuthError, EXIT_AUTH), (UnreachableError, EXIT_UNREACHABLE),
                        (AsanaError, EXIT_API)):
         cause = find_cause(exc, kind)
         if cause is not None:
             return SyncError(shorten(str(cause)), code)
-    cause = find_cause(exc, _database_errors())
+    cause = find_cause(exc, DATABASE_ERRORS)
     if cause is not None:
         return SyncError(f"destination error: {first_line(root_cause(cause))}", EXIT_DESTINATION)
     disk = find_cause(exc, OSError)
@@ -182,16 +162,9 @@ def explain(exc: BaseException) -> SyncError:
 
 
 def _config_error(exc: BaseException) -> Optional[SyncError]:
-    try:
-        import tomlkit.exceptions
-
-        parse_error = find_cause(exc, tomlkit.exceptions.ParseError)
-    except ImportError:  # pragma: no cover - tomlkit comes with dlt
-        parse_error = None
+    parse_error = find_cause(exc, tomlkit.exceptions.ParseError)
     if parse_error is not None:
         return SyncError(f"malformed config file: {first_line(parse_error)}", EXIT_CONFIG)
-    from dlt.common.configuration.exceptions import ConfigurationException
-
     cause = find_cause(exc, ConfigurationException)
     if cause is not None:
         return SyncError(f"configuration error: {first_line(cause)}", EXIT_CONFIG)

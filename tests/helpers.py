@@ -12,9 +12,11 @@ from pathlib import Path
 
 import httpx
 
-from pipelines.pipeline import Destination, run_sync
+from pipelines.sync.run import run_sync
 
-CLI = [sys.executable, "-m", "pipelines.cli"]
+from pipelines.warehouse.destination import Destination
+
+CLI = [sys.executable, "-m", "pipelines"]
 ROOT = Path(__file__).resolve().parents[1]
 
 

@@ -108,7 +108,11 @@ def synced_into_both(server: PgServer, sim, tmp, duckdb_name: str = "asana.duckd
     import pytest
     from asana_sim import serve_in_thread
 
-    from pipelines.pipeline import Destination, build_models, run_sync
+    from pipelines.models.build import build_models
+
+    from pipelines.sync.run import run_sync
+
+    from pipelines.warehouse.destination import Destination
 
     with server.database() as db, pytest.MonkeyPatch.context() as env:
         env.setenv("DESTINATION__POSTGRES__CREDENTIALS", server.dsn(db))
@@ -129,7 +133,7 @@ def raw_tables_into_duckdb(destination, path):
     import duckdb
     import pyarrow as pa
 
-    from pipelines.pipeline import make_pipeline
+    from pipelines.warehouse.runtime import make_pipeline
 
     con = duckdb.connect(str(path))
     con.execute("create schema asana_raw")

@@ -50,7 +50,7 @@ def test_partitions_run_at_once_in_their_own_processes_into_postgres(simulated, 
 
     from deploy.dagster_defs import partitions_job
     from deploy.tests.conftest import partition_names
-    from pipelines.pipeline import Destination
+    from pipelines.warehouse.destination import Destination
 
     sim, _ = simulated
     with postgres_server() as server:

@@ -12,11 +12,13 @@ from __future__ import annotations
 from typing import Any, Iterator, Optional, Sequence, Union
 
 import dlt
+from dlt.common.typing import TSecretStrValue
 
 from .client import AsanaClient
 from .context import SyncContext
-from .errors import AsanaError, InvalidOptionError, UnknownWorkspaceError
+from .errors import AsanaError, UnknownWorkspaceError
 from .helpers import copy_row, custom_field_rows, deleted_rows, gid_of, kept_rows, story_row, tombstone, workspace_row
+from .options import SourceOptions
 from .report import RunReport
 from .scope import WORKSPACE_WIDE_RESOURCES
 from .settings import (
@@ -40,13 +42,11 @@ from .settings import (
     opt_fields,
 )
 
-__all__ = ["asana_source", "AsanaClient", "AsanaError", "RunReport", "SyncContext", "UnknownWorkspaceError",
-           "RESOURCE_DESCRIPTIONS"]
+__all__ = ["asana_source", "AsanaClient", "AsanaError", "RunReport", "SourceOptions", "SyncContext",
+           "UnknownWorkspaceError", "RESOURCE_DESCRIPTIONS"]
 
 MERGE = "merge"
 STORY_BATCH_ROWS = 5_000
-# Options only code passes (not settable in config.toml or the environment).
-CODE_ONLY_OPTIONS = ("warehouse", "report", "http_transport", "context", "task_projects", "final_step")
 
 
 def replace_hints(table: str, parent_key: str, primary_key: Any = "gid", with_columns: bool = True) -> dict:
@@ -83,15 +83,9 @@ def into(table: str, rows: list[dict], hints: Optional[dict] = None) -> Any:
     return dlt.mark.with_hints(rows, dlt.mark.make_hints(**(hints or bridge_hints(table))), create_table_variant=True)
 
 
-def _check_options(**options: Any) -> None:
-    for name, (value, low, high) in options.items():
-        if not isinstance(value, int) or not low <= value <= high:
-            raise InvalidOptionError(f"{name} must be a whole number from {low} to {high}, not {value!r}")
-
-
 @dlt.source(name="asana", max_table_nesting=0)
 def asana_source(
-    access_token: str = dlt.secrets.value,
+    access_token: Optional[TSecretStrValue] = None,
     base_url: str = DEFAULT_BASE_URL,
     workspaces: Optional[Union[str, Sequence[str]]] = None,
     requests_per_minute: int = DEFAULT_REQUESTS_PER_MINUTE,
@@ -107,14 +101,15 @@ def asana_source(
     throttle_patience_seconds: int = 900,
     teams: Optional[Union[str, Sequence[str]]] = None,
     exclude_teams: Optional[Union[str, Sequence[str]]] = None,
-    warehouse: Any = None,
-    report: Optional[RunReport] = None,
-    http_transport: Any = None,
     context: Optional[SyncContext] = None,
     task_projects: Optional[list[str]] = None,
     final_step: bool = True,
 ) -> Any:
     """Every object the token can read, as normalized tables.
+
+    Standalone (``pipeline.run(asana_source())``) the options come from dlt's configuration;
+    asana-sync's pipeline resolves them once into ``SourceOptions``, builds the run's
+    ``SyncContext`` and passes it as ``context`` to the source of each checkpoint step.
 
     Args:
         access_token: a personal access token or OAuth token (secret).
@@ -123,7 +118,8 @@ def asana_source(
             all visible workspaces when empty.
         requests_per_minute: client-side budget; 1,500 on paid domains, 150 on free ones.
         max_concurrency: the most requests in flight at once (Asana allows 50 GETs per token); the
-            client goes lower by itself while Asana answers 429.
+            client keeps as many as the rate limit needs at the latency it measures, and fewer where
+            Asana shows a concurrency cap.
         lookback_seconds: how far before each cursor incremental reads start again.
         page_size: items per page, 1..100 (Asana's maximum is the sensible default).
         reconcile: ``always`` lists every task each run (catching deletions, moves, tag and
@@ -147,15 +143,18 @@ def asana_source(
             workspace-wide (a ``team:GID`` partition; see ``scope.py``).
         exclude_teams: team gids: everything but these teams' projects (the workspace partition
             beside team partitions).
-        warehouse: what the destination holds already (a ``Warehouse``); the pipeline passes it.
-        report: the ``RunReport`` the pipeline reads gaps and statistics from after the run.
-        http_transport: an ``httpx`` transport, for in-process tests against the simulator.
-        context: the ``SyncContext`` of an earlier checkpoint step of the same run, reused (with
-            its client, cached listings and task crawl) instead of building a new one.
+        context: the run's ``SyncContext`` (client, options, warehouse view, report, cached
+            listings, task crawl); the options above are then not read.
         task_projects: the projects whose tasks this step reads (all when None); ``final_step``
             adds the tasks in no project, the subtasks of known parents and deletions.
     """
-    ctx = context or _new_context(**locals())
+    ctx = context or SyncContext.connect(SourceOptions.of(
+        access_token=access_token, base_url=base_url, workspaces=workspaces, requests_per_minute=requests_per_minute,
+        max_concurrency=max_concurrency, lookback_seconds=lookback_seconds, page_size=page_size,
+        reconcile=reconcile, attachments=attachments, incremental=incremental,
+        search_requests_per_minute=search_requests_per_minute, reconcile_below_tasks=reconcile_below_tasks,
+        reconcile_interval_hours=reconcile_interval_hours, throttle_patience_seconds=throttle_patience_seconds,
+        teams=teams, exclude_teams=exclude_teams))
     task_resource = tasks(ctx, task_projects, final_step)
     resources = (
         workspaces_resource(ctx), users(ctx), teams_resource(ctx), projects(ctx), sections(ctx), tags(ctx),
@@ -166,29 +165,6 @@ def asana_source(
     if ctx.scope.team_only:
         return tuple(r for r in resources if r.name not in WORKSPACE_WIDE_RESOURCES)
     return resources
-
-
-def _new_context(access_token: str, base_url: str, workspaces: Any, requests_per_minute: int, max_concurrency: int,
-                 lookback_seconds: int, page_size: int, reconcile: str, attachments: str, incremental: str,
-                 search_requests_per_minute: int, reconcile_below_tasks: int, reconcile_interval_hours: float,
-                 throttle_patience_seconds: int, warehouse: Any, report: Optional[RunReport], http_transport: Any,
-                 teams: Any, exclude_teams: Any, **_: Any) -> SyncContext:
-    from .retry import RetryPolicy
-
-    _check_options(page_size=(page_size, 1, 100), max_concurrency=(max_concurrency, 1, 50),
-                   requests_per_minute=(requests_per_minute, 1, 10**9), lookback_seconds=(lookback_seconds, 0, 10**9),
-                   throttle_patience_seconds=(throttle_patience_seconds, 1, 10**9),
-                   reconcile_below_tasks=(reconcile_below_tasks, 0, 10**12),
-                   search_requests_per_minute=(search_requests_per_minute, 1, 10**9))
-    client = AsanaClient(access_token, base_url=base_url, requests_per_minute=requests_per_minute,
-                         max_concurrency=max_concurrency, transport=http_transport, page_size=page_size,
-                         retry=RetryPolicy(throttle_patience=throttle_patience_seconds))
-    return SyncContext(client, report=report, warehouse=warehouse, workspaces=workspaces,
-                       lookback_seconds=lookback_seconds, reconcile=reconcile, attachments=attachments,
-                       incremental=incremental, search_requests_per_minute=search_requests_per_minute,
-                       reconcile_below_tasks=reconcile_below_tasks,
-                       reconcile_interval_hours=reconcile_interval_hours, teams=teams,
-                       exclude_teams=exclude_teams)
 
 
 # --- shared listings ----------------------------------------------------------------------------

@@ -30,8 +30,8 @@ import orjson
 
 from .errors import (
     AsanaError,
-    AuthError,
     ExpiredOffsetError,
+    InvalidOptionError,
     MalformedResponseError,
     TransientError,
     TruncatedResultError,
@@ -39,6 +39,7 @@ from .errors import (
     error_for,
     error_message,
 )
+from .options import NO_TOKEN
 from .paginator import CursorPaginator
 from .retry import RETRY_STATUSES, RetryPolicy
 from .settings import DEFAULT_BASE_URL, DEFAULT_MAX_CONCURRENCY, PAGE_SIZE
@@ -133,7 +134,7 @@ class AsanaClient:
         page_size: int = PAGE_SIZE,
     ) -> None:
         if not access_token or not str(access_token).strip():
-            raise AuthError("no Asana access token configured (set SOURCES__ASANA__ACCESS_TOKEN)")
+            raise InvalidOptionError(NO_TOKEN)
         self.base_url = base_url.rstrip("/")
         self.limiter = RateLimiter(requests_per_minute)
         self.concurrency = ConcurrencyLimit(max_concurrency, self.limiter.per_second)

@@ -7,67 +7,61 @@ from typing import Any, Optional
 
 from .client import AsanaClient
 from .deletions import Deletions
-from .errors import InvalidOptionError
-from .listings import Listings, parse_workspaces
+from .listings import Listings
+from .options import SourceOptions
 from .report import RunReport
+from .retry import RetryPolicy
 from .scope import TeamScope
-from .settings import RECONCILE_EVERY_RUN_BELOW, RECONCILE_INTERVAL_HOURS, SEARCH_REQUESTS_PER_MINUTE
 from .steps import StepClock
 from .tasks import AttachmentPolicy, TaskCrawl
 from .warehouse import Warehouse
 
-RECONCILE_MODES = ("auto", "always", "never")
-INCREMENTAL_MODES = ("auto", "projects")
-ATTACHMENT_MODES = ("auto", "always", "stories", "never")
-
 
 class SyncContext:
-    """Shared by every resource of one source instance.
+    """Shared by every resource and every checkpoint step of one run; the pipeline builds it
+    (``SyncContext.connect``) and hands it to each step's source.
 
     ``warehouse`` (a ``Warehouse``, or None for an empty one) is what the destination already
     holds, so the sync can tell changed tasks from unchanged ones and notice deletions.
     """
 
-    def __init__(self, client: AsanaClient, report: Optional[RunReport] = None, warehouse: Optional[Warehouse] = None,
-                 workspaces: Any = None, lookback_seconds: int = 300, reconcile: str = "auto",
-                 attachments: str = "auto", incremental: str = "auto",
-                 search_requests_per_minute: int = SEARCH_REQUESTS_PER_MINUTE,
-                 reconcile_below_tasks: int = RECONCILE_EVERY_RUN_BELOW,
-                 reconcile_interval_hours: float = RECONCILE_INTERVAL_HOURS, teams: Any = None,
-                 exclude_teams: Any = None) -> None:
-        if reconcile not in RECONCILE_MODES:
-            raise InvalidOptionError(f"reconcile must be auto, always or never, not {reconcile!r}")
-        if incremental not in INCREMENTAL_MODES:
-            raise InvalidOptionError(f"incremental must be auto or projects, not {incremental!r}")
-        if not isinstance(reconcile_interval_hours, (int, float)) or not 0 < reconcile_interval_hours <= 24 * 366:
-            raise InvalidOptionError("reconcile_interval_hours must be a number of hours above 0 and at most "
-                                     f"a year, not {reconcile_interval_hours!r}")
-        if attachments not in ATTACHMENT_MODES:
-            raise InvalidOptionError(f"attachments must be auto, always, stories or never, not {attachments!r}")
-        self.scope = TeamScope.of(teams, exclude_teams)
-        if self.scope.team_only:
-            # A team's search would miss its changed subtasks (they are in no project): a run limited
-            # to teams finds changes project by project, with the projects' event streams.
-            incremental = "projects"
+    def __init__(self, client: AsanaClient, options: SourceOptions, report: Optional[RunReport] = None,
+                 warehouse: Optional[Warehouse] = None) -> None:
+        self.options = options
+        self.scope = TeamScope.of(options.teams, options.exclude_teams)
+        # A team's search would miss its changed subtasks (they are in no project): a run limited
+        # to teams finds changes project by project, with the projects' event streams.
+        incremental = "projects" if self.scope.team_only else options.incremental
         self.client = client
         # The deadline of the current checkpoint step; no bound until the pipeline starts one.
         self.clock = StepClock()
         self.report = report if report is not None else RunReport()
         self.report.client = client
-        self.report.context = self
         self.warehouse = warehouse
-        self.reconcile = reconcile
+        self.reconcile = options.reconcile
         self.incremental = incremental
-        self.search_requests_per_minute = search_requests_per_minute
-        self.reconcile_below_tasks = reconcile_below_tasks
-        self.reconcile_interval_hours = float(reconcile_interval_hours)
-        self.lookback_seconds = lookback_seconds
-        self.attachments = AttachmentPolicy(attachments)
-        self.listings = Listings(client, self.report, parse_workspaces(workspaces), self.scope)
+        self.search_requests_per_minute = options.search_requests_per_minute
+        self.reconcile_below_tasks = options.reconcile_below_tasks
+        self.reconcile_interval_hours = float(options.reconcile_interval_hours)
+        self.lookback_seconds = options.lookback_seconds
+        self.attachments = AttachmentPolicy(options.attachments)
+        self.listings = Listings(client, self.report, list(options.workspaces), self.scope)
         self.deletions = Deletions(client, self.listings, self.report, warehouse)
         self.crawl = TaskCrawl(self)
         self._fingerprints: Optional[dict] = None
         self._parents: Optional[set] = None
+
+    @classmethod
+    def connect(cls, options: SourceOptions, report: Optional[RunReport] = None, warehouse: Optional[Warehouse] = None,
+                transport: Any = None) -> "SyncContext":
+        """A context with its own client, from checked options (``transport``: an ``httpx``
+        transport, for in-process tests against the simulator)."""
+        options = options.checked()
+        client = AsanaClient(options.access_token, base_url=options.base_url,
+                             requests_per_minute=options.requests_per_minute, max_concurrency=options.max_concurrency,
+                             transport=transport, page_size=options.page_size,
+                             retry=RetryPolicy(throttle_patience=options.throttle_patience_seconds))
+        return cls(client, options, report=report, warehouse=warehouse)
 
     @property
     def run_started_at(self) -> str:

@@ -39,8 +39,6 @@ class RunReport:
     # tasks were not synced).
     task_discovery: Optional[str] = None
     client: Any = None
-    # The run's SyncContext, reused by its later checkpoint steps.
-    context: Any = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def record_gap(self, endpoint: str, parameters: dict, reason: str, kind: str = TRUNCATED,

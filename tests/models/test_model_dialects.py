@@ -9,7 +9,8 @@ import pytest
 import sqlglot
 from sqlglot import exp
 
-from pipelines.models import TRANSPILE_DIALECTS, ModelProject, _cloud_functions, _explicit_null_order
+from pipelines.models.dialects import TRANSPILE_DIALECTS, cloud_functions, explicit_null_order
+from pipelines.models.project import ModelProject
 
 # warehouse -> sqlglot dialect
 WAREHOUSES = {"duckdb": "duckdb", "motherduck": "duckdb", "postgres": "postgres", "bigquery": "bigquery",
@@ -54,7 +55,7 @@ def test_duckdb_and_postgres_compile_unchanged_by_the_cloud_fixes(project: Model
     for name in project.order():
         for dialect in ("duckdb", "postgres"):
             plain = exp.replace_tables(project[name].ast.copy(), {}, dialect="duckdb")
-            fixed = _explicit_null_order(plain.copy(), dialect)
+            fixed = explicit_null_order(plain.copy(), dialect)
             assert fixed.sql(dialect) == plain.sql(dialect), name
 
 
@@ -72,7 +73,7 @@ def test_string_agg_order_keeps_duckdb_null_placement_for_bigquery():
     """BigQuery refuses NULLS LAST in an aggregate's ORDER BY (sqlglot raised 'translation not supported');
     the rewrite sorts by `k is null` first. Its result, run back on DuckDB, equals the original's."""
     original = sqlglot.parse_one(AGG_WITH_NULL_KEYS, read="duckdb")
-    rewritten = _explicit_null_order(original.copy(), "bigquery")
+    rewritten = explicit_null_order(original.copy(), "bigquery")
     bigquery_sql = rewritten.sql("bigquery", unsupported_level=sqlglot.ErrorLevel.RAISE)
     assert "NULLS" not in bigquery_sql and "k IS NULL" in bigquery_sql
     con = duckdb.connect()
@@ -84,7 +85,7 @@ def test_named_window_transpiles_to_bigquery():
     """sqlglot crashed on `window w as (... order by ...)` ('Identifier' object has no attribute 'sql_name')."""
     sql = "select sum(x) over w as s from t window w as (partition by g order by d rows between unbounded " \
           "preceding and current row)"
-    ast = _explicit_null_order(sqlglot.parse_one(sql, read="duckdb"), "bigquery")
+    ast = explicit_null_order(sqlglot.parse_one(sql, read="duckdb"), "bigquery")
     out = ast.sql("bigquery", unsupported_level=sqlglot.ErrorLevel.RAISE)
     assert "WINDOW w AS (PARTITION BY g ORDER BY d IS NULL ASC, d" in out
 
@@ -94,19 +95,19 @@ def test_named_window_transpiles_to_bigquery():
     ("snowflake", "TIMESTAMPDIFF(MICROSECOND, b, a) / 1000000.0"),
 ])
 def test_epoch_of_a_timestamp_difference(dialect, expected):
-    ast = _cloud_functions(sqlglot.parse_one("select epoch(a - b) / 86400.0", read="duckdb"), dialect)
+    ast = cloud_functions(sqlglot.parse_one("select epoch(a - b) / 86400.0", read="duckdb"), dialect)
     assert expected in ast.sql(dialect)
 
 
 @pytest.mark.parametrize("dialect", ["bigquery", "snowflake"])
 def test_now_is_current_timestamp(dialect):
-    ast = _cloud_functions(sqlglot.parse_one("select now() at time zone 'UTC'", read="duckdb"), dialect)
+    ast = cloud_functions(sqlglot.parse_one("select now() at time zone 'UTC'", read="duckdb"), dialect)
     assert "CURRENT_TIMESTAMP()" in ast.sql(dialect) and "NOW" not in ast.sql(dialect).upper()
 
 
 def test_iso_weeks_on_bigquery():
     """BigQuery's WEEK starts on Sunday; the models' weeks start on Monday."""
-    ast = _cloud_functions(sqlglot.parse_one("select date_trunc('week', d)", read="duckdb"), "bigquery")
+    ast = cloud_functions(sqlglot.parse_one("select date_trunc('week', d)", read="duckdb"), "bigquery")
     assert ast.sql("bigquery") == "SELECT DATE_TRUNC(d, ISOWEEK)"
 
 
@@ -114,7 +115,7 @@ def test_iso_weeks_on_bigquery():
 def test_models_compile_writes_every_model_in_build_order(project: ModelProject, dialect, tmp_path):
     from click.testing import CliRunner
 
-    from pipelines.cli import main
+    from pipelines.commands.cli import main
 
     result = CliRunner().invoke(main, ["models", "compile", "--dialect", dialect, "-o", str(tmp_path)])
     assert result.exit_code == 0, result.output
@@ -144,7 +145,7 @@ def test_percentiles_become_window_functions_on_bigquery():
     same groups in a subquery (the where clause moves with it) and picked with any_value. Run back on
     DuckDB, the rewrite gives the original's result, nulls, a filtered row and a descending order included."""
     original = sqlglot.parse_one(PERCENTILES_BY_GROUP, read="duckdb")
-    rewritten = _cloud_functions(original.copy(), "bigquery")
+    rewritten = cloud_functions(original.copy(), "bigquery")
     bigquery_sql = rewritten.sql("bigquery", unsupported_level=sqlglot.ErrorLevel.RAISE)
     assert "WITHIN GROUP" not in bigquery_sql
     assert "PERCENTILE_CONT(x, 0.5) OVER (PARTITION BY g)" in bigquery_sql
@@ -159,9 +160,9 @@ def test_models_with_percentiles_keep_their_figures_after_the_bigquery_rewrite(d
                                                                                model: str):
     """The three marts with medians, rewritten as for BigQuery and run on the fixture in DuckDB, equal the
     built tables row for row."""
-    from pipelines.models import _window_percentiles
+    from pipelines.models.dialects import window_percentiles
 
-    rewritten = _window_percentiles(sqlglot.parse_one(project.compile(model, "duckdb"), read="duckdb"))
+    rewritten = window_percentiles(sqlglot.parse_one(project.compile(model, "duckdb"), read="duckdb"))
     assert "WITHIN GROUP" not in rewritten.sql("duckdb").upper()
     with duck.sql_client() as client:
         built = client.execute_sql(f"select * from asana_analytics.{model}")

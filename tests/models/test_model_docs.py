@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.docs import MODEL_SECTION_DOCS, built_columns, documented_models, render_model_sections
+from pipelines.models.docs import MODEL_SECTION_DOCS, built_columns, documented_models, render_model_sections
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -8,8 +8,8 @@ from asana_sim import AsanaSimulator, SimConfig, serve_in_thread
 from helpers import assert_clean_failure, run_cli, sync
 from helpers import env_for as _env_for
 
-from pipelines.check import run_check
-from pipelines.pipeline import Destination
+from pipelines.commands.check import run_check
+from pipelines.warehouse.destination import Destination
 
 SEARCH = "GET /workspaces/{gid}/tasks/search"
 

@@ -85,7 +85,9 @@ def test_unknown_resource_is_a_config_error(served, tmp_path):
 def test_second_concurrent_run_refuses(served, tmp_path, monkeypatch):
     from filelock import FileLock
 
-    from pipelines.pipeline import Destination, working_dir
+    from pipelines.warehouse.destination import Destination
+
+    from pipelines.warehouse.identity import working_dir
 
     _, base_url = served
     home = tmp_path / "home"
@@ -100,7 +102,7 @@ def test_second_concurrent_run_refuses(served, tmp_path, monkeypatch):
 def test_every_command_help_ends_with_an_example():
     from click.testing import CliRunner
 
-    from pipelines.cli import main
+    from pipelines.commands.cli import main
 
     runner = CliRunner()
     commands = [[]] + [[name] for name in main.commands]

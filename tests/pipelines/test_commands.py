@@ -17,7 +17,15 @@ from weather import WEATHER
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from helpers import run_cli  # noqa: E402
 
-from pipelines.pipeline import Destination, SyncError, build_models, run_lock, run_sync  # noqa: E402
+from pipelines.sync.run import run_sync  # noqa: E402
+
+from pipelines.errors import SyncError
+
+from pipelines.models.build import build_models
+
+from pipelines.sync.run import run_lock
+
+from pipelines.warehouse.destination import Destination
 
 
 @pytest.fixture(scope="module")
@@ -129,7 +137,7 @@ def test_models_run_builds_under_the_run_lock(synced):
 
 
 def test_demo_overwrites_only_a_warehouse_it_created(tmp_path):
-    from pipelines.demo import check_overwritable, is_demo_warehouse, mark_as_demo
+    from pipelines.commands.demo import check_overwritable, is_demo_warehouse, mark_as_demo
 
     ours = tmp_path / "demo.duckdb"
     mark_as_demo(ours)

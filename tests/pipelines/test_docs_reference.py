@@ -10,9 +10,9 @@ import pytest
 from click.testing import CliRunner
 from rich.console import Console
 
-from pipelines.cli import main
-from pipelines.demo import run_demo
-from pipelines.docs import generate, raw_foreign_keys, render
+from pipelines.commands.cli import main
+from pipelines.commands.demo import run_demo
+from pipelines.models.docs import generate, raw_foreign_keys, render
 from sources.asana.settings import COLUMNS
 
 COMMITTED = Path(__file__).resolve().parents[2] / "docs" / "reference"

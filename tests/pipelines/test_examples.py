@@ -12,7 +12,13 @@ from asana_sim import AsanaSimulator, SimConfig, history, serve_in_thread
 from helpers import engine_differences
 from truth import expected_section_rows, knowable_spans
 
-from pipelines.pipeline import Destination, build_models, make_pipeline, run_sync
+from pipelines.models.build import build_models
+
+from pipelines.sync.run import run_sync
+
+from pipelines.warehouse.destination import Destination
+
+from pipelines.warehouse.runtime import make_pipeline
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "sql" / "examples"
 # Enough recent activity that "last week" and "the last 28 days" are never empty (727 tasks).

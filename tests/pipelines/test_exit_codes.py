@@ -99,7 +99,8 @@ def _duckdb_held(path: Path) -> Iterator[None]:
 
 @contextmanager
 def _lock_held(ctx: Ctx) -> Iterator[None]:
-    from pipelines.pipeline import Destination, run_lock
+    from pipelines.sync.run import run_lock
+    from pipelines.warehouse.destination import Destination
 
     saved = os.environ.get("ASANA_SYNC_HOME")
     os.environ["ASANA_SYNC_HOME"] = str(ctx.tmp / "home")

@@ -13,11 +13,13 @@ from asana_sim import AsanaSimulator, SimConfig, serve_in_thread
 from helpers import assert_clean_failure, engine_differences, env_for, run_cli
 from pg import synced_into_both
 
-from pipelines.export import FORMATS, export
+from pipelines.commands.export import FORMATS, export
 from pipelines.models import ModelProject
-from pipelines.pipeline import Destination, SyncError, make_pipeline
+from pipelines.errors import SyncError
 
 # PostgreSQL's information_schema types as DuckDB reads them back from CSV and JSON.
+from pipelines.warehouse.destination import Destination
+from pipelines.warehouse.runtime import make_pipeline
 PG_TYPES = {"text": "VARCHAR", "character varying": "VARCHAR", "bigint": "BIGINT", "integer": "INTEGER",
             "double precision": "DOUBLE", "boolean": "BOOLEAN", "date": "DATE",
             "timestamp with time zone": "TIMESTAMPTZ", "timestamp without time zone": "TIMESTAMP"}

@@ -16,8 +16,8 @@ from weather import WEATHER
 from helpers import Api, sync
 from truth import expected_custom_field_rows, expected_section_rows, expected_state_rows, knowable_spans
 
-from pipelines.pipeline import build_models
-from pipelines.pipeline import Destination
+from pipelines.models.build import build_models
+from pipelines.warehouse.destination import Destination
 
 
 def _expected(store, subtypes):

@@ -7,8 +7,8 @@ from __future__ import annotations
 import dlt
 import pytest
 
-from pipelines import destinations
-from pipelines.destinations import KeyAtATimeMerge
+from pipelines.warehouse import destinations
+from pipelines.warehouse.destinations import KeyAtATimeMerge
 
 HINTS = dict(write_disposition="merge", primary_key="gid", merge_key="task_gid",
              columns={"_replace": {"data_type": "bool", "hard_delete": True}})
@@ -41,7 +41,7 @@ def _load(factory, name: str, tmp_path) -> tuple[list, list]:
         pipeline.run(dlt.resource(rows, name="stories", **HINTS), loader_file_format="parquet").raise_on_failed_jobs()
     if isinstance(factory, (destinations.duckdb, destinations.postgres)):
         with pipeline.destination_client() as client:
-            assert type(client)._create_merge_followup_jobs.__module__ == "pipelines.destinations"
+            assert type(client)._create_merge_followup_jobs.__module__ == "pipelines.warehouse.destinations"
     with pipeline.sql_client() as client:
         stories = client.execute_sql("select gid, task_gid, text from stories order by gid")
         tags = client.execute_sql("select s.gid, t.value from stories s join stories__tags t "

@@ -16,8 +16,10 @@ from helpers import CLI, Api, cli_env, env_for
 from pg import raw_tables_into_duckdb
 from truth import compare, compare_coverage
 
-from pipelines.partitions import Partition
-from pipelines.pipeline import Destination, make_pipeline, run_sync
+from pipelines.sync.partitions import Partition
+from pipelines.sync.run import run_sync
+from pipelines.warehouse.destination import Destination
+from pipelines.warehouse.runtime import make_pipeline
 from pipelines.errors import EXIT_CONFIG, SyncError
 
 

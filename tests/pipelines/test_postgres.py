@@ -11,8 +11,10 @@ from pg import synced_into_both
 from weather import WEATHER
 
 from pipelines.models import ModelProject
-from pipelines.pipeline import build_models, run_model_tests
-from pipelines.pipeline import Destination, make_pipeline, run_sync
+from pipelines.models.build import build_models, run_model_tests
+from pipelines.sync.run import run_sync
+from pipelines.warehouse.destination import Destination
+from pipelines.warehouse.runtime import make_pipeline
 
 
 both_credentials: dict = {}

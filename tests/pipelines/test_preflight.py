@@ -8,8 +8,11 @@ import time
 import pytest
 
 from pipelines.errors import EXIT_CONFIG, EXIT_DESTINATION, EXIT_INTERRUPTED, SyncError, explain, reason_of, shorten
-from pipelines.pipeline import Destination
-from pipelines.preflight import check_base_url, check_destination, check_source_inputs, check_token
+from pipelines.sync.configuration import resolve_options
+from pipelines.warehouse.destination import Destination
+from pipelines.warehouse.preflight import check_destination
+from sources.asana.errors import InvalidOptionError
+from sources.asana.options import check_base_url, check_token
 
 
 @pytest.mark.parametrize("url", ["https://app.asana.com/api/1.0", "http://127.0.0.1:8080/api/1.0"])
@@ -26,9 +29,9 @@ def test_good_base_urls_pass(url):
     ("", "https://"),
 ])
 def test_malformed_base_urls_are_config_errors(url, needle):
-    with pytest.raises(SyncError) as raised:
+    with pytest.raises(InvalidOptionError) as raised:
         check_base_url(url)
-    assert raised.value.exit_code == EXIT_CONFIG
+    assert explain(raised.value).exit_code == EXIT_CONFIG
     assert needle in str(raised.value)
 
 
@@ -37,9 +40,9 @@ def test_malformed_base_urls_are_config_errors(url, needle):
     ("1/2:tökén", "non-ASCII"), ("1/2:\x07bell", "control"),
 ])
 def test_malformed_tokens_are_config_errors_and_never_printed(token, needle):
-    with pytest.raises(SyncError) as raised:
+    with pytest.raises(InvalidOptionError) as raised:
         check_token(token)
-    assert raised.value.exit_code == EXIT_CONFIG
+    assert explain(raised.value).exit_code == EXIT_CONFIG
     assert needle in str(raised.value)
     if token.strip():
         assert token.strip() not in str(raised.value)
@@ -49,15 +52,24 @@ def test_surrounding_whitespace_of_a_token_is_ignored_as_the_client_strips_it():
     check_token("  1/1234567890:abcdef\n")
 
 
-def test_source_inputs_are_resolved_the_dlt_way(monkeypatch):
+def test_source_options_are_resolved_the_dlt_way_once_and_checked(monkeypatch):
     monkeypatch.setenv("SOURCES__ASANA__BASE_URL", "ftp://example.com")
-    with pytest.raises(SyncError, match="scheme 'ftp'"):
-        check_source_inputs({"access_token": "sim-token"})
+    with pytest.raises(SyncError, match="scheme 'ftp'") as raised:
+        resolve_options({"access_token": "sim-token"})
+    assert raised.value.exit_code == EXIT_CONFIG
     # an explicit value (what the demo and the tests pass) wins
-    check_source_inputs({"access_token": "sim-token", "base_url": "http://127.0.0.1:1/api/1.0"})
+    options = resolve_options({"access_token": "sim-token", "base_url": "http://127.0.0.1:1/api/1.0"})
+    assert options.base_url == "http://127.0.0.1:1/api/1.0" and options.max_concurrency == 50
+    monkeypatch.setenv("SOURCES__ASANA__WORKSPACES", '["1", "2"]')
+    monkeypatch.setenv("SOURCES__ASANA__MAX_CONCURRENCY", "8")
+    options = resolve_options({"access_token": "sim-token", "base_url": "http://127.0.0.1:1/api/1.0"})
+    assert options.workspaces == ("1", "2") and options.max_concurrency == 8
     monkeypatch.setenv("SOURCES__ASANA__ACCESS_TOKEN", "1/2:ab\ncd")
     with pytest.raises(SyncError, match="line break"):
-        check_source_inputs({"base_url": "http://127.0.0.1:1/api/1.0"})
+        resolve_options({"base_url": "http://127.0.0.1:1/api/1.0"})
+    monkeypatch.setenv("SOURCES__ASANA__MAX_CONCURRENCY", "80")
+    with pytest.raises(SyncError, match="max_concurrency must be a whole number from 1 to 50"):
+        resolve_options({"access_token": "sim-token", "base_url": "http://127.0.0.1:1/api/1.0"})
 
 
 def test_shorten_keeps_head_and_tail():
@@ -110,7 +122,7 @@ def test_duckdb_write_probe_leaves_no_trace(tmp_path):
 def test_postgres_url_without_password_is_accepted(pg_server, monkeypatch):
     """A server that trusts the login needs no password; dlt alone would call the credentials incomplete.
     (The secrets.toml way is exercised through the CLI in test_state.py.)"""
-    from pipelines.state import identity, postgres_credentials
+    from pipelines.warehouse.identity import postgres_credentials
 
     with pg_server.database() as db:
         monkeypatch.setenv("DESTINATION__POSTGRES__CREDENTIALS",
@@ -118,22 +130,22 @@ def test_postgres_url_without_password_is_accepted(pg_server, monkeypatch):
         credentials = postgres_credentials()
         assert credentials.password == "" and credentials.database == db
         destination = Destination.parse("postgres")
-        assert identity(destination) == f"postgres://{pg_server.host}:{pg_server.port}/{db}/asana_raw"
+        assert destination.identity() == f"postgres://{pg_server.host}:{pg_server.port}/{db}/asana_raw"
         started = time.monotonic()
         check_destination(destination, write=True)
         assert time.monotonic() - started < 10
-        from pipelines.pipeline import make_pipeline
+        from pipelines.warehouse.runtime import make_pipeline
 
         with make_pipeline(destination).sql_client() as client:
             assert client.execute_sql("select current_database()")[0][0] == db
 
 
 def test_identity_never_contains_the_password(monkeypatch):
-    from pipelines.state import identity, working_dir
+    from pipelines.warehouse.identity import working_dir
 
     monkeypatch.setenv("DESTINATION__POSTGRES__CREDENTIALS", "postgresql://u:s3cret@db.example.com:6543/wh")
     destination = Destination.parse("postgres")
-    assert identity(destination) == "postgres://db.example.com:6543/wh/asana_raw"
+    assert destination.identity() == "postgres://db.example.com:6543/wh/asana_raw"
     first = working_dir(destination)
     assert "s3cret" not in str(first)
     monkeypatch.setenv("DESTINATION__POSTGRES__CREDENTIALS", "postgresql://u:other@db.example.com:6543/wh")

@@ -137,7 +137,9 @@ def test_a_first_sync_above_the_threshold_starts_the_event_streams(tmp_path):
     before the second run reach the warehouse with that run, not a reconciliation later."""
     from dlt.pipeline.state_sync import load_pipeline_state_from_destination
 
-    from pipelines.pipeline import Destination, make_pipeline
+    from pipelines.warehouse.destination import Destination
+
+    from pipelines.warehouse.runtime import make_pipeline
 
     sim = AsanaSimulator(SimConfig.small(seed=31, **WEATHER))
     options = {"incremental": "projects", "reconcile_below_tasks": 10}

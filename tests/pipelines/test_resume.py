@@ -15,7 +15,9 @@ from helpers import CLI, ROOT, cli_env, env_for
 from helpers import sync
 from truth import compare
 
-from pipelines.pipeline import Destination, sync_status
+from pipelines.commands.status import sync_status
+
+from pipelines.warehouse.destination import Destination
 
 
 def _start_cli(cwd, env_extra):

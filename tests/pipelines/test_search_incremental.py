@@ -108,7 +108,9 @@ def test_status_shows_the_reconciliation_schedule_and_its_cost(tmp_path, monkeyp
     the next one searches, and status says when the next reconciliation is due and what the last cost."""
     from datetime import datetime, timedelta
 
-    from pipelines.pipeline import Destination, sync_status
+    from pipelines.commands.status import sync_status
+
+    from pipelines.warehouse.destination import Destination
 
     monkeypatch.setenv("SOURCES__ASANA__RECONCILE_BELOW_TASKS", "10")
     monkeypatch.setenv("SOURCES__ASANA__RECONCILE_INTERVAL_HOURS", "6")

@@ -22,8 +22,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from helpers import run_cli  # noqa: E402
 from helpers import Api  # noqa: E402
 
-import pipelines.pipeline as pipeline_module  # noqa: E402
-from pipelines.pipeline import Destination, SyncError, make_pipeline, run_sync  # noqa: E402
+import pipelines.sync.steps as steps_module  # noqa: E402
+from pipelines.sync.run import run_sync  # noqa: E402
+from pipelines.errors import SyncError
+from pipelines.models.build import build_models
+from pipelines.warehouse.destination import Destination
+from pipelines.warehouse.runtime import make_pipeline
 
 
 @pytest.fixture()
@@ -169,7 +173,7 @@ def test_a_failed_full_refresh_leaves_the_warehouse_as_it_was(served, tmp_path, 
         raise SyncError("cannot drop the models: simulated", 7)
 
     with monkeypatch.context() as patch:
-        patch.setattr(pipeline_module, "drop_models", fail_after_the_extract)
+        patch.setattr(steps_module, "drop_models", fail_after_the_extract)
         with pytest.raises(SyncError) as raised:
             sync(duck(path), base_url, full_refresh=True)
     assert "the full refresh was not applied" in str(raised.value)
@@ -273,7 +277,7 @@ def test_postgres_emptied_warehouse_and_full_refresh(pg_server, served, monkeypa
                            f"postgresql://{pg_server.user}@{pg_server.host}:{pg_server.port}/{db}")
         pg = Destination.parse("postgres")
         assert sync(pg, base_url) == []
-        pipeline_module.build_models(pg)
+        build_models(pg)
         conn = pg_server.connect(db)
         conn.autocommit = True
         with conn.cursor() as cur:
@@ -282,7 +286,7 @@ def test_postgres_emptied_warehouse_and_full_refresh(pg_server, served, monkeypa
         assert len(notes) == 1 and "holds no sync state" in notes[0], notes
         with conn.cursor() as cur:
             cur.execute("insert into asana_raw.tasks (gid, name, _dlt_load_id, _dlt_id) values ('planted', 'x', '0', 'p')")
-        pipeline_module.build_models(pg)
+        build_models(pg)
         sync(pg, base_url, full_refresh=True)  # views in place: the models are dropped first
         with conn.cursor() as cur:
             cur.execute("select count(*), count(*) filter (where gid = 'planted') from asana_raw.tasks")

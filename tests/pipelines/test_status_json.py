@@ -11,8 +11,12 @@ import pytest
 from asana_sim import AsanaSimulator, SimConfig, serve_in_thread
 from helpers import assert_clean_failure, env_for, run_cli, sync
 
-from pipelines.pipeline import Destination, SyncError, run_lock
-from pipelines.status import next_reconciliation
+from pipelines.errors import SyncError
+
+from pipelines.sync.run import run_lock
+
+from pipelines.warehouse.destination import Destination
+from pipelines.commands.status import next_reconciliation
 
 
 def _status(tmp_path):
@@ -151,7 +155,7 @@ def test_log_format_json_run(tmp_path):
 
 
 def test_health_counts_each_partitions_last_run():
-    from pipelines.status import health
+    from pipelines.commands.status import health
 
     def run(partition, outcome, code=0):
         return {"sync_partition": partition, "outcome": outcome, "exit_code": code, "status": outcome}

@@ -9,7 +9,9 @@ from helpers import Api, sync
 from weather import WEATHER
 from truth import compare, warehouse
 
-from pipelines.pipeline import Destination, run_sync
+from pipelines.sync.run import run_sync
+
+from pipelines.warehouse.destination import Destination
 
 
 @pytest.fixture()
@@ -70,7 +72,7 @@ def test_expired_pagination_token_mid_listing_loses_nothing(tmp_path):
 
     result = run_sync(Destination.parse("duckdb", str(tmp_path / "asana.duckdb")), source_options={
         "access_token": "sim-token", "base_url": "http://sim/api/1.0", "page_size": 5, "max_concurrency": 1,
-        "requests_per_minute": 1_000_000, "http_transport": httpx.WSGITransport(app=expiring_app)})
+        "requests_per_minute": 1_000_000}, transport=httpx.WSGITransport(app=expiring_app))
     assert compare(sim.store, tmp_path / "asana.duckdb") == []
     assert result.client_stats["pagination_restarts"] > 0
 
@@ -138,8 +140,8 @@ def test_a_team_the_token_cannot_open_is_skipped_not_fatal(tmp_path):
         return sim.wsgi_app(environ, start_response)
 
     result = run_sync(Destination.parse("duckdb", str(tmp_path / "asana.duckdb")), source_options={
-        "access_token": "sim-token", "base_url": "http://sim/api/1.0", "requests_per_minute": 1_000_000,
-        "http_transport": httpx.WSGITransport(app=app)})
+        "access_token": "sim-token", "base_url": "http://sim/api/1.0", "requests_per_minute": 1_000_000},
+        transport=httpx.WSGITransport(app=app))
     assert "/teams/{gid}/projects" in result.unavailable
     con = warehouse(tmp_path / "asana.duckdb")
     loaded = {g for (g,) in con.execute("select gid from asana_raw.projects").fetchall()}

@@ -25,7 +25,9 @@ from asana_sim import AsanaSimulator, SimConfig, serve_in_thread
 from soak_tally import TALLY
 from truth import compare
 
-from pipelines.pipeline import Destination, run_sync
+from pipelines.sync.run import run_sync
+
+from pipelines.warehouse.destination import Destination
 
 ROOT = Path(__file__).resolve().parents[2]
 FAULT_SEEDS = range(1, 51)
@@ -113,7 +115,7 @@ def _change_some(sim: AsanaSimulator, base_url: str, seed: int) -> None:
 def _cli(cwd: Path, env: dict, args: list[str]) -> subprocess.Popen:
     full = {k: v for k, v in os.environ.items() if not k.startswith("SOURCES__")}
     full.update({"PYTHONPATH": str(ROOT), **env})
-    return subprocess.Popen([sys.executable, "-m", "pipelines.cli", *args], cwd=cwd, env=full, text=True,
+    return subprocess.Popen([sys.executable, "-m", "pipelines", *args], cwd=cwd, env=full, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 

@@ -34,7 +34,7 @@ What they share:
   defaults) are the token's whole budget; a partition started with ``--partitions N`` takes
   ``requests_per_minute // N``, ``max(1, max_concurrency // N)`` and the same share of
   ``search_requests_per_minute`` (Asana allows 60 searches a minute per token), so N partitions
-  running at once stay within it. Asana's 429s still reach each partition's own adaptive concurrency.
+  running at once stay within it. Asana's 429s still reach each partition's own concurrency limit.
 - ``sync_runs`` and ``sync_gaps`` say which partition each row is from (``sync_partition``).
 
 A partition never runs ``--full-refresh`` (dlt would drop the tables every partition shares) and the
@@ -44,33 +44,23 @@ CLI builds no models after a partition run: build them once after all partitions
 
 from __future__ import annotations
 
-import os
-import re
-import time
-from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional
+from typing import Optional
 
-from .errors import EXIT_CONFIG, EXIT_LOCKED, SyncError
+from sources.asana.settings import DEFAULT_MAX_CONCURRENCY, DEFAULT_REQUESTS_PER_MINUTE, SEARCH_REQUESTS_PER_MINUTE
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .pipeline import Destination
+from ..errors import EXIT_CONFIG, SyncError
+from ..warehouse.destination import PartitionKey
+from .configuration import resolve_source_config
 
 KINDS = ("workspace", "team")
-# How long a DuckDB partition waits for another one writing to the same file (seconds).
-DUCKDB_WAIT_SECONDS = float(os.environ.get("ASANA_SYNC_DUCKDB_WAIT_SECONDS", "21600"))
-# The advisory lock key every asana-sync load into one PostgreSQL database takes (any constant bigint).
-PG_LOAD_LOCK_KEY = 0x4153414E41  # "ASANA"
 
 
 @dataclass(frozen=True)
-class Partition:
+class Partition(PartitionKey):
     """``kind`` is workspace or team, ``gid`` its gid; ``count`` how many partitions share the token
     at once; ``siblings`` every partition's name when the whole list is known (``--partitions``)."""
 
-    kind: str
-    gid: str
     count: int = 1
     siblings: tuple = ()
 
@@ -100,26 +90,8 @@ class Partition:
                             "or team:GID", EXIT_CONFIG)
         return kind, gid
 
-    @property
-    def name(self) -> str:
-        return f"{self.kind}:{self.gid}"
-
-    @property
-    def pipeline_name(self) -> str:
-        from .pipeline import PIPELINE_NAME
-
-        return f"{PIPELINE_NAME}__{self.kind}_{re.sub(r'[^A-Za-z0-9]+', '_', self.gid)}"
-
     def source_options(self, options: Optional[dict]) -> dict:
         """The source options of this partition: its scope, and its share of the token's budget."""
-        from sources.asana.settings import (
-            DEFAULT_MAX_CONCURRENCY,
-            DEFAULT_REQUESTS_PER_MINUTE,
-            SEARCH_REQUESTS_PER_MINUTE,
-        )
-
-        from .preflight import resolve_source_config
-
         options = dict(options or {})
         if any(options.get(key) for key in ("workspaces", "teams", "exclude_teams")):
             raise SyncError("a partition sets its own scope: drop --workspace (and the workspaces, teams and "
@@ -145,67 +117,3 @@ class Partition:
             return {"teams": [self.gid]}
         teams_elsewhere = [name.split(":", 1)[1] for name in self.siblings if name.startswith("team:")]
         return {"workspaces": [self.gid], **({"exclude_teams": teams_elsewhere} if teams_elsewhere else {})}
-
-
-# --- taking turns on the destination --------------------------------------------------------------
-
-
-@contextmanager
-def duckdb_writer(destination: "Destination", say: Callable[[str], None]) -> Iterator[None]:
-    """A partition's whole run holds the DuckDB file: DuckDB allows one writer process at a time."""
-    from filelock import FileLock, Timeout
-
-    if destination.kind != "duckdb" or destination.partition is None:
-        yield
-        return
-    path = Path(destination.duckdb_path)
-    lock = FileLock(str(path.with_name(path.name + ".writer.lock")))
-    try:
-        lock.acquire(timeout=0)
-    except Timeout:
-        say(f"partition {destination.partition.name} waits for another partition writing to {path} "
-            "(a DuckDB file has one writer at a time; run partitions concurrently on PostgreSQL)")
-        started = time.monotonic()
-        try:
-            lock.acquire(timeout=DUCKDB_WAIT_SECONDS)
-        except Timeout:
-            raise SyncError(f"partition {destination.partition.name} waited {time.monotonic() - started:.0f}s for "
-                            f"{path} and gave up (ASANA_SYNC_DUCKDB_WAIT_SECONDS); this run did nothing",
-                            EXIT_LOCKED) from None
-    try:
-        yield
-    finally:
-        lock.release()
-
-
-@contextmanager
-def load_lock(destination: "Destination") -> Iterator[None]:
-    """PostgreSQL loads into one database take turns: dlt's merge writes shared staging tables and
-    two concurrent schema updates could both create a table. Held on its own connection."""
-    if destination.kind != "postgres":
-        yield
-        return
-    from . import state
-    from .preflight import postgres_connect
-
-    credentials = state.postgres_credentials()
-    try:
-        connection: Any = postgres_connect(credentials)
-    except Exception as error:  # noqa: BLE001 - psycopg2's errors: the server went away mid-run
-        from .errors import EXIT_DESTINATION, first_line
-        from .preflight import postgres_where
-
-        raise SyncError(f"cannot connect to {postgres_where(credentials)}: {first_line(error)}",
-                        EXIT_DESTINATION) from None
-    try:
-        connection.autocommit = True
-        with connection.cursor() as cursor:
-            cursor.execute("select pg_advisory_lock(%s)", (PG_LOAD_LOCK_KEY,))
-        yield
-    finally:
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute("select pg_advisory_unlock(%s)", (PG_LOAD_LOCK_KEY,))
-        except Exception:  # noqa: BLE001 - closing the session releases it too
-            pass
-        connection.close()

@@ -29,19 +29,19 @@ import time
 from datetime import datetime, timezone
 from typing import Any, Optional
 
+import click
+
 FORMAT_ENV = "ASANA_SYNC_LOG_FORMAT"
 PROGRESS_ENV = "ASANA_SYNC_PROGRESS_SECONDS"
 FORMATS = ("text", "json")
 
-_format: dict[str, Optional[str]] = {"value": None}
-
-
-def set_format(value: Optional[str]) -> None:
-    _format["value"] = value
-
-
 def json_enabled() -> bool:
-    value = _format["value"] or os.environ.get(FORMAT_ENV) or "text"
+    """Whether this command logs JSON: ``--log-format`` (the CLI keeps it in the click context of
+    the invocation), else ``ASANA_SYNC_LOG_FORMAT``."""
+    context = click.get_current_context(silent=True)
+    settings = context.find_root().obj if context is not None else None
+    chosen = settings.get("log_format") if isinstance(settings, dict) else None
+    value = chosen or os.environ.get(FORMAT_ENV) or "text"
     return value.strip().lower() == "json"
 
 

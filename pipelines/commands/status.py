@@ -1,7 +1,7 @@
 """``asana-sync status --json``: the warehouse's health as one JSON document, and an exit code a
 monitor can alert on.
 
-Built on ``pipeline.sync_status`` (read-only: a DuckDB file opened read-only, nothing created), plus
+Built on ``sync_status`` (read-only: a DuckDB file opened read-only, nothing created), plus
 what a monitor needs on top: every run's end and outcome with its 429s, the gaps still open (those
 of the latest finished run: each run reads again what the previous one could not, so only the
 latest run's gaps are still missing from the warehouse), and when the next reconciliation (every
@@ -19,13 +19,23 @@ Exit codes (``health_code``):
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta, timezone
 from typing import Any, Optional
 
-from .errors import EXIT_API, EXIT_DESTINATION, EXIT_ERROR, EXIT_GAPS, EXIT_OK, SyncError, first_line
+from dlt.common.destination.exceptions import DestinationUndefinedEntity
+from dlt.pipeline.state_sync import load_pipeline_state_from_destination
 
-_FAILED = re.compile(r"^failed \(exit (\d+)\)")
+from sources.asana.settings import RECONCILE_EVERY_RUN_BELOW, RECONCILE_INTERVAL_HOURS
+from sources.asana.tasks import resuming_first_sync, should_reconcile
+
+from ..errors import EXIT_API, EXIT_DESTINATION, EXIT_GAPS, EXIT_OK, SyncError, first_line
+from ..sync.configuration import resolve_source_config
+from ..sync.outcome import STOPPED, recorded
+from ..warehouse.destination import DATASET, Destination
+from ..warehouse.locks import read_run_info, run_in_progress
+from ..warehouse.preflight import check_destination
+from ..warehouse.runtime import make_pipeline
+
 RUN_COLUMNS = ("started_at", "seconds", "requests", "rows", "gaps", "status", "throttled", "concurrency",
                "lowest_concurrency", "waited_seconds", "task_discovery", "sync_partition")
 GAP_COLUMNS = ("run_started_at", "kind", "endpoint", "parameters", "reason")
@@ -54,21 +64,6 @@ def _as_datetime(value: Any) -> Optional[datetime]:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
-def outcome_of(status: str) -> tuple[str, int]:
-    """``sync_runs.status`` -> (outcome, the exit code that run gave)."""
-    status = str(status or "")
-    match = _FAILED.match(status)
-    if match:
-        return "failed", int(match.group(1))
-    if status == "ok":
-        return "ok", EXIT_OK
-    if status == "failures":
-        return "failures", EXIT_API
-    if status == "gaps":
-        return "gaps", EXIT_GAPS
-    return status or "unknown", EXIT_ERROR
-
-
 def _json_value(value: Any) -> Any:
     if isinstance(value, datetime):
         return _iso(value)
@@ -79,8 +74,6 @@ def _json_value(value: Any) -> Any:
 
 def _read(destination: Any, status: dict) -> None:
     """Runs with every column, and the gaps of the latest finished run."""
-    from .pipeline import DATASET, make_pipeline, partition_filter
-
     pipeline = make_pipeline(destination, read_only=True)
     try:
         with pipeline.sql_client() as client:
@@ -98,7 +91,7 @@ def _read(destination: Any, status: dict) -> None:
                     f"where {mine} order by started_at desc limit {MAX_RUNS}", *args)
                 runs = [dict(zip(columns, r)) for r in rows]
             status["_runs"] = runs
-            finished = next((r for r in runs if outcome_of(r.get("status"))[0] != "failed"), None)
+            finished = next((r for r in runs if recorded(r).name != STOPPED), None)
             gaps: list[dict] = []
             if finished is not None and finished.get("gaps") and "sync_gaps" in present:
                 # Only finished runs record gaps, so the latest gaps are that run's (its report's clock
@@ -120,8 +113,6 @@ def next_reconciliation(live_tasks: int, task_state: dict, now: datetime, last_c
     decides it with the configured ``reconcile``, ``reconcile_below_tasks`` and
     ``reconcile_interval_hours``, and what the last reconciliation cost (``last_cost``:
     ``{"requests": 5210, "seconds": 312.5}`` from ``sync_runs``)."""
-    from sources.asana.tasks import resuming_first_sync, should_reconcile
-
     mode, below, hours = options or reconcile_options()
     last = task_state.get("last_reconciled_at")
     info: dict = {"mode": mode, "last_reconciled_at": last, "last_requests": (last_cost or {}).get("requests"),
@@ -146,11 +137,7 @@ def next_reconciliation(live_tasks: int, task_state: dict, now: datetime, last_c
 def reconcile_options() -> tuple[str, int, float]:
     """``reconcile``, ``reconcile_below_tasks`` and ``reconcile_interval_hours`` as ``run`` would
     resolve them (config, environment); the defaults if unset or unreadable."""
-    from sources.asana.settings import RECONCILE_EVERY_RUN_BELOW, RECONCILE_INTERVAL_HOURS
-
     try:
-        from .preflight import resolve_source_config
-
         config = resolve_source_config({})
         return (str(getattr(config, "reconcile", None) or "auto"),
                 int(getattr(config, "reconcile_below_tasks", None) or RECONCILE_EVERY_RUN_BELOW),
@@ -161,8 +148,6 @@ def reconcile_options() -> tuple[str, int, float]:
 
 def status_report(destination: Any, now: Optional[datetime] = None) -> dict:
     """Everything ``status --json`` prints; ``report["exit_code"]`` is the health code above."""
-    from .pipeline import sync_status
-
     now = now or datetime.now(timezone.utc)
     base = sync_status(destination)
     report: dict = {"destination": base["destination"], "checked_at": _iso(now),
@@ -178,10 +163,10 @@ def status_report(destination: Any, now: Optional[datetime] = None) -> dict:
     for row in base["_runs"]:
         started = _as_datetime(row.get("started_at"))
         seconds = float(row.get("seconds") or 0)
-        outcome, code = outcome_of(row.get("status"))
+        outcome = recorded(row)
         runs.append({
             "started_at": _iso(started), "ended_at": _iso(started + timedelta(seconds=seconds)) if started else None,
-            "seconds": seconds, "outcome": outcome, "exit_code": code,
+            "seconds": seconds, "outcome": outcome.name, "exit_code": outcome.exit_code,
             **{k: _json_value(row.get(k)) for k in ("requests", "rows", "gaps", "throttled", "waited_seconds",
                                                       "concurrency", "lowest_concurrency", "task_discovery",
                                                       "sync_partition")},
@@ -216,7 +201,7 @@ def health(runs: list[dict], gaps: list[dict]) -> dict:
     latest = {}
     for run in runs:
         latest.setdefault(run.get("sync_partition"), run)
-    failed_last = [run for run in latest.values() if run["outcome"] == "failed"]
+    failed_last = [run for run in latest.values() if run["outcome"] == STOPPED]
     if failed_last:
         last = failed_last[0]
         which = f" of partition {last['sync_partition']}" if last.get("sync_partition") else ""
@@ -231,3 +216,96 @@ def health(runs: list[dict], gaps: list[dict]) -> dict:
         return {"healthy": False, "exit_code": EXIT_GAPS,
                 "reason": f"{len(gaps)} listing(s) could not be read completely (truncated by Asana)"}
     return {"healthy": True, "exit_code": EXIT_OK, "reason": "the last run succeeded and no gap is open"}
+
+
+def sync_status(destination: Destination) -> dict:
+    """Last runs, rows per table and cursors, read from the warehouse without changing anything.
+
+    Works while a run is in progress: PostgreSQL and a DuckDB file between its writes are read
+    read-only; while a run holds the DuckDB file, ``in_progress`` says so and nothing else is read."""
+    status: dict = {"destination": destination.describe(), "runs": [], "tables": {}, "cursors": {},
+                    "in_progress": run_in_progress(destination), "run_info": {}}
+    if status["in_progress"]:
+        status["run_info"] = read_run_info(destination)
+    try:
+        check_destination(destination, write=False)
+    except SyncError as error:
+        if status["in_progress"] and destination.kind == "duckdb" and "locked" in str(error):
+            status["busy"] = True  # the run is loading and holds the file; that is the status
+            return status
+        raise
+    pipeline = make_pipeline(destination, read_only=True)
+    try:
+        with pipeline.sql_client() as client:
+            tables = [r[0] for r in client.execute_sql(
+                "select table_name from information_schema.tables where table_schema = %s order by table_name",
+                DATASET)]
+            for table in tables:
+                if table.startswith("_dlt"):
+                    continue
+                status["tables"][table] = client.execute_sql(
+                    f"select count(*) from {client.make_qualified_table_name(table)}")[0][0]
+            mine, args = partition_filter(destination)
+            if "sync_runs" in tables:
+                status["runs"] = [
+                    dict(zip(("started_at", "seconds", "requests", "rows", "gaps", "status"), r))
+                    for r in client.execute_sql(
+                        "select started_at, seconds, requests, rows, gaps, status from "
+                        f"{client.make_qualified_table_name('sync_runs')} where {mine} "
+                        "order by started_at desc limit 10",
+                        *args)
+                ]
+            status["live_tasks"] = _live_tasks(client, tables)
+            last_reconciliation = _last_reconciliation(client, tables, mine, args)
+    except Exception as exc:  # noqa: BLE001
+        raise SyncError(f"cannot read {destination.describe()}: {first_line(exc)}", EXIT_DESTINATION) from None
+    task_state: dict = {}
+    try:
+        with pipeline.destination_client() as client:
+            remote = load_pipeline_state_from_destination(destination.pipeline_name, client) or {}
+        resources = remote.get("sources", {}).get("asana", {}).get("resources", {})
+        task_state = resources.get("tasks", {})
+        status["cursors"] = {
+            "projects": task_state.get("project_cursors", {}),
+            "assignees": task_state.get("assignee_cursors", {}),
+            "search": task_state.get("search_cursors", {}),
+            "last_reconciled_at": task_state.get("last_reconciled_at"),
+            "tasks_to_read_again": len(task_state.get("retry_tasks", [])),
+        }
+    except (DestinationUndefinedEntity, Exception):  # noqa: BLE001 - cursors are informative only
+        status["cursors"] = {}
+    status["reconciliation"] = next_reconciliation(status.get("live_tasks", 0), task_state,
+                                                   datetime.now(timezone.utc), last_reconciliation)
+    return status
+
+
+def _live_tasks(client: Any, tables: Sequence[str]) -> int:
+    if "tasks" not in tables:
+        return 0
+    name = client.make_qualified_table_name("tasks")
+    try:
+        return int(client.execute_sql(f"select count(*) from {name} where not coalesce(is_deleted, false)")[0][0])
+    except Exception:  # noqa: BLE001 - an old table without is_deleted
+        return int(client.execute_sql(f"select count(*) from {name}")[0][0])
+
+
+def partition_filter(destination: Destination) -> tuple[str, tuple]:
+    """The condition (and its parameters) limiting ``sync_runs`` / ``sync_gaps`` to the destination's
+    partition; ``true`` without one."""
+    if destination.partition is None:
+        return "true", ()
+    return "sync_partition = %s", (destination.partition.name,)
+
+
+def _last_reconciliation(client: Any, tables: Sequence[str], mine: str = "true", args: tuple = ()) -> dict:
+    """What the last reconciling run cost (warehouses loaded before ``task_discovery`` have none)."""
+    if "sync_runs" not in tables:
+        return {}
+    try:
+        found = client.execute_sql(
+            f"select started_at, seconds, requests from {client.make_qualified_table_name('sync_runs')} "
+            f"where {mine} and task_discovery = 'reconcile' order by started_at desc limit 1",
+            *args)
+    except Exception:  # noqa: BLE001 - the column appears with the first run of this version
+        return {}
+    return dict(zip(("started_at", "seconds", "requests"), found[0])) if found else {}

@@ -10,7 +10,8 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
-from .errors import EXIT_INTERRUPTED, SyncError, explain, shorten
+from ..errors import EXIT_INTERRUPTED, SyncError, explain, shorten
+from .jsonlog import emit, json_enabled
 
 out = Console()
 err = Console(stderr=True)
@@ -18,8 +19,6 @@ err = Console(stderr=True)
 
 def fail(error: SyncError) -> None:
     """Print the one-line reason (never a traceback) and exit with the code cron acts on."""
-    from .jsonlog import emit, json_enabled
-
     if json_enabled():
         context = click.get_current_context(silent=True)
         emit("error", command=context.info_name if context else "asana-sync", exit_code=error.exit_code,

@@ -4,23 +4,21 @@ from __future__ import annotations
 
 import sys
 import time
+from pathlib import Path
 from typing import Optional
 
 import click
 from rich.markup import escape
 from rich.table import Table
 
+from ..errors import EXIT_MODELS, SyncError
+from ..models.build import build_models, model_project, run_model_tests
+from ..models.project import ModelError, ModelProject
+from ..sync.run import run_lock
+from ..warehouse.destination import Destination
+from ..warehouse.preflight import require_warehouse
 from .console import destination_options, err, fail, out
-from .pipeline import (
-    EXIT_MODELS,
-    Destination,
-    SyncError,
-    build_models,
-    model_project,
-    require_warehouse,
-    run_lock,
-    run_model_tests,
-)
+
 
 @click.group()
 def models() -> None:
@@ -140,10 +138,6 @@ def compile_command(dialect: str, select: Optional[str], output_dir: Optional[st
     Example:
         asana-sync models compile --dialect bigquery -o build/bigquery
     """
-    from pathlib import Path
-
-    from .models import ModelError, ModelProject
-
     try:
         project: ModelProject = model_project()
         statements = []

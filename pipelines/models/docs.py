@@ -16,15 +16,17 @@ from __future__ import annotations
 
 import json
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 from xml.sax.saxutils import escape as _xml
 
+import duckdb
+
+from sources.asana import RESOURCE_DESCRIPTIONS
 from sources.asana.settings import CHILD_LISTINGS, COLUMNS, REFS
 
-from .models import LAYERS, MODEL_SCHEMA, RAW_SCHEMA, ModelProject
+from .project import LAYERS, MODEL_SCHEMA, RAW_SCHEMA, ModelProject
 
 __all__ = ["MODEL_SECTION_DOCS", "RAW_REFERENCE_TARGETS", "POLYMORPHIC_COLUMNS", "documented_models", "generate",
            "generate_from_demo", "raw_foreign_keys", "render_model_sections", "svg_diagram", "update_model_sections"]
@@ -96,15 +98,11 @@ class TableDoc:
 # reading
 # --------------------------------------------------------------------------------------------------
 def _connect(duckdb_path: Path):
-    import duckdb
-
     return duckdb.connect(str(duckdb_path), read_only=True)
 
 
 def dlt_schema(con) -> dict:
     """The newest dlt schema stored with the raw tables (``asana_raw._dlt_version``)."""
-    import duckdb
-
     try:
         row = con.execute(f"select schema from {RAW_SCHEMA}._dlt_version where schema_name = ? "
                           "order by version desc, inserted_at desc limit 1", [DLT_SCHEMA_NAME]).fetchone()
@@ -159,8 +157,6 @@ def raw_foreign_keys(table: str, columns: list[str]) -> tuple[list[tuple[str, st
 
 
 def _raw_description(table: str) -> str:
-    from sources.asana import RESOURCE_DESCRIPTIONS
-
     if table in _RAW_DESCRIPTIONS:
         return _RAW_DESCRIPTIONS[table]
     if table in CHILD_LISTINGS:
@@ -579,17 +575,3 @@ def update_model_sections(root: Path, project: ModelProject, columns: dict[str, 
             path.write_text(new, encoding="utf-8", newline="\n")
             changed.append(path)
     return changed
-
-
-def generate_from_demo(out_dir: Path | str = DEFAULT_OUTPUT_DIR, seed: int = 1) -> list[Path]:
-    """Load the small demo organization into a temporary DuckDB file, then :func:`generate` from it."""
-    import io
-
-    from rich.console import Console
-
-    from .demo import run_demo
-
-    with tempfile.TemporaryDirectory(prefix="asana-sync-docs-") as tmp:
-        path = Path(tmp) / "demo.duckdb"
-        run_demo(size="small", seed=seed, duckdb_path=str(path), console=Console(file=io.StringIO()))
-        return generate(path, out_dir)

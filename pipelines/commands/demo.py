@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import io
 import os
+import shutil
+import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, Optional
 
+import duckdb
 from rich.console import Console
 from rich.table import Table
 
-from .pipeline import EXIT_CONFIG, Destination, SyncError, run_sync
+from asana_sim import AsanaSimulator, SimConfig, serve_in_process
+
+from ..errors import EXIT_CONFIG, SyncError
+from ..models.build import build_models, run_model_tests
+from ..models.docs import DEFAULT_OUTPUT_DIR, generate
+from ..sync.run import run_sync
+from ..warehouse.destination import Destination
 
 # The demo writes this table first into every warehouse it creates, and overwrites only files that have it.
 DEMO_MARKER = "asana_sync_demo"
@@ -57,8 +67,6 @@ def run_demo(size: str = "demo", seed: int = 1, duckdb_path: str = "demo.duckdb"
              console: Console | None = None, weather: Optional[dict] = None) -> None:
     """``weather`` overrides the simulator's limits and faults (``SimConfig`` fields such as
     ``max_concurrent_gets``, ``throttle_share``, ``retry_after_s``, ``fault_rates``)."""
-    from asana_sim import AsanaSimulator, SimConfig, serve_in_process
-
     console = console or Console()
     check_overwritable(Path(duckdb_path).resolve())
     started = time.monotonic()
@@ -78,16 +86,12 @@ def run_demo(size: str = "demo", seed: int = 1, duckdb_path: str = "demo.duckdb"
     home = path.parent / ".asana-sync-demo"
     with serve_in_process(sim, port=0) as base_url, _env({"ASANA_SYNC_HOME": str(home)}):
         console.print(f"simulator listening on {base_url}", highlight=False)
-        import shutil
-
         shutil.rmtree(home, ignore_errors=True)
         # Near zero latency the demo runs unthrottled; with Asana's latency, at Asana's limits.
         options = {"access_token": config.tokens[0], "base_url": base_url}
         if not config.latency_s:
             options.update(requests_per_minute=200_000, max_concurrency=8)
         result = run_sync(destination, source_options=options)
-        from .pipeline import build_models, run_model_tests
-
         try:
             result.models = build_models(destination)
             checks = run_model_tests(destination)
@@ -105,8 +109,6 @@ def run_demo(size: str = "demo", seed: int = 1, duckdb_path: str = "demo.duckdb"
 
 
 def is_demo_warehouse(path: Path) -> bool:
-    import duckdb
-
     try:
         con = duckdb.connect(str(path), read_only=True)
     except Exception:  # noqa: BLE001 - not a DuckDB file, locked, ...: not provably ours
@@ -126,8 +128,6 @@ def check_overwritable(path: Path) -> None:
 
 
 def mark_as_demo(path: Path) -> None:
-    import duckdb
-
     con = duckdb.connect(str(path))
     try:
         con.execute(f"create table if not exists main.{DEMO_MARKER} as "
@@ -137,8 +137,6 @@ def mark_as_demo(path: Path) -> None:
 
 
 def _tour(path: Path, sim, console: Console) -> None:
-    import duckdb
-
     con = duckdb.connect(str(path), read_only=True)
     try:
         table = Table("table", "rows", title="asana_raw")
@@ -161,3 +159,12 @@ def _tour(path: Path, sim, console: Console) -> None:
                 console.print("  " + " | ".join(str(v) for v in row), highlight=False)
     finally:
         con.close()
+
+
+def reference_from_demo(out_dir: Path | str = DEFAULT_OUTPUT_DIR, seed: int = 1) -> list[Path]:
+    """Load the small demo organization into a temporary DuckDB file, then write the table
+    reference from it (``models.docs.generate``): what ``asana-sync docs`` does by default."""
+    with tempfile.TemporaryDirectory(prefix="asana-sync-docs-") as tmp:
+        path = Path(tmp) / "demo.duckdb"
+        run_demo(size="small", seed=seed, duckdb_path=str(path), console=Console(file=io.StringIO()))
+        return generate(path, out_dir)

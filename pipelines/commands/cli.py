@@ -1,155 +1,46 @@
-"""``asana-sync``: a thin command-line shell over ``pipelines.pipeline`` and ``pipelines.models``."""
+"""``asana-sync``: a thin command-line shell over the library calls of ``pipelines.sync`` (a run),
+``pipelines.models`` (the SQL models) and the commands' own modules (status, check, export, demo).
+Every command prints one ``error:`` line and exits with a documented code on failure."""
 
 from __future__ import annotations
 
+import json
 import sys
-import threading
-import time
+from contextlib import nullcontext
+from pathlib import Path
 from typing import Any, Optional
 
 import click
-from rich.live import Live
 from rich.markup import escape
 from rich.table import Table
-from rich.text import Text
 
-from .console import Group, destination_options, err, fail, note, out
+from asana_sim import parse_fault_rates
+from asana_sim.server import main as serve_simulator
+from sources.asana import RESOURCE_DESCRIPTIONS
 
-from .pipeline import (
-    EXIT_API,
-    EXIT_GAPS,
-    EXIT_INTERRUPTED,
-    Destination,
-    SyncError,
-    SyncResult,
-    build_models,
-    explain,
-    run_lock,
-    run_sync,
-    sync_status,
-)
-
-class Progress:
-    """Where a run stands: a live status line on a terminal (rich's ``Live``), plain log lines every
-    15 seconds otherwise (cron, CI). Shows requests, the share of the rate limit used over the last
-    30 s, Asana's latency, requests in flight against the limit the client keeps, 429s and the time
-    spent waiting on them."""
-
-    LOG_EVERY = 15.0
-
-    def __init__(self, quiet: bool = False) -> None:
-        self.quiet = quiet
-        self.interactive = err.is_terminal and not quiet
-        self.phase = "starting"
-        self.report: Any = None
-        self.started = time.monotonic()
-        self._live: Optional[Live] = None
-        self._ticker: Optional[threading.Timer] = None
-        self._last_log = time.monotonic()
-
-    def line(self) -> str:
-        elapsed = time.monotonic() - self.started
-        stats = self.report.client_stats if self.report is not None else {}
-        if not stats:
-            return f"{self.phase} ({elapsed:.0f}s)"
-        latency = f"{stats['latency_ms']} ms" if stats.get("latency_ms") is not None else "-"
-        return (f"{self.phase}: {stats['requests']} requests ({stats['requests'] / max(elapsed, 1e-9):.0f}/s, "
-                f"{stats['recent_rate_share']:.0%} of the rate limit), latency {latency}, "
-                f"{stats['in_flight']}/{stats['concurrency']} in flight, {stats['retries']} retries, "
-                f"{stats['throttled']} throttled (429), waited {stats['waited_seconds']:.0f}s, {elapsed:.0f}s")
-
-    def __call__(self, phase: str, info: dict) -> None:
-        if phase == "note":  # what happened to the local state; shown even with --quiet
-            if self._live is not None:
-                self._live.console.print(f"note: {escape(info['message'])}", highlight=False, soft_wrap=True)
-            else:
-                note(info["message"])
-            return
-        self.phase = phase
-        self.report = info.get("report", self.report)
-        self.tick(force=True)
-
-    def tick(self, force: bool = False) -> None:
-        if self._live is not None:
-            self._live.update(Text(self.line()))
-        elif not self.quiet and (force or time.monotonic() - self._last_log >= self.LOG_EVERY):
-            self._last_log = time.monotonic()
-            err.print(f"asana-sync: {self.line()}", highlight=False)
-
-    def __enter__(self) -> "Progress":
-        if self.interactive:
-            self._live = Live(console=err, refresh_per_second=4, transient=True,
-                              get_renderable=lambda: Text(self.line()))
-            self._live.start()
-        elif not self.quiet:
-            self._schedule()
-        return self
-
-    def _schedule(self) -> None:
-        self._ticker = threading.Timer(self.LOG_EVERY, self._log_and_reschedule)
-        self._ticker.daemon = True
-        self._ticker.start()
-
-    def _log_and_reschedule(self) -> None:
-        self.tick()
-        self._schedule()
-
-    def __exit__(self, *exc: Any) -> None:
-        if self._live is not None:
-            self._live.stop()
-        if self._ticker is not None:
-            self._ticker.cancel()
-
-
-def print_result(result: SyncResult, destination: Destination) -> None:
-    from .jsonlog import emit_result, json_enabled
-
-    if json_enabled():
-        emit_result(result, destination)
-        return
-    rps = result.requests / max(result.seconds, 1e-9)
-    rows_ps = result.total_rows / max(result.seconds, 1e-9)
-    stats = result.client_stats
-    out.print(f"synced into {destination.describe()} in {result.seconds:.1f}s: {result.requests} requests "
-              f"({rps:.0f}/s), {result.total_rows} rows ({rows_ps:.0f}/s), {stats.get('retries', 0)} retries, "
-              f"{stats.get('throttled', 0)} throttled (429) with {stats.get('waited_seconds', 0):.0f}s waited, "
-              f"latency {stats.get('latency_ms', '-')} ms, concurrency {stats.get('concurrency', '-')}"
-              f"{_cap(stats)}, {stats.get('rate_share', 0):.0%} of the rate limit while requesting",
-              highlight=False)
-    if result.models:
-        seconds = sum(m.seconds for m in result.models)
-        out.print(f"built {len(result.models)} models in schema asana_analytics in {seconds:.1f}s", highlight=False)
-    note = ("rows written this run; tables replaced per task or parent also count one replacement "
-            "marker per re-read parent, which is not stored")
-    if out.is_terminal:
-        table = Table("table", "rows written", title="rows written this run", caption=note)
-        for name, count in result.rows.items():
-            table.add_row(name, str(count))
-        out.print(table)
-    else:
-        out.print(f"{note}:", highlight=False)
-        for name, count in result.rows.items():
-            out.print(f"  {name}: {count}", highlight=False)
-    for path, reason in sorted(result.unavailable.items()):
-        err.print(escape(f"note: {path} is not available to this token ({reason}); skipped"), highlight=False)
-    for gap in result.gaps:
-        err.print("[yellow]warning:[/yellow] " + escape(f"could not read {gap['endpoint']} {gap['parameters']}: "
-                                                       f"{gap['reason']}"), highlight=False)
-
-
-def _cap(stats: dict) -> str:
-    """What the client learned of a concurrency cap, if Asana showed one."""
-    if stats.get("lowest_concurrency") is None:
-        return ""
-    return f" (Asana capped it at {stats['lowest_concurrency']})"
+from ..errors import EXIT_DESTINATION, EXIT_INTERRUPTED, SyncError, explain
+from ..models.build import build_models
+from ..models.docs import generate
+from ..sync.partitions import Partition
+from ..sync.run import SyncResult, run_lock, run_sync
+from ..warehouse.destination import Destination
+from .check import run_check
+from .console import Group, destination_options, err, fail, out
+from .demo import reference_from_demo, run_demo
+from .export import export
+from .jsonlog import FORMAT_ENV, emit, json_enabled
+from .models_cli import models
+from .progress import print_result, progress_for
+from .status import status_report, sync_status
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="asana-sync")
-@click.option("--log-format", type=click.Choice(["text", "json"]), default=None, envvar="ASANA_SYNC_LOG_FORMAT",
+@click.option("--log-format", type=click.Choice(["text", "json"]), default=None, envvar=FORMAT_ENV,
               help="json: one JSON event per line on stderr (phases, progress ticks, result, error) for log "
                    "shippers [env ASANA_SYNC_LOG_FORMAT; default text].")
-def main(log_format: Optional[str] = None) -> None:
+@click.pass_context
+def main(ctx: click.Context, log_format: Optional[str] = None) -> None:
     """Sync Asana into DuckDB or PostgreSQL and build SQL reporting models.
 
     \b
@@ -158,16 +49,8 @@ def main(log_format: Optional[str] = None) -> None:
         asana-sync run
         asana-sync --log-format json run --quiet   # JSON lines for a log shipper
     """
-    from .jsonlog import set_format
-
-    set_format(log_format)
-
-
-def _progress(quiet: bool) -> Any:
-    """The progress display `--log-format` asks for: rich/plain lines, or JSON events."""
-    from .jsonlog import JsonProgress, json_enabled
-
-    return JsonProgress(quiet) if json_enabled() else Progress(quiet)
+    # Kept in the context for every command of this invocation (jsonlog.json_enabled reads it).
+    ctx.obj = {"log_format": log_format}
 
 
 @main.command()
@@ -211,8 +94,6 @@ def run(destination: str, duckdb_path: Optional[str], workspaces: tuple, resourc
     try:
         target = Destination.parse(destination, duckdb_path)
         if partition:
-            from .partitions import Partition
-
             target.partition = Partition.parse(partition, partition_count)
             no_models = True  # built once after all partitions (asana-sync models run)
     except SyncError as error:
@@ -223,16 +104,10 @@ def run(destination: str, duckdb_path: Optional[str], workspaces: tuple, resourc
     if max_concurrency:
         options["max_concurrency"] = max_concurrency
     result = sync_and_build(target, quiet, build=not no_models, workspaces=workspaces, resources=resources,
-                            full_refresh=full_refresh, source_options=options)
-    failures = [g for g in result.gaps if g.get("kind") == "failed"]
-    if failures:
-        # Everything else was loaded; exit 5 so cron notices, and the next run reads those parts again.
-        fail(SyncError(f"{len(failures)} request(s) failed after retries, e.g. {failures[0]['endpoint']} "
-                       f"{failures[0]['parameters']}: {failures[0]['reason']}; everything else was loaded "
-                       "(see table sync_gaps) and the next run reads those parts again", EXIT_API))
-    if result.gaps and not accept_gaps:
-        fail(SyncError(f"{len(result.gaps)} listing(s) could not be read completely (see table sync_gaps); "
-                       "rerun with --accept-gaps to treat this as success", EXIT_GAPS))
+                            full_refresh=full_refresh, source_options=options, accept_gaps=accept_gaps)
+    if result.outcome.exit_code:
+        # Everything else was loaded; a non-zero exit so cron notices, and the next run reads those parts again.
+        fail(SyncError(result.outcome.reason, result.outcome.exit_code))
 
 
 @main.command()
@@ -307,17 +182,11 @@ def _print_reconciliation(plan: dict) -> None:
 def _status_target(destination: str, duckdb_path: Optional[str], partition: Optional[str]) -> Destination:
     target = Destination.parse(destination, duckdb_path)
     if partition:
-        from .partitions import Partition
-
         target.partition = Partition.parse(partition)
     return target
 
 
 def _status_json(destination: str, duckdb_path: Optional[str], partition: Optional[str] = None) -> None:
-    import json
-
-    from .status import status_report
-
     try:
         report = status_report(_status_target(destination, duckdb_path, partition))
     except SyncError as error:
@@ -333,8 +202,6 @@ def _status_json(destination: str, duckdb_path: Optional[str], partition: Option
 def _fault_rates(ctx: click.Context, param: click.Parameter, value: Optional[str]) -> Optional[dict]:
     if not value:
         return None
-    from asana_sim import parse_fault_rates
-
     try:
         return parse_fault_rates(value)
     except Exception as error:  # noqa: BLE001 - argparse's own type error, one line
@@ -369,8 +236,6 @@ def demo(size: str, seed: int, duckdb_path: str, max_concurrent_gets: Optional[i
         asana-sync demo --size small --max-concurrent-gets 4 --throttle-share 0.02
         asana-sync demo --size small --latency 0.25 --latency-sigma 0.5
     """
-    from .demo import run_demo
-
     weather = {key: value for key, value in (("max_concurrent_gets", max_concurrent_gets),
                                              ("throttle_share", throttle_share), ("retry_after_s", retry_after),
                                              ("fault_rates", fault_rates), ("latency_s", latency),
@@ -392,10 +257,8 @@ def simulate(ctx: click.Context) -> None:
     Example:
         asana-sync simulate --size demo --max-concurrent-gets 4 --throttle-share 0.02
     """
-    from asana_sim.server import main as serve
-
     # The simulator's own parser reads the arguments as given: one parser, one set of flags.
-    sys.exit(serve(list(ctx.args), prog="asana-sync simulate") or 0)
+    sys.exit(serve_simulator(list(ctx.args), prog="asana-sync simulate") or 0)
 
 
 @main.command(name="resources")
@@ -406,8 +269,6 @@ def list_resources() -> None:
     Example:
         asana-sync resources
     """
-    from sources.asana import RESOURCE_DESCRIPTIONS
-
     for name, description in RESOURCE_DESCRIPTIONS.items():
         out.print(f"{name:22} {description}", highlight=False, soft_wrap=True)
 
@@ -427,14 +288,9 @@ def docs_command(duckdb_path: Optional[str], output_dir: str) -> None:
         asana-sync docs                                   # from a fresh small demo load
         asana-sync docs --duckdb-path asana.duckdb -o /tmp/reference
     """
-    from pathlib import Path
-
-    from .docs import generate, generate_from_demo
-    from .pipeline import EXIT_DESTINATION
-
     try:
         if duckdb_path is None:
-            written = generate_from_demo(output_dir)
+            written = reference_from_demo(output_dir)
         else:
             path = Path(duckdb_path).expanduser().resolve()
             if not path.is_file():
@@ -453,7 +309,7 @@ def sync_and_build(target: Destination, quiet: bool, build: bool = True, **sync_
     models, with progress output and the result printed. Failures exit with their code."""
     loaded = False
     try:
-        with _progress(quiet) as progress:
+        with progress_for(quiet) as progress:
             result = run_sync(target, on_progress=progress, **sync_args)
             loaded = True
             if build:
@@ -474,15 +330,8 @@ def sync_and_build(target: Destination, quiet: bool, build: bool = True, **sync_
 
 def _sync_exit(result: Optional[SyncResult]) -> None:
     """After a `--sync`, the exit code `run` would have given for failed requests or gaps."""
-    if result is None:
-        return
-    failures = [g for g in result.gaps if g.get("kind") == "failed"]
-    if failures:
-        fail(SyncError(f"{len(failures)} request(s) of the sync failed after retries (see table sync_gaps); "
-                       "everything else was loaded and exported", EXIT_API))
-    if result.gaps:
-        fail(SyncError(f"{len(result.gaps)} listing(s) could not be read completely (see table sync_gaps); "
-                       "everything else was loaded and exported", EXIT_GAPS))
+    if result is not None and result.outcome.exit_code:
+        fail(SyncError(f"{result.outcome.reason}; everything else was exported", result.outcome.exit_code))
 
 
 @main.command(name="export")
@@ -512,15 +361,11 @@ def export_command(destination: str, duckdb_path: Optional[str], fmt: str, out_d
     Example:
         asana-sync export --format parquet --out export/ --table tasks --table asana__project
     """
-    from .export import export
-
     result = None
     try:
         target = Destination.parse(destination, duckdb_path)
         if sync_first:
             result = sync_and_build(target, quiet)
-
-        from .jsonlog import emit, json_enabled
 
         def show(file: Any) -> None:
             if json_enabled():
@@ -559,12 +404,10 @@ def check_command(destination: str, duckdb_path: Optional[str], workspaces: tupl
     Example:
         SOURCES__ASANA__ACCESS_TOKEN=... asana-sync check --requests-per-minute 150
     """
-    from .check import run_check
-
     options = {"requests_per_minute": requests_per_minute} if requests_per_minute else {}
     try:
         target = Destination.parse(destination, duckdb_path)
-        with err.status("checking", spinner="dots") if err.is_terminal else _nothing() as status:
+        with err.status("checking", spinner="dots") if err.is_terminal else nullcontext() as status:
             def say(message: str) -> None:
                 if status is not None:
                     status.update(message)
@@ -578,14 +421,6 @@ def check_command(destination: str, duckdb_path: Optional[str], workspaces: tupl
         first = sorted(report.problems, key=lambda p: p.exit_code != report.exit_code)[0]
         more = f" (and {len(report.problems) - 1} more problem(s) above)" if len(report.problems) > 1 else ""
         fail(SyncError(f"{first}{more}", report.exit_code))
-
-
-class _nothing:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: Any) -> None:
-        return None
 
 
 def _print_check(report: Any) -> None:
@@ -630,15 +465,7 @@ def _print_check(report: Any) -> None:
     out.print(f"checked with {report.requests_made} requests in {report.seconds:.1f}s", highlight=False)
 
 
-def _register_models() -> None:
-    try:
-        from .models_cli import models
-    except ImportError:  # pragma: no cover - the models layer ships with the package
-        return
-    main.add_command(models)
-
-
-_register_models()
+main.add_command(models)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -21,6 +21,7 @@ blocks, and ``--table`` exports them by name).
 
 from __future__ import annotations
 
+import difflib
 import os
 import time
 from contextlib import contextmanager
@@ -28,7 +29,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Optional, Sequence
 
-from .errors import EXIT_CONFIG, EXIT_DESTINATION, SyncError, first_line
+import adbc_driver_manager
+import adbc_driver_postgresql.dbapi as adbc
+import duckdb
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from ..errors import EXIT_CONFIG, EXIT_DESTINATION, SyncError, first_line
+from ..models.build import model_project
+from ..models.project import MODEL_SCHEMA
+from ..warehouse.destination import DATASET
+from ..warehouse.identity import postgres_credentials, postgres_where
+from ..warehouse.preflight import duckdb_failure, require_warehouse
 
 FORMATS = ("csv", "parquet", "jsonl")
 EXTENSIONS = {"csv": "csv", "parquet": "parquet", "jsonl": "jsonl"}
@@ -62,16 +75,11 @@ def _quote(name: str) -> str:
 
 
 def _schemas() -> tuple[str, str]:
-    from .models import MODEL_SCHEMA
-    from .pipeline import DATASET
-
     return DATASET, MODEL_SCHEMA
 
 
 def default_tables(available: dict[str, set[str]]) -> list[tuple[str, str]]:
     """Every raw table but dlt's own, and every mart the warehouse holds."""
-    from .pipeline import model_project
-
     raw, models = _schemas()
     tables = [(raw, t) for t in sorted(available.get(raw, ())) if not t.startswith("_dlt")
               and not t.startswith("_asana_sync")]
@@ -84,8 +92,6 @@ def default_tables(available: dict[str, set[str]]) -> list[tuple[str, str]]:
 def resolve_tables(names: Sequence[str], available: dict[str, set[str]]) -> list[tuple[str, str]]:
     """``tasks``, ``asana_raw.tasks``, ``asana__project`` or ``asana_analytics.asana__project`` ->
     (schema, table); an unknown name is refused (exit 2) with the closest known ones."""
-    import difflib
-
     raw, models = _schemas()
     known = [f"{schema}.{table}" for schema in (raw, models) for table in sorted(available.get(schema, ()))
              if not table.startswith("_dlt")]
@@ -128,8 +134,6 @@ def export(destination: Any, out_dir: Path | str, fmt: str = "parquet", tables: 
 
     Raises ``SyncError``: 2 for an unknown table, a query the warehouse refuses or a bad format or
     name; 7 for a missing or unreadable warehouse and an output folder that cannot be written."""
-    from .pipeline import require_warehouse
-
     if fmt not in FORMATS:
         raise SyncError(f"unknown format {fmt!r}: use {', '.join(FORMATS)}", EXIT_CONFIG)
     if query is not None and tables:
@@ -206,10 +210,6 @@ class _DuckDBExporter:
 
     @contextmanager
     def connected(self) -> Iterator[None]:
-        import duckdb
-
-        from .preflight import duckdb_failure
-
         try:
             self.con = duckdb.connect(str(self.path), read_only=True)
         except Exception as error:  # noqa: BLE001 - locked, corrupt, ...
@@ -229,8 +229,6 @@ class _DuckDBExporter:
         return found
 
     def write(self, job: ExportJob, path: Path, fmt: str) -> int:
-        import duckdb
-
         literal = "'" + str(path).replace("'", "''") + "'"
         # DuckDB's parallel CSV and JSON writers buffer to keep the rows in order (3M rows, 700 MB of
         # text: 830-900 MB RSS); one thread streams them in ~110-150 MB, and was faster on 2 cores.
@@ -259,8 +257,6 @@ class _PostgresExporter:
     def _json_writer(self) -> Any:
         """An in-memory DuckDB, opened once per export, that writes JSON lines from Arrow streams."""
         if self._duck is None:
-            import duckdb
-
             self._duck = duckdb.connect()
             self._duck.execute("SET TimeZone = 'UTC'")
             # One thread: the Arrow stream is read in order anyway, and parallel writers would buffer
@@ -270,11 +266,6 @@ class _PostgresExporter:
 
     @contextmanager
     def connected(self) -> Iterator[None]:
-        import adbc_driver_postgresql.dbapi as adbc
-
-        from .preflight import postgres_where
-        from .state import postgres_credentials
-
         credentials = postgres_credentials()
         self.where = postgres_where(credentials)
         try:
@@ -310,8 +301,6 @@ class _PostgresExporter:
         return found
 
     def write(self, job: ExportJob, path: Path, fmt: str) -> int:
-        import adbc_driver_manager
-
         cur = self.conn.cursor()
         try:
             try:
@@ -335,8 +324,6 @@ def _without_secret(text: str, credentials: Any) -> str:
 
 def _write_batches(reader: Any, path: Path, fmt: str, json_writer: Any = None) -> int:
     """Stream an Arrow ``RecordBatchReader`` into ``path``: one batch in memory at a time."""
-    import pyarrow as pa
-
     schema = _plain_schema(reader.schema)
     rows = 0
     if fmt == "jsonl":
@@ -351,15 +338,11 @@ def _write_batches(reader: Any, path: Path, fmt: str, json_writer: Any = None) -
         finally:
             con.unregister("export_batches")
     if fmt == "parquet":
-        import pyarrow.parquet as pq
-
         with pq.ParquetWriter(str(path), schema) as writer:
             for batch in reader:
                 writer.write_batch(_plain(batch, schema))
                 rows += batch.num_rows
         return rows
-    import pyarrow.csv as pacsv
-
     with pacsv.CSVWriter(str(path), schema) as writer:
         for batch in reader:
             writer.write_batch(_plain(batch, schema))
@@ -370,22 +353,16 @@ def _write_batches(reader: Any, path: Path, fmt: str, json_writer: Any = None) -
 def _plain_type(kind: Any) -> Any:
     """Arrow extension types (the driver's ``arrow.opaque`` for types it does not map, JSON, ...)
     written as their storage type, which every writer understands."""
-    import pyarrow as pa
-
     if isinstance(kind, pa.ExtensionType):
         return kind.storage_type
     return kind
 
 
 def _plain_schema(schema: Any) -> Any:
-    import pyarrow as pa
-
     return pa.schema([pa.field(f.name, _plain_type(f.type), f.nullable) for f in schema])
 
 
 def _plain(batch: Any, schema: Any) -> Any:
-    import pyarrow as pa
-
     if batch.schema.equals(schema):
         return batch
     columns = [c.storage if isinstance(c.type, pa.ExtensionType) else c for c in batch.columns]

@@ -31,7 +31,20 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional, Sequence
 
-from .errors import EXIT_API, EXIT_AUTH, EXIT_CONFIG, EXIT_DESTINATION, EXIT_OK, EXIT_UNREACHABLE, SyncError, explain
+from sources.asana.client import AsanaClient
+from sources.asana.errors import UNAVAILABLE, AsanaError, PremiumRequiredError
+from sources.asana.helpers import gid_of
+from sources.asana.listings import Listings
+from sources.asana.options import parse_list
+from sources.asana.report import RunReport
+from sources.asana.retry import RetryPolicy
+
+from ..errors import EXIT_API, EXIT_AUTH, EXIT_CONFIG, EXIT_DESTINATION, EXIT_OK, EXIT_UNREACHABLE, SyncError, explain
+from ..sync.configuration import resolve_options
+from ..warehouse.binding import warehouse_exists
+from ..warehouse.locks import run_in_progress
+from ..warehouse.preflight import check_destination
+from ..warehouse.runtime import make_pipeline
 
 FREE_REQUESTS_PER_MINUTE = 150
 PAID_REQUESTS_PER_MINUTE = 1500
@@ -130,8 +143,6 @@ class CheckReport:
 
 def _holds(destination: Any) -> str:
     """What an existing warehouse holds already: a run there is incremental, not a first sync."""
-    from .pipeline import make_pipeline
-
     try:
         with make_pipeline(destination, read_only=True).sql_client() as client:
             tasks = client.execute_sql(f"select count(*) from {client.make_qualified_table_name('tasks')}")[0][0]
@@ -163,39 +174,23 @@ def run_check(destination: Any, source_options: Optional[dict] = None, workspace
     """Check the token, workspaces and destination and estimate a first full sync; never raises for
     what it checks (``report.problems`` and ``report.exit_code`` say what is wrong), only for
     configuration that makes checking impossible (exit 2)."""
-    from sources.asana.client import AsanaClient
-    from sources.asana.errors import AsanaError
-    from sources.asana.listings import parse_workspaces
-    from sources.asana.report import RunReport
-    from sources.asana.retry import RetryPolicy
-
-    from . import preflight, state
-    from .pipeline import check_config_keys
-
     say = say or (lambda message: None)
     started = time.monotonic()
-    check_config_keys()
-    options = dict(source_options or {})
-    preflight.check_source_inputs(options)
-    config = preflight.resolve_source_config(options)
-    token = getattr(config, "access_token", None)
-    if not token:
-        raise SyncError("no Asana access token: set SOURCES__ASANA__ACCESS_TOKEN or add access_token under "
-                        "[sources.asana] in .dlt/secrets.toml", EXIT_CONFIG)
-    report = CheckReport(base_url=str(config.base_url), requests_per_minute=float(config.requests_per_minute))
+    options = resolve_options(source_options)
+    report = CheckReport(base_url=options.base_url, requests_per_minute=float(options.requests_per_minute))
 
     # The destination first: it needs no request, and a problem there is worth knowing either way.
     report.destination = destination.describe()
     say("checking the destination")
     try:
-        if state.run_in_progress(destination):
+        if run_in_progress(destination):
             # The run holds the warehouse (a DuckDB file is locked while it loads): that is fine.
             report.destination_ok = True
             report.destination_note = "a run is in progress against it now"
             raise _Skip()
-        preflight.check_destination(destination, write=True)
+        check_destination(destination, write=True)
         report.destination_ok = True
-        if not state.warehouse_exists(destination):
+        if not warehouse_exists(destination):
             report.destination_note = "the file does not exist yet; a run creates it"
         else:
             report.destination_note = "reachable and writable" + _holds(destination)
@@ -205,11 +200,12 @@ def run_check(destination: Any, source_options: Optional[dict] = None, workspace
         report.problems.append(error)
 
     run = RunReport()
-    client = AsanaClient(str(token), base_url=str(config.base_url), requests_per_minute=config.requests_per_minute,
-                         max_concurrency=min(int(config.max_concurrency), 4), page_size=100,
-                         retry=RetryPolicy(throttle_patience=config.throttle_patience_seconds))
+    client = AsanaClient(options.access_token, base_url=options.base_url,
+                         requests_per_minute=options.requests_per_minute,
+                         max_concurrency=min(options.max_concurrency, 4), page_size=100,
+                         retry=RetryPolicy(throttle_patience=options.throttle_patience_seconds))
     try:
-        _check_asana(client, run, report, parse_workspaces(list(workspaces) or config.workspaces),
+        _check_asana(client, run, report, list(parse_list(list(workspaces)) or options.workspaces),
                      sample_projects, sample_pages, say)
     except (AsanaError, SyncError) as error:
         report.problems.append(explain(error))
@@ -222,8 +218,6 @@ def run_check(destination: Any, source_options: Optional[dict] = None, workspace
 
 def _check_asana(client: Any, run: Any, report: CheckReport, wanted: list[str], sample_projects: int,
                  sample_pages: int, say: Callable[[str], None]) -> None:
-    from sources.asana.listings import Listings
-
     say("checking the token")
     me = client.get("/users/me", {"opt_fields": "name,email"})
     report.user = {"gid": me.get("gid"), "name": me.get("name"), "email": me.get("email")}
@@ -249,9 +243,6 @@ def _check_workspace(client: Any, ws: dict, teams: list, projects: list, sample_
                      report: CheckReport, say: Callable[[str], None]) -> WorkspaceCheck:
     """One workspace: organization or not, premium or not, its teams, projects and users, and the
     first full sync's estimate from a sample of its projects' task lists."""
-    from sources.asana.errors import AsanaError, PremiumRequiredError
-    from sources.asana.helpers import gid_of
-
     check = WorkspaceCheck(gid=ws["gid"], name=ws.get("name") or "", is_organization=bool(ws.get("is_organization")))
     # One search call per workspace: search allows 60 calls a minute.
     say(f"probing premium search in {check.name}")
@@ -307,8 +298,6 @@ def _summarize(run: Any, report: CheckReport) -> None:
 
 
 def _sample_project(client: Any, check: WorkspaceCheck, project_gid: str, pages: int, report: CheckReport) -> None:
-    from sources.asana.errors import UNAVAILABLE, AsanaError
-
     read = 0
     try:
         for page in client.paginate("/tasks", {"project": project_gid, "opt_fields": "num_subtasks"}):
