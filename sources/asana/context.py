@@ -80,9 +80,9 @@ class SyncContext:
         return self._fingerprints
 
     def projects_to_refresh(self, tasks_state: dict) -> Optional[set]:
-        """Projects whose own lists this run reads (None: all); see ``TaskCrawl.projects_to_refresh``.
+        """Projects whose own lists this run reads (None: all); see ``ChangeDiscovery.projects_to_refresh``.
         Decided once per run (every per-project resource asks), with the state the run started from."""
-        return self.listings.once("projects to refresh", lambda: self.crawl.projects_to_refresh(tasks_state))
+        return self.listings.once("projects to refresh", lambda: self.crawl.discovery.projects_to_refresh(tasks_state))
 
     @property
     def warehouse_parents(self) -> set:

@@ -3,7 +3,6 @@ once per run, and the three ways of reading a listing: whole, cut-tolerant, and 
 
 from __future__ import annotations
 
-import json
 import threading
 from datetime import date, datetime, timezone
 from typing import Any, Callable, NamedTuple, Optional
@@ -19,7 +18,10 @@ from .errors import (
     UnknownWorkspaceError,
 )
 from .helpers import DateWindow, gid_of, plan_date_windows, split_date_window
+# context.py and pipelines/check.py import parse_workspaces from here; it lives in helpers, below scope.py.
+from .helpers import parse_workspaces  # noqa: F401
 from .report import RunReport
+from .scope import TeamScope
 from .settings import (
     PROJECT_FIELDS,
     SECTION_FIELDS,
@@ -41,20 +43,11 @@ class TimeTrackingRead(NamedTuple):
     plan: Optional[dict]  # the windows to start from next run (``helpers.plan_date_windows``); None if incomplete
 
 
-def parse_workspaces(workspaces: Any) -> list[str]:
-    """``["123"]``, ``'["123"]'`` (JSON, from the environment) or ``"123,456"`` -> gids or names."""
-    if isinstance(workspaces, str):
-        text = workspaces.strip()
-        workspaces = json.loads(text) if text.startswith("[") else text.split(",")
-    return [str(w).strip() for w in (workspaces or []) if str(w).strip()]
-
-
 class Listings:
     """Reads listings for one run; shared ones are fetched once, by whichever thread asks first."""
 
-    def __init__(self, client: AsanaClient, report: RunReport, wanted: list[str], scope: Any = None) -> None:
-        from .scope import TeamScope
-
+    def __init__(self, client: AsanaClient, report: RunReport, wanted: list[str],
+                 scope: Optional[TeamScope] = None) -> None:
         self.client = client
         self.report = report
         self.wanted = wanted

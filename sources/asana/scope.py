@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from .errors import InvalidOptionError
-from .listings import parse_workspaces
+from .helpers import parse_workspaces
 
 # The resources a run limited to teams does not run: they list workspace-wide objects.
 WORKSPACE_WIDE_RESOURCES = ("users", "tags", "custom_fields", "workspace_memberships", "portfolios", "goals",

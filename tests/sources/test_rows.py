@@ -1,4 +1,4 @@
-"""Asana JSON -> rows: the pure functions of sources/asana/helpers.py and the crawl's decisions."""
+"""Asana JSON -> rows: the pure functions of sources/asana/helpers.py and discovery's decisions."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from sources.asana.helpers import (
     task_rows,
     tombstone,
 )
-from sources.asana.settings import BRIDGES, TOMBSTONE, opt_fields
-from sources.asana.tasks import RECONCILE_EVERY_RUN_BELOW, resuming_first_sync, should_reconcile
+from sources.asana.discovery import resuming_first_sync, should_reconcile
+from sources.asana.settings import BRIDGES, RECONCILE_EVERY_RUN_BELOW, TOMBSTONE, opt_fields
 
 TASK = {
     "gid": "1", "name": "Write the spec", "resource_subtype": "default_task", "completed": False,
