@@ -26,7 +26,7 @@ from dlt.common.destination.exceptions import DestinationUndefinedEntity
 from dlt.pipeline.state_sync import load_pipeline_state_from_destination
 
 from sources.asana.settings import RECONCILE_EVERY_RUN_BELOW, RECONCILE_INTERVAL_HOURS
-from sources.asana.tasks import resuming_first_sync, should_reconcile
+from sources.asana.discovery import resuming_first_sync, should_reconcile
 
 from ..errors import EXIT_API, EXIT_DESTINATION, EXIT_GAPS, EXIT_OK, SyncError, first_line
 from ..sync.configuration import resolve_source_config
@@ -109,7 +109,7 @@ def _read(destination: Any, status: dict) -> None:
 
 def next_reconciliation(live_tasks: int, task_state: dict, now: datetime, last_cost: Optional[dict] = None,
                         options: Optional[tuple[str, int, float]] = None) -> dict:
-    """When the next run lists every task (finding deletions and moves), as ``tasks.should_reconcile``
+    """When the next run lists every task (finding deletions and moves), as ``discovery.should_reconcile``
     decides it with the configured ``reconcile``, ``reconcile_below_tasks`` and
     ``reconcile_interval_hours``, and what the last reconciliation cost (``last_cost``:
     ``{"requests": 5210, "seconds": 312.5}`` from ``sync_runs``)."""

@@ -4,20 +4,10 @@ read the source's list options (workspaces, teams)."""
 from __future__ import annotations
 
 import hashlib
-import json
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Optional
 
 from .settings import BRIDGES, COLUMNS, REFS, TOMBSTONE
-
-
-def parse_workspaces(workspaces: Any) -> list[str]:
-    """``["123"]``, ``'["123"]'`` (JSON, from the environment) or ``"123,456"`` -> gids or names.
-    The ``teams`` and ``exclude_teams`` options are read the same way."""
-    if isinstance(workspaces, str):
-        text = workspaces.strip()
-        workspaces = json.loads(text) if text.startswith("[") else text.split(",")
-    return [str(w).strip() for w in (workspaces or []) if str(w).strip()]
 
 
 def gid_of(ref: Any) -> Optional[str]:

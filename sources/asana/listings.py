@@ -18,8 +18,6 @@ from .errors import (
     UnknownWorkspaceError,
 )
 from .helpers import DateWindow, gid_of, plan_date_windows, split_date_window
-# context.py and pipelines/check.py import parse_workspaces from here; it lives in helpers, below scope.py.
-from .helpers import parse_workspaces  # noqa: F401
 from .report import RunReport
 from .scope import TeamScope
 from .settings import (

@@ -18,8 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from .errors import InvalidOptionError
-from .helpers import parse_workspaces
+from .options import parse_list
 
 # The resources a run limited to teams does not run: they list workspace-wide objects.
 WORKSPACE_WIDE_RESOURCES = ("users", "tags", "custom_fields", "workspace_memberships", "portfolios", "goals",
@@ -34,13 +33,9 @@ class TeamScope:
 
     @classmethod
     def of(cls, teams: Any = None, exclude_teams: Any = None) -> "TeamScope":
-        only, without = frozenset(parse_workspaces(teams)), frozenset(parse_workspaces(exclude_teams))
-        if only and without:
-            raise InvalidOptionError("set teams or exclude_teams, not both")
-        bad = sorted(g for g in only | without if not g.isdigit())
-        if bad:
-            raise InvalidOptionError(f"teams are named by gid (digits), not {', '.join(map(repr, bad))}")
-        return cls(only, without)
+        """The scope of these options (``SourceOptions.checked`` has refused both at once and
+        anything but gids)."""
+        return cls(frozenset(parse_list(teams)), frozenset(parse_list(exclude_teams)))
 
     @property
     def team_only(self) -> bool:

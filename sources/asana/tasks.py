@@ -14,8 +14,6 @@ import threading
 from typing import Any, Iterator, Optional
 
 from .discovery import ChangeDiscovery
-# pipelines/status.py still imports these two from here; they belong to discovery now.
-from .discovery import resuming_first_sync, should_reconcile  # noqa: F401
 from .errors import AsanaError, NotFoundError
 from .helpers import deleted_task_rows, task_rows
 from .settings import STORY_FIELDS, TASK_FIELDS, opt_fields
