@@ -35,7 +35,7 @@ class BaseOrganization(Protocol):
     org: dict                               # the organization workspace
     plain: dict                             # the workspace that is not an organization
     teams: list[str]
-    team_members: dict[str, list[str]]      # team -> member user gids, the team's first member first
+    team_members: dict[str, list[str]]      # team -> member user gids, the token's user first
     org_users: list[str]
     cf_by_ws: dict[str, list[str]]          # workspace -> custom field gids
 
