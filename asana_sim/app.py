@@ -28,6 +28,7 @@ from .config import SimConfig
 from .generator import generate
 from .render import Renderer, parse_opt_fields
 from .rules import MSG_TASKS_FILTER
+from .routes import ROUTES, Children, Deleted, Handler, Indexed, One
 from .store import _PLURAL as _PL
 from .store import BadInput, NotFound, Store, iso_ms
 from .validate import Validator
@@ -435,135 +436,37 @@ class AsanaSimulator:
         raise ApiError(404, f"No matching route for request: {method} /api/1.0/{'/'.join(parts)}")
 
     def _register_routes(self) -> None:
-        R = self._route
+        for method, template, handler in ROUTES:
+            self._route(method, template, self._handler(handler))
+
+    def _handler(self, spec: Handler) -> Callable:
+        """What answers a route of routes.ROUTES: a method of this class by name, or one made from a spec."""
         s = self.store
-        R("GET", "/users/me", lambda c: self._one(c, "user", c.actor))
-        R("GET", "/users/{gid}", lambda c, g: self._one(c, "user", c.actor if g == "me" else g))
-        R("GET", "/users", self._get_users)
-        R("GET", "/workspaces", lambda c: self._list(c, "workspace", s.ix_workspaces))
-        R("GET", "/workspaces/{gid}", lambda c, g: self._one(c, "workspace", g))
-        R("GET", "/workspaces/{gid}/users", self._ws_users)
-        R("GET", "/teams/{gid}/users", self._team_users)
-        R("GET", "/workspaces/{gid}/teams", lambda c, g: self._list(c, "team", self._ix(s.ix_ws_teams, "workspace", g)))
-        R("GET", "/users/{gid}/teams", self._user_teams)
-        R("GET", "/teams/{gid}", lambda c, g: self._one(c, "team", g))
-        R("GET", "/teams/{gid}/team_memberships",
-          lambda c, g: self._list(c, "team_membership", self._ix(s.ix_team_memberships, "team", g)))
-        R("GET", "/users/{gid}/team_memberships", self._user_team_memberships)
-        R("GET", "/team_memberships", self._team_memberships)
-        R("GET", "/team_memberships/{gid}", lambda c, g: self._one(c, "team_membership", g))
-        R("GET", "/projects", self._projects)
-        R("GET", "/teams/{gid}/projects", lambda c, g: self._projects_in(c, self._ix(s.ix_team_projects, "team", g)))
-        R("GET", "/workspaces/{gid}/projects",
-          lambda c, g: self._projects_in(c, self._ix(s.ix_ws_projects, "workspace", g)))
-        R("GET", "/projects/{gid}", lambda c, g: self._one(c, "project", g))
-        R("GET", "/projects/{gid}/sections",
-          lambda c, g: self._list(c, "section", self._ix(s.ix_project_sections, "project", g)))
-        R("GET", "/sections/{gid}", lambda c, g: self._one(c, "section", g))
-        R("GET", "/projects/{gid}/custom_field_settings", self._cf_settings)
-        R("GET", "/tasks", self._get_tasks)
-        R("GET", "/projects/{gid}/tasks", lambda c, g: self._tasks_in(c, self._ix(s.ix_project_tasks, "project", g)))
-        R("GET", "/sections/{gid}/tasks", lambda c, g: self._tasks_in(c, self._ix(s.ix_section_tasks, "section", g)))
-        R("GET", "/tags/{gid}/tasks", lambda c, g: self._tasks_in(c, self._ix(s.ix_tag_tasks, "tag", g)))
-        R("GET", "/tasks/{gid}", lambda c, g: self._one(c, "task", g))
-        R("GET", "/tasks/{gid}/subtasks", lambda c, g: self._tasks_in(c, self._ix(s.ix_subtasks, "task", g)))
-        R("GET", "/tasks/{gid}/stories", lambda c, g: self._list(c, "story", self._ix(s.ix_task_stories, "task", g)))
-        R("GET", "/stories/{gid}", lambda c, g: self._one(c, "story", g))
-        R("GET", "/tasks/{gid}/dependencies", self._dependencies)
-        R("GET", "/tasks/{gid}/dependents", self._dependents)
-        R("GET", "/tasks/{gid}/tags", lambda c, g: self._list(c, "tag", self._seq_of(s.get("task", g)["tags"])))
-        R("GET", "/tasks/{gid}/projects",
-          lambda c, g: self._list(c, "project", self._seq_of(s.projects_of(s.get("task", g)["gid"]))))
-        R("GET", "/tags", self._get_tags)
-        R("GET", "/workspaces/{gid}/tags", lambda c, g: self._list(c, "tag", self._ix(s.ix_ws_tags, "workspace", g)))
-        R("GET", "/tags/{gid}", lambda c, g: self._one(c, "tag", g))
-        R("GET", "/workspaces/{gid}/custom_fields",
-          lambda c, g: self._list(c, "custom_field", self._ix(s.ix_ws_custom_fields, "workspace", g)))
-        R("GET", "/custom_fields/{gid}", lambda c, g: self._one(c, "custom_field", g))
-        R("GET", "/attachments", self._get_attachments)
-        R("GET", "/attachments/{gid}", lambda c, g: self._one(c, "attachment", g))
-        R("GET", "/workspaces/{gid}/tasks/search", self._search)
-        R("GET", "/events", self._events)
-        # writes
-        R("POST", "/tasks", self._create_task)
-        R("PUT", "/tasks/{gid}", self._update_task)
-        R("DELETE", "/tasks/{gid}", lambda c, g: self._done(s.delete_task(g, c.actor)))
-        R("POST", "/tasks/{gid}/stories", self._create_story)
-        R("DELETE", "/stories/{gid}", lambda c, g: self._done(s.delete_story(g, c.actor)))
-        R("POST", "/tasks/{gid}/addTag", lambda c, g: self._done(s.add_tag_to_task(g, self._req(c, "tag"), c.actor)))
-        R("POST", "/tasks/{gid}/removeTag",
-          lambda c, g: self._done(s.remove_tag_from_task(g, self._req(c, "tag"), c.actor)))
-        R("POST", "/tasks/{gid}/addProject", lambda c, g: self._done(
-            s.add_task_to_project(g, self._req(c, "project"), self._data(c).get("section"), c.actor)))
-        R("POST", "/tasks/{gid}/removeProject",
-          lambda c, g: self._done(s.remove_task_from_project(g, self._req(c, "project"), c.actor)))
-        R("POST", "/sections/{gid}/addTask", self._section_add_task)
-        R("POST", "/tasks/{gid}/setParent", self._set_parent)
-        R("POST", "/tasks/{gid}/addFollowers", lambda c, g: self._followers(c, g, True))
-        R("POST", "/tasks/{gid}/removeFollowers", lambda c, g: self._followers(c, g, False))
-        R("POST", "/tasks/{gid}/subtasks", self._create_subtask)
-        R("DELETE", "/projects/{gid}", lambda c, g: self._done(s.delete_project(g, c.actor)))
-        R("POST", "/projects/{gid}/sections", self._create_section)
-        R("DELETE", "/sections/{gid}", lambda c, g: self._done(s.delete_section(g)))
-        R("DELETE", "/tags/{gid}", lambda c, g: self._done(s.delete_tag(g, c.actor)))
-        R("POST", "/projects", self._create_project)
-        R("PUT", "/projects/{gid}", self._update_project)
-        R("POST", "/tags", self._create_tag)
-        R("POST", "/workspaces/{gid}/tags", self._create_tag)
-        R("POST", "/attachments", self._create_attachment)
-        R("DELETE", "/attachments/{gid}", lambda c, g: self._done(s.delete_attachment(g, c.actor)))
-        self._register_coverage_routes()
+        if isinstance(spec, str):
+            return getattr(self, spec)
+        if isinstance(spec, One):
+            return lambda c, g: self._one(c, spec.kind, g)
+        if isinstance(spec, Indexed):
+            # task and project listings take their filters (completed_since / modified_since, archived)
+            listing = {"task": self._tasks_in, "project": self._projects_in}.get(spec.kind)
+            if listing is not None:
+                return lambda c, g: listing(c, self._ix(getattr(s, spec.index), spec.parent_kind, g))
+            return lambda c, g: self._list(c, spec.kind, self._ix(getattr(s, spec.index), spec.parent_kind, g))
+        if isinstance(spec, Children):
+            return self._children_handler(spec)
+        if isinstance(spec, Deleted):
+            return lambda c, g: self._done(getattr(s, spec.store_method)(g, c.actor))
+        raise TypeError(f"not a route handler: {spec!r}")
 
-    def _register_coverage_routes(self) -> None:
-        R, s = self._route, self.store
-        sel = s.select
+    def _children_handler(self, spec: Children) -> Callable:
+        s = self.store
 
-        def one(kind):
-            return lambda c, g: self._one(c, kind, g)
-
-        def under(kind, parent_kind, field, pred=None):
-            def h(c, g):
-                if parent_kind == "user":
-                    g = c.actor if g == "me" else g
-                s.get(parent_kind, g)
-                return self._list(c, kind, sel(kind, lambda o: o[field] == g and (pred is None or pred(c, o))))
-            return h
-
-        R("GET", "/workspaces/{gid}/workspace_memberships", under("workspace_membership", "workspace", "workspace"))
-        R("GET", "/users/{gid}/workspace_memberships", under("workspace_membership", "user", "user"))
-        R("GET", "/workspace_memberships/{gid}", one("workspace_membership"))
-        R("GET", "/projects/{gid}/project_memberships", under("project_membership", "project", "project"))
-        R("GET", "/project_memberships/{gid}", one("project_membership"))
-        R("GET", "/status_updates", self._status_updates)
-        R("GET", "/status_updates/{gid}", one("status_update"))
-        R("GET", "/projects/{gid}/project_statuses", under("project_status", "project", "project"))
-        R("GET", "/project_statuses/{gid}", one("project_status"))
-        R("GET", "/project_briefs/{gid}", one("project_brief"))
-        R("GET", "/project_templates", self._project_templates)
-        R("GET", "/teams/{gid}/project_templates", under("project_template", "team", "team"))
-        R("GET", "/project_templates/{gid}", one("project_template"))
-        R("GET", "/portfolios", self._portfolios)
-        R("GET", "/portfolios/{gid}", one("portfolio"))
-        R("GET", "/portfolios/{gid}/items", self._portfolio_items)
-        R("GET", "/portfolio_memberships", self._portfolio_memberships)
-        R("GET", "/portfolios/{gid}/portfolio_memberships", under("portfolio_membership", "portfolio", "portfolio"))
-        R("GET", "/portfolio_memberships/{gid}", one("portfolio_membership"))
-        R("GET", "/portfolios/{gid}/custom_field_settings", self._portfolio_cf_settings)
-        R("GET", "/goals", self._goals)
-        R("GET", "/goals/{gid}", one("goal"))
-        R("GET", "/goals/{gid}/parentGoals", self._parent_goals)
-        R("GET", "/goal_relationships", self._goal_relationships)
-        R("GET", "/goal_relationships/{gid}", one("goal_relationship"))
-        R("GET", "/time_periods", self._time_periods)
-        R("GET", "/time_periods/{gid}", one("time_period"))
-        R("GET", "/time_tracking_entries", self._time_tracking_entries)
-        R("GET", "/tasks/{gid}/time_tracking_entries", under("time_tracking_entry", "task", "task"))
-        R("GET", "/time_tracking_entries/{gid}", one("time_tracking_entry"))
-        R("GET", "/users/{gid}/user_task_list", self._user_task_list)
-        R("GET", "/user_task_lists/{gid}", one("user_task_list"))
-        R("GET", "/user_task_lists/{gid}/tasks", lambda c, g: self._tasks_in(c, self._utl_tasks(g)))
-        R("GET", "/webhooks", self._webhooks)
-        R("GET", "/webhooks/{gid}", one("webhook"))
+        def handler(c: Ctx, g: str):
+            if spec.parent_kind == "user":
+                g = c.actor if g == "me" else g
+            s.get(spec.parent_kind, g)
+            return self._list(c, spec.kind, s.select(spec.kind, lambda o: o[spec.field] == g))
+        return handler
 
     # ------------------------------------------------------------------ full-coverage read handlers
     def _need(self, c: Ctx, name: str) -> str:
@@ -717,6 +620,9 @@ class AsanaSimulator:
         utl = self.store.get("user_task_list", g)
         return self.store.ix_assignee_tasks.get(f"{utl['owner']}/{utl['workspace']}") or self._seq_of([])
 
+    def _user_task_list_tasks(self, c: Ctx, g: str):
+        return self._tasks_in(c, self._utl_tasks(g))
+
     def _webhooks(self, c: Ctx):
         s = self.store
         ws = self._need(c, "workspace")
@@ -868,6 +774,15 @@ class AsanaSimulator:
         rel = f"{path}?{urlencode(q, quote_via=quote)}"
         return {"offset": tok, "path": rel, "uri": c.base + rel}
 
+    def _get_me(self, c: Ctx):
+        return self._one(c, "user", c.actor)
+
+    def _get_user(self, c: Ctx, g: str):
+        return self._one(c, "user", c.actor if g == "me" else g)
+
+    def _get_workspaces(self, c: Ctx):
+        return self._list(c, "workspace", self.store.ix_workspaces)
+
     def _get_users(self, c: Ctx):
         """GET /users: `workspace` and `team` are optional (spec getUsers); without them every user of every
         workspace the token sees, sorted by gid."""
@@ -1013,6 +928,13 @@ class AsanaSimulator:
     def _dependents(self, c: Ctx, g: str):
         self.store.get("task", g)
         return self._list(c, "task", self._seq_of(self.store.dependents_of(g)))
+
+    def _task_tags(self, c: Ctx, g: str):
+        return self._list(c, "tag", self._seq_of(self.store.get("task", g)["tags"]))
+
+    def _task_projects(self, c: Ctx, g: str):
+        s = self.store
+        return self._list(c, "project", self._seq_of(s.projects_of(s.get("task", g)["gid"])))
 
     def _get_tags(self, c: Ctx):
         ws = c.q.get("workspace")
@@ -1203,6 +1125,25 @@ class AsanaSimulator:
         self.store.set_parent(g, d["parent"], c.actor)
         return self._task_out(c, self.store.tasks[g])
 
+    def _add_tag(self, c: Ctx, g: str):
+        return self._done(self.store.add_tag_to_task(g, self._req(c, "tag"), c.actor))
+
+    def _remove_tag(self, c: Ctx, g: str):
+        return self._done(self.store.remove_tag_from_task(g, self._req(c, "tag"), c.actor))
+
+    def _add_project(self, c: Ctx, g: str):
+        return self._done(self.store.add_task_to_project(g, self._req(c, "project"), self._data(c).get("section"),
+                                                         c.actor))
+
+    def _remove_project(self, c: Ctx, g: str):
+        return self._done(self.store.remove_task_from_project(g, self._req(c, "project"), c.actor))
+
+    def _add_followers(self, c: Ctx, g: str):
+        return self._followers(c, g, True)
+
+    def _remove_followers(self, c: Ctx, g: str):
+        return self._followers(c, g, False)
+
     def _followers(self, c: Ctx, g: str, add: bool):
         users = self._req(c, "followers")
         if isinstance(users, str):
@@ -1213,6 +1154,9 @@ class AsanaSimulator:
     def _create_section(self, c: Ctx, g: str):
         sec = self.store.create_section(g, self._req(c, "name"))
         return 201, {"data": self.renderer.render("section", sec, self._tree(c), full=True)}
+
+    def _delete_section(self, c: Ctx, g: str):
+        return self._done(self.store.delete_section(g))
 
     # ------------------------------------------------------------------ admin (not Asana's API)
     def admin(self, method: str, path: str, query: dict):

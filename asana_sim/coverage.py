@@ -3,16 +3,17 @@
 Drawn from their own `random.Random` seeded from `(seed, "coverage")` and created after every object of
 the base generator, so adding them never shifts an existing gid or value. Also adds the
 `attachment_added` story of every generated attachment and the optional "big" truncation projects.
+
+The base generator (asana_sim/generator.py) calls in here and passes itself as a `BaseOrganization`:
+this module only reads the organization it built and never imports it.
 """
 from __future__ import annotations
 
 import random
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from .store import Seq, date_of, iso_ms
-
-if TYPE_CHECKING:
-    from .generator import Generator
+from .config import SimConfig
+from .store import Seq, Store, date_of, iso_ms, ms_of
 
 DAY = 86_400_000
 GOALS = ["Grow ARR to $10M", "Ship mobile v2", "Reduce churn below 3%", "Hire 20 engineers", "Launch in EMEA",
@@ -25,12 +26,26 @@ PF_COLORS = ["dark-pink", "dark-green", "dark-blue", "dark-red", "dark-teal", "d
              "dark-purple", "light-blue", "light-green"]
 
 
-def generate_coverage(gen: "Generator") -> None:
+class BaseOrganization(Protocol):
+    """What the coverage objects are drawn from: the organization the base generator built."""
+
+    s: Store
+    cfg: SimConfig
+    now: int                                # anchor of generated timestamps, epoch ms
+    org: dict                               # the organization workspace
+    plain: dict                             # the workspace that is not an organization
+    teams: list[str]
+    team_members: dict[str, list[str]]      # team -> member user gids, the token's user first
+    org_users: list[str]
+    cf_by_ws: dict[str, list[str]]          # workspace -> custom field gids
+
+
+def generate_coverage(gen: BaseOrganization) -> None:
     Coverage(gen).run()
 
 
 class Coverage:
-    def __init__(self, gen: "Generator"):
+    def __init__(self, gen: BaseOrganization):
         self.g, self.s, self.cfg = gen, gen.s, gen.cfg
         self.r = random.Random(f"{gen.cfg.seed}:coverage")
         self.now = gen.now
@@ -39,11 +54,6 @@ class Coverage:
 
     def ts_between(self, a: int, b: int) -> int:
         return self.r.randint(a, max(a, b))
-
-    @staticmethod
-    def ms(iso: str) -> int:
-        from .generator import Generator
-        return Generator._ms(iso)
 
     def run(self) -> None:
         self.attachment_stories()
@@ -163,7 +173,7 @@ class Coverage:
         s, r = self.s, self.r
         first_org = next((p for p in s.projects if s.projects[p]["workspace"] == self.org), None)
         for p in list(s.projects.values()):
-            created = self.ms(p["created_at"])
+            created = ms_of(p["created_at"])
             pool = p["members"] or [s.me]
             first = p["gid"] == first_org  # always fully covered, so small orgs have every kind
             if p["workspace"] == self.org and (r.random() < 0.5 or first):
@@ -235,66 +245,85 @@ class Coverage:
 
     # ------------------------------------------------------------------ goals
     def goals(self) -> None:
-        s, r, g = self.s, self.r, self.g
+        periods = self.time_periods()
+        goals = [self._goal(i, periods) for i in range(self.cfg.n_goals)]
+        self.goal_relationships(goals)
+
+    def time_periods(self) -> list[dict]:
+        """Last year's and this year's fiscal year, halves and quarters (they draw no random numbers)."""
         y = int(date_of(self.now)[:4])
         periods = []
         for year in (y - 1, y):
-            yy = str(year)[2:]
-
-            def tp(period, start, end, parent):
-                return s.add("time_period", {"gid": s.new_gid(), "workspace": self.org,
-                                             "display_name": f"{period} FY{yy}" if period != "FY" else f"FY{yy}",
-                                             "period": period, "start_on": f"{year}-{start}", "end_on": f"{year}-{end}",
-                                             "parent": parent})
-            fy = tp("FY", "01-01", "12-31", None)
-            h1 = tp("H1", "01-01", "06-30", fy["gid"])
-            h2 = tp("H2", "07-01", "12-31", fy["gid"])
-            qs = [tp("Q1", "01-01", "03-31", h1["gid"]), tp("Q2", "04-01", "06-30", h1["gid"]),
-                  tp("Q3", "07-01", "09-30", h2["gid"]), tp("Q4", "10-01", "12-31", h2["gid"])]
+            fy = self._time_period(year, "FY", "01-01", "12-31", None)
+            h1 = self._time_period(year, "H1", "01-01", "06-30", fy["gid"])
+            h2 = self._time_period(year, "H2", "07-01", "12-31", fy["gid"])
+            qs = [self._time_period(year, "Q1", "01-01", "03-31", h1["gid"]),
+                  self._time_period(year, "Q2", "04-01", "06-30", h1["gid"]),
+                  self._time_period(year, "Q3", "07-01", "09-30", h2["gid"]),
+                  self._time_period(year, "Q4", "10-01", "12-31", h2["gid"])]
             periods += [fy, h1, h2, *qs]
-        goals = []
-        for i in range(self.cfg.n_goals):
-            team = r.choice(g.teams) if i > 0 and r.random() < 0.6 else None
-            period = r.choice(periods)
-            owner = s.me if i == 0 else r.choice(g.org_users)
-            metric = None
-            if r.random() < 0.7:
-                unit = r.choice(["none", "currency", "percentage"])
-                init = float(r.randint(0, 50))
-                target = init + r.randint(10, 500)
-                cur = round(r.uniform(init, target), 2)
-                metric = {"gid": s.new_gid(), "resource_subtype": "number", "precision": 2 if unit != "none" else 0,
-                          "unit": unit, "currency_code": "USD" if unit == "currency" else None,
-                          "initial_number_value": init, "target_number_value": float(target),
-                          "current_number_value": cur, "progress_source": "manual", "is_custom_weight": False}
-            gg = s.new_gid()
-            goal = s.add("goal", {
-                "gid": gg, "name": GOALS[i % len(GOALS)] + ("" if i < len(GOALS) else f" {i}"),
-                "notes": "Measured monthly.", "html_notes": "<body>Measured <em>monthly</em>.</body>",
-                "workspace": self.org, "team": team, "is_workspace_level": team is None, "owner": owner,
-                "time_period": period["gid"], "start_on": period["start_on"], "due_on": period["end_on"],
-                "status": r.choice([None, "green", "yellow", "red", "achieved", "missed"]),
-                "metric": metric, "followers": [owner], "num_likes": r.choice([0, 0, 1, 3]),
-                "privacy_setting": "public_to_workspace"})
-            goals.append(goal)
-            if r.random() < 0.6:
-                self._status_update(gg, "goal", self.now - 120 * DAY, g.org_users,
-                                    r.choice(["on_track", "at_risk", "achieved"]))
-        org_projects = [p for p in s.projects if s.projects[p]["workspace"] == self.org]
+        return periods
 
-        def rel(supported, res, rtype):
-            s.add("goal_relationship", {
-                "gid": s.new_gid(), "supported_goal": supported, "supporting_resource": res,
-                "supporting_resource_type": rtype, "resource_subtype": "subgoal" if rtype == "goal" else "supporting_work",
-                "contribution_weight": r.choice([0.0, 0.25, 0.5, 1.0])})
+    def _time_period(self, year: int, period: str, start: str, end: str, parent: str | None) -> dict:
+        s = self.s
+        yy = str(year)[2:]
+        return s.add("time_period", {"gid": s.new_gid(), "workspace": self.org,
+                                     "display_name": f"{period} FY{yy}" if period != "FY" else f"FY{yy}",
+                                     "period": period, "start_on": f"{year}-{start}", "end_on": f"{year}-{end}",
+                                     "parent": parent})
+
+    def _goal(self, i: int, periods: list[dict]) -> dict:
+        """The i-th goal (the first one is the token user's) and, for most, a status update."""
+        s, r, g = self.s, self.r, self.g
+        team = r.choice(g.teams) if i > 0 and r.random() < 0.6 else None
+        period = r.choice(periods)
+        owner = s.me if i == 0 else r.choice(g.org_users)
+        metric = self._goal_metric() if r.random() < 0.7 else None
+        gg = s.new_gid()
+        goal = s.add("goal", {
+            "gid": gg, "name": GOALS[i % len(GOALS)] + ("" if i < len(GOALS) else f" {i}"),
+            "notes": "Measured monthly.", "html_notes": "<body>Measured <em>monthly</em>.</body>",
+            "workspace": self.org, "team": team, "is_workspace_level": team is None, "owner": owner,
+            "time_period": period["gid"], "start_on": period["start_on"], "due_on": period["end_on"],
+            "status": r.choice([None, "green", "yellow", "red", "achieved", "missed"]),
+            "metric": metric, "followers": [owner], "num_likes": r.choice([0, 0, 1, 3]),
+            "privacy_setting": "public_to_workspace"})
+        if r.random() < 0.6:
+            self._status_update(gg, "goal", self.now - 120 * DAY, g.org_users,
+                                r.choice(["on_track", "at_risk", "achieved"]))
+        return goal
+
+    def _goal_metric(self) -> dict:
+        s, r = self.s, self.r
+        unit = r.choice(["none", "currency", "percentage"])
+        init = float(r.randint(0, 50))
+        target = init + r.randint(10, 500)
+        cur = round(r.uniform(init, target), 2)
+        return {"gid": s.new_gid(), "resource_subtype": "number", "precision": 2 if unit != "none" else 0,
+                "unit": unit, "currency_code": "USD" if unit == "currency" else None,
+                "initial_number_value": init, "target_number_value": float(target),
+                "current_number_value": cur, "progress_source": "manual", "is_custom_weight": False}
+
+    def goal_relationships(self, goals: list[dict]) -> None:
+        """Subgoals (the second and third goal always support the first), supporting projects, and the first
+        portfolio supporting the first goal."""
+        s, r = self.s, self.r
+        org_projects = [p for p in s.projects if s.projects[p]["workspace"] == self.org]
         for i, goal in enumerate(goals[1:], start=1):
             if i <= 2 or r.random() < 0.4:
-                rel(goals[0 if i <= 2 else r.randrange(i)]["gid"], goal["gid"], "goal")
+                self._goal_relationship(goals[0 if i <= 2 else r.randrange(i)]["gid"], goal["gid"], "goal")
         for goal in goals:
             for p in r.sample(org_projects, min(len(org_projects), r.randint(0, 2))):
-                rel(goal["gid"], p, "project")
+                self._goal_relationship(goal["gid"], p, "project")
         if goals and s.portfolios:
-            rel(goals[0]["gid"], next(iter(s.portfolios)), "portfolio")
+            self._goal_relationship(goals[0]["gid"], next(iter(s.portfolios)), "portfolio")
+
+    def _goal_relationship(self, supported: str, res: str, rtype: str) -> None:
+        s = self.s
+        s.add("goal_relationship", {
+            "gid": s.new_gid(), "supported_goal": supported, "supporting_resource": res,
+            "supporting_resource_type": rtype, "resource_subtype": "subgoal" if rtype == "goal" else "supporting_work",
+            "contribution_weight": self.r.choice([0.0, 0.25, 0.5, 1.0])})
 
     # ------------------------------------------------------------------ time tracking
     def time_tracking(self) -> None:
@@ -303,7 +332,7 @@ class Coverage:
         for t in list(s.tasks.values()):
             if t["gid"] in self.big_tasks or not t["memberships"] or r.random() >= share:
                 continue
-            created = self.ms(t["created_at"])
+            created = ms_of(t["created_at"])
             pool = [u for u in [t["assignee"], *t["followers"]] if u] or [s.me]
             for _ in range(r.randint(1, 3)):
                 # time is logged while the task is worked on: days after its creation, not piled up at now

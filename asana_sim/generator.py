@@ -88,7 +88,7 @@ class Generator:
         self._projects()
         self._tasks()
         # Everything below uses its own random stream and later gids: existing objects never shift.
-        generate_coverage(self)
+        generate_coverage(self)  # reads this generator as a coverage.BaseOrganization
         add_reopenings(s, self.cfg.seed)  # completed, reopened, completed again: a stream and gids of its own
         s._last_write_ms = self.now
         return s
@@ -277,16 +277,12 @@ class Generator:
         if r.random() < 0.03 and parent["memberships"]:
             memberships = [dict(parent["memberships"][0])]
         # within days of the parent's creation (a breakdown made while planning it), never in the future
-        pc = self._ms(parent["created_at"])
+        pc = ms_of(parent["created_at"])
         created = pc + 60_000 + int(r.expovariate(1 / SUBTASK_DELAY_MEAN))
         if created >= self.now - 60_000:
             return None  # still to come: a young task has had fewer subtasks so far
         return self._task(parent["workspace"], pool, created, memberships,
                           parent=parent["gid"], cfs=p["custom_field_settings"] if memberships else [], depth=1)
-
-    @staticmethod
-    def _ms(iso: str) -> int:
-        return ms_of(iso)
 
     def _pick(self, seq):
         """random.choice in one random() call."""

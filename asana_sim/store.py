@@ -139,6 +139,22 @@ class Store:
     """Ground truth: dicts of records keyed by gid, plus ordered indices and mutation methods."""
 
     def __init__(self, now_s: float | None = None) -> None:
+        self._init_records()
+        self._init_indices()
+        self.me: str | None = None
+        self.lock = threading.RLock()
+        self._gid = itertools.count(GID_BASE + 1)
+        self._seq = itertools.count(1)
+        self._last_write_ms = 0
+        # Events API: resource gid -> list of (seq, event); compact caches invalidated on writes
+        self.events: dict[str, list[tuple[int, dict]]] = {}
+        self.compact_cache: dict[str, dict] = {}
+        self.version = 0
+        # task gid -> time of its last association change (visible to modified_since, not to modified_at)
+        self.assoc_modified_at: dict[str, str] = {}
+
+    def _init_records(self) -> None:
+        """One dict of records (gid -> record) per kind, named as in `_PLURAL`."""
         self.workspaces: dict[str, dict] = {}
         self.users: dict[str, dict] = {}
         self.teams: dict[str, dict] = {}
@@ -166,13 +182,10 @@ class Store:
         self.time_tracking_entries: dict[str, dict] = {}
         self.user_task_lists: dict[str, dict] = {}
         self.webhooks: dict[str, dict] = {}
-        self.order: dict[str, int] = {}             # gid -> listing key of the kinds above
-        self.me: str | None = None
-        self.lock = threading.RLock()
-        self._gid = itertools.count(GID_BASE + 1)
-        self._seq = itertools.count(1)
-        self._last_write_ms = 0
-        # ordered indices
+        self.order: dict[str, int] = {}             # gid -> listing key of the full-coverage kinds
+
+    def _init_indices(self) -> None:
+        """Ordered listings (parent gid -> Seq of child gids) and the lookups the records do not hold."""
         self.ix_workspaces = Seq()
         self.ix_ws_users = _seqdict()
         self.ix_ws_teams = _seqdict()
@@ -195,12 +208,6 @@ class Store:
         self.cfs_by_gid: dict[str, tuple[str, str]] = {}
         self._dependents: dict[str, list[str]] = {}
         self._users_by_name: dict[str, list[str]] = {}
-        # Events API: resource gid -> list of (seq, event); compact caches invalidated on writes
-        self.events: dict[str, list[tuple[int, dict]]] = {}
-        self.compact_cache: dict[str, dict] = {}
-        self.version = 0
-        # task gid -> time of its last association change (visible to modified_since, not to modified_at)
-        self.assoc_modified_at: dict[str, str] = {}
 
     # ------------------------------------------------------------------ ids and time
     def new_gid(self) -> str:
@@ -444,26 +451,9 @@ class Store:
         """POST /tasks and POST /tasks/{gid}/subtasks."""
         parent = data.get("parent")
         projects = list(data.get("projects") or [])
-        workspace = data.get("workspace")
-        if parent:
-            ptask = self.get("task", parent)
-            workspace = ptask["workspace"]
-        for p in projects:
-            workspace = workspace or self.get("project", p)["workspace"]
-        if not workspace:
-            raise BadInput("workspace: Missing input")
-        if workspace not in self.workspaces:
-            raise NotFound("workspace", workspace)
+        workspace = self._new_task_workspace(data, parent, projects)
         ts = self.now_ms()
-        memberships = []
-        for p in projects:
-            self.get("project", p)
-            secs = self.ix_project_sections.get(p)
-            memberships.append({"project": p, "section": secs.gids[0] if secs else None})
-        for m in data.get("memberships") or []:
-            if m.get("project") and all(x["project"] != m["project"] for x in memberships):
-                self.get("project", m["project"])
-                memberships.append({"project": m["project"], "section": m.get("section")})
+        memberships = self._new_task_memberships(data, projects)
         assignee = data.get("assignee")
         if assignee == "me":
             assignee = actor
@@ -471,13 +461,7 @@ class Store:
             self.get("user", assignee)
         due_at = data.get("due_at")
         due_on = data.get("due_on") or (due_at[:10] if due_at else None)
-        cfv: dict[str, Any] = {}
-        for m in memberships:
-            for cf in self.projects[m["project"]]["custom_field_settings"]:
-                cfv.setdefault(cf, None)
-        for cf, v in (data.get("custom_fields") or {}).items():
-            self.get("custom_field", cf)
-            cfv[cf] = self._coerce_cf(cf, v)
+        cfv = self._new_task_custom_field_values(data, memberships)
         gid = self.new_gid()
         notes = data.get("notes", "")
         t = {
@@ -496,15 +480,56 @@ class Store:
             t["completed_at"], t["completed_by"] = iso_ms(ts), actor
         self.add_task(t)
         self._invalidate()
+        self._announce_new_task(t, projects, actor, ts)
+        return t
+
+    def _new_task_workspace(self, data: dict, parent: str | None, projects: list[str]) -> str:
+        """A new task's workspace: its parent's, else the one given, else its first project's."""
+        workspace = data.get("workspace")
+        if parent:
+            workspace = self.get("task", parent)["workspace"]
+        for p in projects:
+            workspace = workspace or self.get("project", p)["workspace"]
+        if not workspace:
+            raise BadInput("workspace: Missing input")
+        if workspace not in self.workspaces:
+            raise NotFound("workspace", workspace)
+        return workspace
+
+    def _new_task_memberships(self, data: dict, projects: list[str]) -> list[dict]:
+        """`projects` (each in its first section), then `memberships` naming another project."""
+        memberships = []
+        for p in projects:
+            self.get("project", p)
+            secs = self.ix_project_sections.get(p)
+            memberships.append({"project": p, "section": secs.gids[0] if secs else None})
+        for m in data.get("memberships") or []:
+            if m.get("project") and all(x["project"] != m["project"] for x in memberships):
+                self.get("project", m["project"])
+                memberships.append({"project": m["project"], "section": m.get("section")})
+        return memberships
+
+    def _new_task_custom_field_values(self, data: dict, memberships: list[dict]) -> dict[str, Any]:
+        """Every custom field of the task's projects (unset), with the values `custom_fields` gives."""
+        cfv: dict[str, Any] = {}
+        for m in memberships:
+            for cf in self.projects[m["project"]]["custom_field_settings"]:
+                cfv.setdefault(cf, None)
+        for cf, v in (data.get("custom_fields") or {}).items():
+            self.get("custom_field", cf)
+            cfv[cf] = self._coerce_cf(cf, v)
+        return cfv
+
+    def _announce_new_task(self, t: dict, projects: list[str], actor: str | None, ts: int) -> None:
+        """Events of a new task: on its own stream, once per project it was added to, and on its parent's."""
         self._task_event(t, "added", actor, ts)
         for p in projects:
             self._task_event(t, "added", actor, ts, parent=self._project_ref(p))
-        if parent:
+        if t["parent"]:
             # The parent learns about the new subtask through its stream, but its modified_at stays.
-            self._task_event(self.tasks[parent], "changed", actor, ts,
+            self._task_event(self.tasks[t["parent"]], "changed", actor, ts,
                              change={"field": "subtasks", "action": "added",
-                                     "added_value": {"gid": gid, "resource_type": "task"}})
-        return t
+                                     "added_value": {"gid": t["gid"], "resource_type": "task"}})
 
     def _coerce_cf(self, cf: str, v: Any) -> Any:
         sub = self.custom_fields[cf]["resource_subtype"]
@@ -521,68 +546,105 @@ class Store:
     def update_task(self, gid: str, data: dict, actor: str | None) -> dict:
         """PUT /tasks/{gid}. Each changed field bumps modified_at and records a system story."""
         t = self.get("task", gid)
-        name = self._actor_name(actor)
+        who = self._actor_name(actor)
         changed = False
-        if "name" in data and data["name"] != t["name"]:
-            ts = self.now_ms()
-            self._system_story(t, "name_changed", actor, ts, f"{name} changed the name to \"{data['name']}\"",
-                               old_name=t["name"], new_name=data["name"])
-            t["name"] = data["name"]
-            self._touch(t, ts); self._change(t, "name", actor, ts); changed = True
-        if "assignee" in data:
-            new = data["assignee"]
-            if new == "me":
-                new = actor
-            if new:
-                self.get("user", new)
-            if new != t["assignee"]:
-                ts = self.now_ms()
-                old = t["assignee"]
-                if old:
-                    self.ix_assignee_tasks[f"{old}/{t['workspace']}"].remove(gid)
-                if new:
-                    self.ix_assignee_tasks[f"{new}/{t['workspace']}"].append(gid, self.next_key())
-                    self._system_story(t, "assigned", actor, ts, f"{name} assigned to {self.users[new]['name']}",
-                                       assignee=new, previous_assignee=old)  # ground truth only: not served
-                    if new not in t["followers"]:
-                        t["followers"].append(new)
-                else:
-                    self._system_story(t, "unassigned", actor, ts,
-                                       f"{name} unassigned from {self.users[old]['name']}", assignee=old)
-                t["assignee"] = new
-                self._touch(t, ts); self._change(t, "assignee", actor, ts); changed = True
-        if "completed" in data and bool(data["completed"]) != t["completed"]:
-            ts = self.now_ms()
-            done = bool(data["completed"])
-            self._system_story(t, "marked_complete" if done else "marked_incomplete", actor, ts,
-                               f"{name} {'completed' if done else 'marked incomplete'} this task")
-            t["completed"] = done
-            t["completed_at"] = iso_ms(ts) if done else None
-            t["completed_by"] = actor if done else None
-            self._touch(t, ts); self._change(t, "completed", actor, ts); changed = True
-        if any(k in data for k in ("due_on", "due_at", "start_on")):
-            due_at = data.get("due_at", t["due_at"] if "due_on" not in data else None)
-            due_on = data.get("due_on", t["due_on"])
-            if "due_at" in data and due_at:
-                due_on = due_at[:10]
-            start_on = data.get("start_on", t["start_on"])
-            if (due_on, due_at, start_on) != (t["due_on"], t["due_at"], t["start_on"]):
-                ts = self.now_ms()
-                old_dates = {"start_on": t["start_on"], "due_at": t["due_at"], "due_on": t["due_on"]}
-                new_dates = {"start_on": start_on, "due_at": due_at, "due_on": due_on}
-                self._system_story(t, "due_date_changed", actor, ts, f"{name} changed the due date to {due_on}",
-                                   old_dates=old_dates, new_dates=new_dates)
-                t["due_on"], t["due_at"], t["start_on"] = due_on, due_at, start_on
-                self._touch(t, ts); self._change(t, "due_on", actor, ts); changed = True
-        if "notes" in data or "html_notes" in data:
-            notes = data.get("notes")
-            if notes is None:
-                notes = _strip_tags(data["html_notes"])
-            if notes != t["notes"]:
-                ts = self.now_ms()
-                t["notes"] = notes
-                t["html_notes"] = data.get("html_notes") or f"<body>{_esc(notes)}</body>"
-                self._touch(t, ts); self._change(t, "notes", actor, ts); changed = True
+        # Fields apply one after the other in this order: one that fails validation (an unknown assignee
+        # or custom field) leaves those before it changed.
+        for apply in (self._update_name, self._update_assignee, self._update_completed, self._update_dates,
+                      self._update_notes, self._update_custom_fields):
+            changed = apply(t, data, actor, who) or changed
+        if changed:
+            self._invalidate(gid)
+        return t
+
+    def _update_name(self, t: dict, data: dict, actor: str | None, who: str) -> bool:
+        if "name" not in data or data["name"] == t["name"]:
+            return False
+        ts = self.now_ms()
+        self._system_story(t, "name_changed", actor, ts, f"{who} changed the name to \"{data['name']}\"",
+                           old_name=t["name"], new_name=data["name"])
+        t["name"] = data["name"]
+        self._record_change(t, "name", actor, ts)
+        return True
+
+    def _update_assignee(self, t: dict, data: dict, actor: str | None, who: str) -> bool:
+        if "assignee" not in data:
+            return False
+        new = data["assignee"]
+        if new == "me":
+            new = actor
+        if new:
+            self.get("user", new)
+        if new == t["assignee"]:
+            return False
+        ts = self.now_ms()
+        old = t["assignee"]
+        if old:
+            self.ix_assignee_tasks[f"{old}/{t['workspace']}"].remove(t["gid"])
+        if new:
+            self.ix_assignee_tasks[f"{new}/{t['workspace']}"].append(t["gid"], self.next_key())
+            self._system_story(t, "assigned", actor, ts, f"{who} assigned to {self.users[new]['name']}",
+                               assignee=new, previous_assignee=old)  # ground truth only: not served
+            if new not in t["followers"]:
+                t["followers"].append(new)
+        else:
+            self._system_story(t, "unassigned", actor, ts, f"{who} unassigned from {self.users[old]['name']}",
+                               assignee=old)
+        t["assignee"] = new
+        self._record_change(t, "assignee", actor, ts)
+        return True
+
+    def _update_completed(self, t: dict, data: dict, actor: str | None, who: str) -> bool:
+        if "completed" not in data or bool(data["completed"]) == t["completed"]:
+            return False
+        ts = self.now_ms()
+        done = bool(data["completed"])
+        self._system_story(t, "marked_complete" if done else "marked_incomplete", actor, ts,
+                           f"{who} {'completed' if done else 'marked incomplete'} this task")
+        t["completed"] = done
+        t["completed_at"] = iso_ms(ts) if done else None
+        t["completed_by"] = actor if done else None
+        self._record_change(t, "completed", actor, ts)
+        return True
+
+    def _update_dates(self, t: dict, data: dict, actor: str | None, who: str) -> bool:
+        """due_on, due_at and start_on: one `due_date_changed` story for them all. A new due_on alone drops
+        due_at; a due_at sets due_on to its day."""
+        if not any(k in data for k in ("due_on", "due_at", "start_on")):
+            return False
+        due_at = data.get("due_at", t["due_at"] if "due_on" not in data else None)
+        due_on = data.get("due_on", t["due_on"])
+        if "due_at" in data and due_at:
+            due_on = due_at[:10]
+        start_on = data.get("start_on", t["start_on"])
+        if (due_on, due_at, start_on) == (t["due_on"], t["due_at"], t["start_on"]):
+            return False
+        ts = self.now_ms()
+        old_dates = {"start_on": t["start_on"], "due_at": t["due_at"], "due_on": t["due_on"]}
+        new_dates = {"start_on": start_on, "due_at": due_at, "due_on": due_on}
+        self._system_story(t, "due_date_changed", actor, ts, f"{who} changed the due date to {due_on}",
+                           old_dates=old_dates, new_dates=new_dates)
+        t["due_on"], t["due_at"], t["start_on"] = due_on, due_at, start_on
+        self._record_change(t, "due_on", actor, ts)
+        return True
+
+    def _update_notes(self, t: dict, data: dict, actor: str | None, who: str) -> bool:
+        """notes or html_notes (the other one derived from it); no system story is recorded for them."""
+        if "notes" not in data and "html_notes" not in data:
+            return False
+        notes = data.get("notes")
+        if notes is None:
+            notes = _strip_tags(data["html_notes"])
+        if notes == t["notes"]:
+            return False
+        ts = self.now_ms()
+        t["notes"] = notes
+        t["html_notes"] = data.get("html_notes") or f"<body>{_esc(notes)}</body>"
+        self._record_change(t, "notes", actor, ts)
+        return True
+
+    def _update_custom_fields(self, t: dict, data: dict, actor: str | None, who: str) -> bool:
+        changed = False
         for cf, v in (data.get("custom_fields") or {}).items():
             c = self.get("custom_field", cf)
             v = self._coerce_cf(cf, v)
@@ -591,21 +653,21 @@ class Store:
                 continue
             ts = self.now_ms()
             sub = c["resource_subtype"]
-            story_sub = {"enum": "enum_custom_field_changed", "number": "number_custom_field_changed",
-                         "text": "text_custom_field_changed", "date": "date_custom_field_changed",
-                         "multi_enum": "multi_enum_custom_field_changed",
-                         "people": "people_custom_field_changed"}[sub]
             fields: dict[str, Any] = {"custom_field": cf}
-            if sub in ("enum", "text", "date"):
+            if sub in ("enum", "text", "date", "number"):
+                # multi_enum and people change stories carry no values (so asana_sim/history.py cannot
+                # replay those fields)
                 fields[f"old_{sub}_value"], fields[f"new_{sub}_value"] = old, v
-            elif sub == "number":
-                fields["old_number_value"], fields["new_number_value"] = old, v
-            self._system_story(t, story_sub, actor, ts, f"{name} changed {c['name']}", **fields)
+            self._system_story(t, _CF_CHANGED_STORY[sub], actor, ts, f"{who} changed {c['name']}", **fields)
             t["custom_field_values"][cf] = v
-            self._touch(t, ts); self._change(t, "custom_fields", actor, ts); changed = True
-        if changed:
-            self._invalidate(gid)
-        return t
+            self._record_change(t, "custom_fields", actor, ts)
+            changed = True
+        return changed
+
+    def _record_change(self, t: dict, field: str, actor: str | None, ts: int) -> None:
+        """A change of the task's own field: bumps modified_at and tells the Events API."""
+        self._touch(t, ts)
+        self._change(t, field, actor, ts)
 
     def _change(self, t: dict, field: str, actor: str | None, ts: int) -> None:
         self._task_event(t, "changed", actor, ts, change={"field": field, "action": "changed"})
@@ -984,6 +1046,12 @@ _PLURAL = {
     "goal_relationship": "goal_relationships", "time_period": "time_periods",
     "time_tracking_entry": "time_tracking_entries", "user_task_list": "user_task_lists", "webhook": "webhooks",
 }
+
+
+# story subtype of a custom field change, by the field's subtype
+_CF_CHANGED_STORY = {"enum": "enum_custom_field_changed", "number": "number_custom_field_changed",
+                     "text": "text_custom_field_changed", "date": "date_custom_field_changed",
+                     "multi_enum": "multi_enum_custom_field_changed", "people": "people_custom_field_changed"}
 
 
 def _esc(s: str) -> str:
