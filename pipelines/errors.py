@@ -35,16 +35,19 @@ EXIT_DESTINATION = 7
 EXIT_MODELS = 8
 EXIT_UNREACHABLE = 9  # Asana could not be reached at all (refused, DNS, TLS, timeout): retry later
 EXIT_INTERRUPTED = 130  # the shell's convention for SIGINT (128 + 2)
+EXIT_KILLED = 137  # a run killed outright (the shell's code for SIGKILL, 128 + 9), as status reports it
 
 MAX_MESSAGE = 600
 
 
 class SyncError(Exception):
-    """A failure with a one-line, user-facing reason and the exit code cron should see."""
+    """A failure with a one-line, user-facing reason and the exit code cron should see.
+    ``recorded``: the run it ended has left its record (``sync.record``) already."""
 
     def __init__(self, message: str, exit_code: int = 1) -> None:
         super().__init__(message)
         self.exit_code = exit_code
+        self.recorded = False
 
 
 def shorten(text: str, limit: int = MAX_MESSAGE) -> str:

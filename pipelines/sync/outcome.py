@@ -7,7 +7,9 @@ the run's record in ``sync_runs`` keeps it, and ``status`` reads it back (``reco
 - ``gaps``: Asana truncated a listing that could not be split (exit 6; 0 with ``--accept-gaps``);
 - ``failures``: some requests failed after their retries, everything else was loaded (exit 5);
 - ``failed``: the run stopped (the error's own code: 2 configuration, 3 token, 4 locked,
-  7 destination, 9 Asana unreachable, 130 interrupted, 1 a bug).
+  7 destination, 9 Asana unreachable, 130 interrupted, 1 a bug);
+- ``killed``: the run died without ending (SIGKILL, a power cut, the OOM killer); found by the
+  next run or ``status`` (137, the shell's code for SIGKILL).
 """
 
 from __future__ import annotations
@@ -18,9 +20,13 @@ from typing import Any, Optional, Sequence
 
 from sources.asana.report import FAILED
 
-from ..errors import EXIT_API, EXIT_ERROR, EXIT_GAPS, EXIT_OK, SyncError
+from ..errors import EXIT_API, EXIT_ERROR, EXIT_GAPS, EXIT_KILLED, EXIT_OK, SyncError
 
-OK, GAPS, FAILURES, STOPPED = "ok", "gaps", "failures", "failed"
+OK, GAPS, FAILURES, STOPPED, KILLED = "ok", "gaps", "failures", "failed", "killed"
+# Outcomes of runs that read and loaded everything they could (a last success, for --max-age).
+COMPLETED = (OK, GAPS, FAILURES)
+KILLED_REASON = ("the run was killed (SIGKILL, a power cut or out of memory) and recorded no end; the next run goes "
+                 "on from its last loaded step")
 _STOPPED_STATUS = re.compile(r"^failed \(exit (\d+)\)")
 
 
@@ -58,6 +64,10 @@ def decide(gaps: Sequence[dict] = (), error: Optional[SyncError] = None, accept_
                        ("; accepted (--accept-gaps)" if accept_gaps else
                         "; rerun with --accept-gaps to treat this as success"))
     return Outcome(OK, EXIT_OK, "everything was read and loaded")
+
+
+def killed() -> Outcome:
+    return Outcome(KILLED, EXIT_KILLED, KILLED_REASON)
 
 
 def recorded(row: dict[str, Any]) -> Outcome:

@@ -1,10 +1,18 @@
-"""What every run leaves in the warehouse: a row in ``sync_runs`` (its outcome, exit code, requests,
-rows, 429s, latency, concurrency, share of the rate limit) and one row per gap in ``sync_gaps``,
-both naming the partition (``sync_partition``, NULL for a run of everything)."""
+"""What every run leaves behind, whatever its end: a row in ``sync_runs`` (its id, outcome, exit
+code and reason, times, requests, rows, 429s, latency, concurrency, share of the rate limit) and one
+row per gap in ``sync_gaps``, both naming the partition (``sync_partition``, NULL for a run of
+everything).
+
+A run that ends where the warehouse cannot be written (the warehouse was the problem, another run
+holds it, Ctrl-C) or that is killed leaves its row in the local journal (``warehouse.journal``);
+the next run that writes the warehouse copies it there first.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from typing import Any, Optional
 
 import dlt
@@ -14,40 +22,73 @@ from sources.asana.settings import columns
 from ..errors import EXIT_DESTINATION, EXIT_INTERRUPTED, EXIT_LOCKED, SyncError
 from ..warehouse.binding import warehouse_exists
 from ..warehouse.destination import Destination
+from ..warehouse.journal import Journal
 from ..warehouse.locks import load_lock
 from ..warehouse.runtime import make_pipeline
-from .outcome import Outcome, decide
+from .outcome import Outcome, decide, killed
+
+# Errors after which the run stops at once and leaves its row to the next run: the warehouse failed,
+# another run holds it, or Ctrl-C asked to stop now.
+LEAVE_TO_NEXT_RUN = (EXIT_DESTINATION, EXIT_LOCKED, EXIT_INTERRUPTED)
 
 
-def record_run(pipeline: dlt.Pipeline, destination: Destination, result: Any) -> None:
-    """The finished run's row in ``sync_runs`` and its gaps in ``sync_gaps``."""
-    partition = destination.partition.name if destination.partition is not None else None
-    with load_lock(destination):
-        if result.gaps:
-            pipeline.run([{**gap, "sync_partition": partition} for gap in result.gaps], table_name="sync_gaps",
-                         write_disposition="append", loader_file_format=destination.file_format,
-                         columns=columns("sync_gaps"))
-        pipeline.run([run_row(result.started_at, result.seconds, result.outcome, result.requests, result.total_rows,
-                              len(result.gaps), result.client_stats, result.task_discovery, partition)],
-                     table_name="sync_runs", write_disposition="append", loader_file_format=destination.file_format,
-                     columns=columns("sync_runs"))
+@dataclass(frozen=True)
+class RunInfo:
+    """Who a run is, for its record and every log event: ``{"run_id": "5f0c2a9e41d3", "partition":
+    "team:1204", "destination": "/srv/asana.duckdb"}``."""
+
+    run_id: str
+    started_at: datetime
+    partition: Optional[str]
+    destination: str
+
+    @classmethod
+    def start(cls, destination: Destination) -> "RunInfo":
+        return cls(uuid.uuid4().hex[:12], datetime.now(timezone.utc),
+                   destination.partition.name if destination.partition is not None else None, destination.describe())
+
+    def fields(self) -> dict:
+        return {"run_id": self.run_id, "partition": self.partition, "destination": self.destination}
+
+    def seconds(self) -> float:
+        return (datetime.now(timezone.utc) - self.started_at).total_seconds()
 
 
-def run_row(started_at: str, seconds: float, outcome: Outcome, requests: int, rows: int, gaps: int, stats: dict,
-            task_discovery: Optional[str], partition: Optional[str]) -> dict:
+@dataclass
+class RunCounts:
+    """What a run did, as far as it got."""
+
+    requests: int = 0
+    rows: int = 0
+    markers: int = 0
+    gaps: int = 0
+    stats: dict = field(default_factory=dict)
+    task_discovery: Optional[str] = None
+
+
+def run_row(run: RunInfo, outcome: Outcome, seconds: Optional[float], counts: RunCounts) -> dict:
+    """One ``sync_runs`` row."""
+    stats = counts.stats
+    ended = run.started_at + timedelta(seconds=seconds) if seconds is not None else None
     return {
-        "started_at": started_at,
-        "seconds": round(seconds, 3),
-        "requests": requests,
-        "rows": rows,
-        "gaps": gaps,
+        "run_id": run.run_id,
+        "started_at": run.started_at.isoformat(),
+        "ended_at": ended.isoformat() if ended else None,
+        "seconds": round(seconds, 3) if seconds is not None else None,
+        "outcome": outcome.name,
+        "exit_code": outcome.exit_code,
+        "reason": outcome.reason[:500],
         "status": outcome.status,
+        "requests": counts.requests,
+        "rows": counts.rows,
+        "markers": counts.markers,
+        "gaps": counts.gaps,
         "throttled": stats.get("throttled", 0),
         "concurrency": stats.get("concurrency"),
         "lowest_concurrency": stats.get("lowest_concurrency"),
         "waited_seconds": stats.get("waited_seconds", 0.0),
-        "task_discovery": task_discovery,
-        "sync_partition": partition,
+        "task_discovery": counts.task_discovery,
+        "sync_partition": run.partition,
         # How fast Asana answered, the cap it showed (if any) and the share of the rate limit used
         # while there were requests to make.
         "latency_ms": stats.get("latency_ms"),
@@ -56,25 +97,51 @@ def run_row(started_at: str, seconds: float, outcome: Outcome, requests: int, ro
     }
 
 
-def record_failure(destination: Destination, started_at: datetime, seconds: float, error: SyncError,
-                   report: Any = None) -> None:
-    """Best effort: a failed run shows in ``status`` too, unless the warehouse is what failed, there
-    is no warehouse yet, the run was interrupted (stop now), or dlt holds a package it will retry
-    (recording would load that first)."""
-    if error.exit_code in (EXIT_DESTINATION, EXIT_LOCKED, EXIT_INTERRUPTED):
-        return
-    if not warehouse_exists(destination):
+def killed_row(marker: dict) -> dict:
+    """The row of a run the journal shows started and never ended."""
+    started = datetime.fromisoformat(str(marker["started_at"]))
+    run = RunInfo(marker["run_id"], started, marker.get("sync_partition"), marker.get("destination") or "")
+    return run_row(run, killed(), None, RunCounts())
+
+
+def record_run(pipeline: dlt.Pipeline, destination: Destination, journal: Optional[Journal], row: dict,
+               gaps: list[dict]) -> None:
+    """A finished run's row and gaps, with the rows the journal kept for the warehouse (oldest first)."""
+    taken = journal.claim(row["run_id"]) if journal is not None else []
+    try:
+        with load_lock(destination):
+            if gaps:
+                pipeline.run([{**gap, "sync_partition": row["sync_partition"]} for gap in gaps],
+                             table_name="sync_gaps", write_disposition="append",
+                             loader_file_format=destination.file_format, columns=columns("sync_gaps"))
+            pipeline.run([record for _, record in taken] + [row], table_name="sync_runs", write_disposition="append",
+                         loader_file_format=destination.file_format, columns=columns("sync_runs"))
+    except BaseException:
+        if journal is not None:
+            journal.release(taken)
+        raise
+    if journal is not None:
+        journal.delivered(taken)
+
+
+def record_stop(destination: Destination, journal: Journal, row: dict, error: SyncError) -> None:
+    """A run that stopped: its row goes to the journal at once (instant, whatever failed), and on to
+    the warehouse now when that can be done without delay; else the next run takes it there."""
+    journal.post(row)
+    if error.exit_code in LEAVE_TO_NEXT_RUN or not warehouse_exists(destination):
         return  # a first run that failed (say, a wrong token) should not leave a warehouse behind
-    partition = destination.partition.name if destination.partition is not None else None
-    stats = report.client_stats if report is not None else {}
     try:
         pipeline = make_pipeline(destination)
         if pipeline.has_pending_data:
+            return  # dlt would load the package it holds first: that is the next run's job
+        taken = journal.claim(row["run_id"])
+        try:
+            with load_lock(destination):
+                pipeline.run([record for _, record in taken], table_name="sync_runs", write_disposition="append",
+                             loader_file_format=destination.file_format, columns=columns("sync_runs"))
+        except Exception:  # noqa: BLE001 - kept in the journal: the original error is what matters now
+            journal.release(taken)
             return
-        with load_lock(destination):
-            pipeline.run([run_row(started_at.isoformat(), seconds, decide(error=error), stats.get("requests", 0), 0, 0,
-                                  stats, None, partition)],
-                         table_name="sync_runs", write_disposition="append",
-                         loader_file_format=destination.file_format, columns=columns("sync_runs"))
-    except Exception:  # noqa: BLE001 - the original error is what the user needs to see
+        journal.delivered(taken)
+    except Exception:  # noqa: BLE001
         return

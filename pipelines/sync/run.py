@@ -6,9 +6,8 @@ shell over it."""
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any, Callable, Optional, Sequence
 
 from sources.asana import RunReport, SyncContext, asana_source
@@ -16,13 +15,14 @@ from sources.asana import RunReport, SyncContext, asana_source
 from ..errors import EXIT_CONFIG, SyncError, explain
 from ..warehouse.binding import after_failure, bind_state
 from ..warehouse.destination import Destination
+from ..warehouse.journal import Journal
 from ..warehouse.locks import RunLock, duckdb_writer
 from ..warehouse.preflight import check_destination
 from ..warehouse.runtime import make_pipeline
 from ..warehouse.view import WarehouseView
 from .configuration import resolve_options
 from .outcome import Outcome, decide
-from .record import record_failure, record_run
+from .record import RunCounts, RunInfo, killed_row, record_run, record_stop, run_row
 from .steps import checkpoint_seconds, checkpoint_steps, run_step, selected_resources
 
 Progress = Callable[[str, dict], None]
@@ -40,10 +40,17 @@ class SyncResult:
     unavailable: dict = field(default_factory=dict)
     models: list = field(default_factory=list)
     task_discovery: Optional[str] = None
+    # Per table, the rows written that only clear a parent's old rows (stored rows = rows - markers).
+    markers: dict[str, int] = field(default_factory=dict)
+    run_id: str = ""
 
     @property
     def total_rows(self) -> int:
         return sum(self.rows.values())
+
+    @property
+    def total_markers(self) -> int:
+        return sum(self.markers.values())
 
 
 @dataclass
@@ -69,33 +76,75 @@ def run_sync(destination: Destination, workspaces: Optional[Sequence[str]] = Non
              accept_gaps: bool = False, transport: Any = None,
              checkpoint_seconds: Optional[float] = None) -> SyncResult:
     """Run one sync into ``destination``; raises ``SyncError`` with an exit code on failure.
+    Every run is recorded, however it ends (``sync.record``).
 
     ``source_options`` override the configured ``SourceOptions`` (``{"requests_per_minute": 150}``);
     ``accept_gaps`` makes truncated listings an exit-0 outcome."""
     request = RunRequest(tuple(workspaces or ()), tuple(resources or ()), full_refresh, accept_gaps, transport,
                          checkpoint_seconds)
+    progress = on_progress or (lambda phase, info: None)
+    run = RunInfo.start(destination)
+    progress("run", run.fields())
+    journal = open_journal(destination)
+    try:
+        options = resolve_options(_overrides(destination, request, source_options))
+        with run_lock(destination) as lock, duckdb_writer(destination, notes(on_progress)):
+            if journal is not None:
+                journal.begin({"run_id": run.run_id, "started_at": run.started_at.isoformat(),
+                               "sync_partition": run.partition, "destination": run.destination}, lock.path)
+                reap_killed_runs(journal, lock.path, run.run_id)
+            try:
+                return _run(destination, options, request, run, journal, progress, notes(on_progress))
+            finally:
+                if journal is not None:
+                    journal.end(run.run_id)
+    except (SyncError, KeyboardInterrupt) as exc:
+        error = exc if isinstance(exc, SyncError) else explain(exc)
+        if not error.recorded and journal is not None:
+            journal.post(run_row(run, decide(error=error), run.seconds(), RunCounts()))
+        if error is exc:
+            raise
+        raise error from exc
+
+
+def _overrides(destination: Destination, request: RunRequest, source_options: Optional[dict]) -> dict:
     overrides = dict(source_options or {})
     if destination.partition is not None:
-        if full_refresh:
+        if request.full_refresh:
             raise SyncError(f"partition {destination.partition.name} cannot --full-refresh: it would drop the tables "
                             "every partition shares; run a full refresh without partitions", EXIT_CONFIG)
-        if workspaces:
+        if request.workspaces:
             raise SyncError("a partition sets its own scope: drop --workspace", EXIT_CONFIG)
         overrides = destination.partition.source_options(overrides)
     if request.workspaces:
         overrides["workspaces"] = list(request.workspaces)
-    options = resolve_options(overrides)
-    say = notes(on_progress)
-    with run_lock(destination), duckdb_writer(destination, say):
-        return _run(destination, options, request, on_progress or (lambda phase, info: None), say)
+    return overrides
 
 
-def _run(destination: Destination, options: Any, request: RunRequest, progress: Progress,
-         say: Callable[[str], None]) -> SyncResult:
-    started = time.monotonic()
-    started_at = datetime.now(timezone.utc)
+def open_journal(destination: Destination) -> Optional[Journal]:
+    """The warehouse's journal, or None when the warehouse cannot even be named (PostgreSQL
+    credentials missing: that run's error says so)."""
+    try:
+        return Journal(destination)
+    except SyncError:
+        return None
+
+
+def reap_killed_runs(journal: Journal, held: Path, own_run: str) -> None:
+    """Runs that started and never ended (killed) get their row in the journal, for this run to
+    take to the warehouse."""
+    dead = journal.abandoned(held=held, own_run=own_run)
+    for marker in dead:
+        journal.post(killed_row(marker))
+    journal.forget([marker["run_id"] for marker in dead])
+
+
+def _run(destination: Destination, options: Any, request: RunRequest, run: RunInfo, journal: Optional[Journal],
+         progress: Progress, say: Callable[[str], None]) -> SyncResult:
     report = RunReport()
+    counts = RunCounts()
     rows: dict[str, int] = {}
+    markers: dict[str, int] = {}
     bound = None
     ctx: Optional[SyncContext] = None
     try:
@@ -105,33 +154,40 @@ def _run(destination: Destination, options: Any, request: RunRequest, progress: 
             pipeline = make_pipeline(destination)
             warehouse = None if request.full_refresh else WarehouseView(pipeline)
             ctx = SyncContext.connect(options, report=report, warehouse=warehouse, transport=request.transport)
-            _load_steps(pipeline, destination, ctx, request, rows, progress)
+            _load_steps(pipeline, destination, ctx, request, (rows, markers), progress)
         except (Exception, KeyboardInterrupt) as exc:  # noqa: BLE001 - every failure: one line, an exit code
             error = after_failure(destination, exc, explain(exc), request.full_refresh and bound is not None)
-            record_failure(destination, started_at, time.monotonic() - started, error, report)
+            counts = RunCounts(report.requests, sum(rows.values()), sum(markers.values()), len(report.gaps),
+                               report.client_stats, report.task_discovery)
+            if journal is not None:
+                record_stop(destination, journal, run_row(run, decide(error=error), run.seconds(), counts), error)
+                error.recorded = True
             raise error from exc
-        result = SyncResult(started_at=started_at.isoformat(), seconds=time.monotonic() - started,
-                            requests=report.requests, rows=dict(sorted(rows.items())), gaps=list(report.gaps),
+        result = SyncResult(started_at=run.started_at.isoformat(), seconds=run.seconds(), requests=report.requests,
+                            rows=dict(sorted(rows.items())), gaps=list(report.gaps),
                             outcome=decide(report.gaps, accept_gaps=request.accept_gaps),
                             client_stats=report.client_stats, unavailable=dict(report.unavailable),
-                            task_discovery=report.task_discovery)
-        record_run(pipeline, destination, result)
+                            task_discovery=report.task_discovery, markers=dict(sorted(markers.items())),
+                            run_id=run.run_id)
+        counts = RunCounts(result.requests, result.total_rows, result.total_markers, len(result.gaps),
+                           result.client_stats, result.task_discovery)
+        record_run(pipeline, destination, journal, run_row(run, result.outcome, result.seconds, counts), result.gaps)
         return result
     finally:
         if ctx is not None:
             ctx.client.close()
 
 
-def _load_steps(pipeline: Any, destination: Destination, ctx: SyncContext, request: RunRequest, rows: dict,
-                progress: Progress) -> None:
+def _load_steps(pipeline: Any, destination: Destination, ctx: SyncContext, request: RunRequest,
+                tallies: tuple[dict, dict], progress: Progress) -> None:
     selected = selected_resources(asana_source(context=ctx), request.resources)
     if request.full_refresh:
         # One step: the old tables are dropped in the same load that writes the new ones.
-        run_step(pipeline, destination, asana_source(context=ctx).with_resources(*selected), "", rows, progress,
+        run_step(pipeline, destination, asana_source(context=ctx).with_resources(*selected), "", tallies, progress,
                  ctx.report, refresh=True)
         return
     for label, step in checkpoint_steps(ctx, selected, checkpoint_seconds(request.checkpoint_seconds)):
-        run_step(pipeline, destination, step, label, rows, progress, ctx.report)
+        run_step(pipeline, destination, step, label, tallies, progress, ctx.report)
 
 
 def notes(on_progress: Optional[Progress]) -> Callable[[str], None]:

@@ -15,11 +15,15 @@ from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 from typing import Any, Callable, Iterator, Optional, Sequence
 
 import dlt
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from sources.asana import SyncContext, asana_source
+from sources.asana.settings import TOMBSTONE
 
 from ..errors import EXIT_CONFIG, SyncError
 from ..models.build import drop_models
@@ -89,21 +93,41 @@ def _task_steps(ctx: SyncContext, task_resources: list[str], seconds: float) -> 
         yield "tasks in no project, continued", step.with_resources(*task_resources)
 
 
-def run_step(pipeline: dlt.Pipeline, destination: Destination, source: Any, label: str, rows: dict,
-             progress: Progress, report: Any, refresh: bool = False) -> None:
-    """Extract, normalize and load one step; its rows and dlt state land together or not at all."""
+def run_step(pipeline: dlt.Pipeline, destination: Destination, source: Any, label: str,
+             tallies: tuple[dict, dict], progress: Progress, report: Any, refresh: bool = False) -> None:
+    """Extract, normalize and load one step; its rows and dlt state land together or not at all.
+    ``tallies`` (rows written, replacement markers among them) add up per table over the steps."""
     suffix = f" ({label})" if label else ""
     progress("extract" + suffix, {"report": report})
     pipeline.extract(source, refresh="drop_sources" if refresh else None, loader_file_format=destination.file_format)
     progress("normalize" + suffix, {"report": report})
     pipeline.normalize()
+    rows, markers = tallies
     info = pipeline.last_trace.last_normalize_info if pipeline.last_trace else None
     for table, count in (dict(info.row_counts) if info else {}).items():
         if not table.startswith("_dlt"):
             rows[table] = rows.get(table, 0) + count
+    for table, count in replacement_markers(pipeline).items():
+        markers[table] = markers.get(table, 0) + count
     progress("load" + suffix, {"report": report})
     if refresh:
         # Only now that everything was read: views would stop PostgreSQL dropping raw tables.
         drop_models(destination)
     with load_lock(destination):
         pipeline.load()
+
+
+def replacement_markers(pipeline: dlt.Pipeline) -> dict[str, int]:
+    """Per table, the rows of the normalized packages that only clear a parent's old rows (marked
+    ``_tombstone``: hard-deleted on load, never stored)."""
+    counts: dict[str, int] = {}
+    for load_id in pipeline.list_normalized_load_packages():
+        for job in pipeline.get_load_package_info(load_id).jobs.get("new_jobs", []):
+            path = Path(job.file_path)
+            if path.suffix != ".parquet" or TOMBSTONE not in pq.read_schema(path).names:
+                continue
+            marked = pc.sum(pq.read_table(path, columns=[TOMBSTONE])[TOMBSTONE]).as_py() or 0
+            if marked:
+                table = job.job_file_info.table_name
+                counts[table] = counts.get(table, 0) + int(marked)
+    return counts

@@ -74,14 +74,18 @@ class Destination:
         which keeps empty strings and NULLs apart (CSV would load empty strings as NULL)."""
         return "parquet"
 
+    def warehouse_identity(self) -> str:
+        """What the warehouse is, whichever partition writes to it. Never contains a password."""
+        if self.kind == "duckdb":
+            return f"duckdb:{Path(self.duckdb_path).expanduser().resolve()}"
+        credentials = postgres_credentials()
+        return f"postgres://{credentials.host}:{credentials.port or 5432}/{credentials.database}/{DATASET}"
+
     def identity(self) -> str:
-        """What the warehouse is; names the working folder. Never contains a password."""
+        """What the warehouse and partition are; names the working folder. Never contains a password."""
         # A partition is its own pipeline in the same warehouse: its own working folder and run lock.
         suffix = f"#partition={self.partition.name}" if self.partition is not None else ""
-        if self.kind == "duckdb":
-            return f"duckdb:{Path(self.duckdb_path).expanduser().resolve()}{suffix}"
-        credentials = postgres_credentials()
-        return f"postgres://{credentials.host}:{credentials.port or 5432}/{credentials.database}/{DATASET}{suffix}"
+        return self.warehouse_identity() + suffix
 
     def describe(self) -> str:
         """The warehouse in words: the DuckDB file's path, or ``PostgreSQL user@host:port/database``

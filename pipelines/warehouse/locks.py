@@ -39,6 +39,10 @@ class RunLock:
         self.folder = ensure_working_dir(destination)
         self._lock = FileLock(str(self.folder / LOCK_FILE), timeout=0)
 
+    @property
+    def path(self) -> Path:
+        return self.folder / LOCK_FILE
+
     def acquire(self) -> "RunLock":
         try:
             self._lock.acquire()

@@ -189,7 +189,8 @@ TABLES = {
         {"started_at": TS, "seconds": DOUBLE, "requests": BIGINT, "rows": BIGINT, "gaps": BIGINT, "status": TEXT,
          "throttled": BIGINT, "concurrency": BIGINT, "lowest_concurrency": BIGINT, "waited_seconds": DOUBLE,
          "task_discovery": TEXT, "sync_partition": TEXT, "latency_ms": DOUBLE, "concurrency_cap": BIGINT,
-         "rate_share": DOUBLE},
+         "rate_share": DOUBLE, "run_id": TEXT, "ended_at": TS, "outcome": TEXT, "exit_code": BIGINT, "reason": TEXT,
+         "markers": BIGINT},
     ),
     "workspace_memberships": Table(
         {"gid": TEXT, "workspace_gid": TEXT, "user_gid": TEXT, "is_active": BOOL, "is_admin": BOOL,
