@@ -34,6 +34,9 @@ EXIT_GAPS = 6
 EXIT_DESTINATION = 7
 EXIT_MODELS = 8
 EXIT_UNREACHABLE = 9  # Asana could not be reached at all (refused, DNS, TLS, timeout): retry later
+# Health codes of `status` (besides the last run's own code):
+EXIT_STALE = 10  # the last success is older than --max-age
+EXIT_UNFINISHED = 11  # the first sync was stopped or killed midway and no run is going on with it
 EXIT_INTERRUPTED = 130  # the shell's convention for SIGINT (128 + 2)
 EXIT_KILLED = 137  # a run killed outright (the shell's code for SIGKILL, 128 + 9), as status reports it
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import sys
 from contextlib import nullcontext
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Optional
 
@@ -21,17 +22,19 @@ from sources.asana import RESOURCE_DESCRIPTIONS
 from ..errors import EXIT_DESTINATION, EXIT_INTERRUPTED, SyncError, explain
 from ..models.build import build_models
 from ..models.docs import generate
-from ..sync.partitions import Partition
+from ..sync.partitions import Partition, resolve_partition
 from ..sync.run import SyncResult, run_lock, run_sync
 from ..warehouse.destination import Destination
+from ..warehouse.locks import run_in_progress
 from .check import run_check
-from .console import Group, destination_options, err, fail, out
+from .console import Group, destination_options, err, fail, out, warn
 from .demo import reference_from_demo, run_demo
 from .export import export
 from .jsonlog import FORMAT_ENV, emit, json_enabled
+from .query import OUTPUT_FORMATS, run_query, write_result
 from .models_cli import models
 from .progress import print_result, progress_for
-from .status import status_report, sync_status
+from .status import parse_age, print_status, status_report
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -110,91 +113,55 @@ def run(destination: str, duckdb_path: Optional[str], workspaces: tuple, resourc
         fail(SyncError(result.outcome.reason, result.outcome.exit_code))
 
 
+def _age(ctx: click.Context, param: click.Parameter, value: Optional[str]) -> Optional[timedelta]:
+    if not value:
+        return None
+    try:
+        return parse_age(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+
+
 @main.command()
 @destination_options
 @click.option("--json", "as_json", is_flag=True,
-              help="Print one JSON document (runs with outcome, requests, rows and 429s; rows per table; cursors; "
-                   "open gaps; next reconciliation) and exit with the warehouse's health: 0 healthy, 5 requests "
-                   "of the last run failed, 6 truncation gaps open, the last run's own code when it failed "
-                   "(2, 3, 5, ...), 7 no or unreadable warehouse.")
+              help="Print one JSON document (health, runs with outcome, requests, rows and 429s; rows per table; "
+                   "cursors; open gaps; next reconciliation) instead of text. The exit code is the health either "
+                   "way: 0 healthy; the last run's own code when it stopped (2, 3, 4, 7, 9, 130; 137 killed); "
+                   "11 first sync unfinished; 5 requests failed; 6 truncation gaps open; 10 last success older than "
+                   "--max-age; 7 no or unreadable warehouse.")
 @click.option("--partition", "partition", default=None, metavar="workspace:GID|team:GID",
               help="One partition's runs, gaps and cursors (its own state). Without it, runs of every partition "
-                   "are listed and the health is the worst of each partition's last run.")
-def status(destination: str, duckdb_path: Optional[str], as_json: bool = False,
-           partition: Optional[str] = None) -> None:
-    """Show the last runs, rows per table and incremental cursors.
+                   "are listed and the health weighs each partition's last run.")
+@click.option("--max-age", callback=_age, default=None, metavar="AGE",
+              help="Unhealthy (exit 10) when the last success ended longer ago than this: 90m, 2h, 1d "
+                   "[config status.max_age; default: no limit].")
+def status(destination: str, duckdb_path: Optional[str], as_json: bool = False, partition: Optional[str] = None,
+           max_age: Optional[timedelta] = None) -> None:
+    """Show the warehouse's health, the last runs, rows per table and incremental cursors; exit
+    non-zero when it is unhealthy.
 
     \b
     Example:
         asana-sync status --duckdb-path asana.duckdb
-        asana-sync status --json || alert   # non-zero when the last run failed or gaps are open
+        asana-sync status --json --max-age 2h || alert   # non-zero: a run failed, was killed, gaps, stale
         asana-sync status --partition team:1234567890
     """
+    try:
+        target = Destination.parse(destination, duckdb_path)
+        if partition:
+            target.partition = resolve_partition(target, Partition.parse(partition))
+        report = status_report(target, max_age=max_age)
+    except SyncError as error:
+        if as_json:
+            sys.stdout.write(json.dumps({"healthy": False, "exit_code": error.exit_code, "reason": str(error)}) + "\n")
+            sys.stdout.flush()
+        fail(error)
     if as_json:
-        _status_json(destination, duckdb_path, partition)
-        return
-    try:
-        info = sync_status(_status_target(destination, duckdb_path, partition))
-    except SyncError as error:
-        fail(error)
-    out.print(f"destination: {info['destination']}", highlight=False)
-    if info.get("in_progress"):
-        run_info = info.get("run_info") or {}
-        since = f" (pid {run_info.get('pid')}, started {str(run_info.get('started_at', ''))[:19]} UTC)" \
-            if run_info else ""
-        out.print(f"a {run_info.get('what', 'run')} is in progress{since}", highlight=False)
-        if info.get("busy"):
-            out.print("it is writing to the DuckDB file now; run status again when it has finished", highlight=False)
-            return
-    runs = Table("started at (UTC)", "seconds", "requests", "rows", "gaps", "status", title="last runs")
-    for r in info["runs"]:
-        runs.add_row(str(r["started_at"])[:19], f"{r['seconds']:.1f}", str(r["requests"]), str(r["rows"]),
-                     str(r["gaps"]), str(r["status"]))
-    out.print(runs)
-    tables = Table("table", "rows", title="asana_raw")
-    for name, count in info["tables"].items():
-        tables.add_row(name, str(count))
-    out.print(tables)
-    cursors = info.get("cursors") or {}
-    projects = cursors.get("projects") or {}
-    out.print(f"task cursors: {len(projects)} projects", highlight=False)
-    for gid, cursor in sorted(projects.items(), key=lambda kv: kv[1] or "")[-5:]:
-        out.print(f"  project {gid}: modified_since {cursor}", highlight=False)
-    if cursors.get("search"):
-        out.print(f"task search cursors: {len(cursors['search'])} workspaces (runs between reconciliations "
-                  "search each workspace for changed tasks)", highlight=False)
-    _print_reconciliation(info.get("reconciliation") or {})
-    if cursors.get("tasks_to_read_again"):
-        out.print(f"tasks the next run reads again (their subtasks or stories failed, or an event named them): "
-                  f"{cursors['tasks_to_read_again']}", highlight=False)
-
-
-def _print_reconciliation(plan: dict) -> None:
-    """When deletions, moves and other silent changes are next caught, and what that costs."""
-    if plan.get("last_reconciled_at"):
-        cost = f", {plan['last_requests']:,} requests in {plan['last_seconds']:.0f} s" \
-            if plan.get("last_requests") is not None else ""
-        out.print(f"last reconciliation (every task listed, deletions found): {plan['last_reconciled_at']}{cost}",
-                  highlight=False)
-    if plan.get("due"):
-        when = plan["due_at"] if plan.get("due") == "first run after due_at" else plan["due"]
-        out.print(f"next reconciliation: {when} ({plan.get('reason')})", highlight=False)
-def _status_target(destination: str, duckdb_path: Optional[str], partition: Optional[str]) -> Destination:
-    target = Destination.parse(destination, duckdb_path)
-    if partition:
-        target.partition = Partition.parse(partition)
-    return target
-
-
-def _status_json(destination: str, duckdb_path: Optional[str], partition: Optional[str] = None) -> None:
-    try:
-        report = status_report(_status_target(destination, duckdb_path, partition))
-    except SyncError as error:
-        sys.stdout.write(json.dumps({"healthy": False, "exit_code": error.exit_code, "reason": str(error)}) + "\n")
+        sys.stdout.write(json.dumps(report, default=str, indent=1) + "\n")
         sys.stdout.flush()
-        fail(error)
-    sys.stdout.write(json.dumps(report, default=str, indent=1) + "\n")
-    sys.stdout.flush()
+    else:
+        print_status(report)
     if report["exit_code"]:
         sys.exit(report["exit_code"])
 
@@ -241,7 +208,9 @@ def demo(size: str, seed: int, duckdb_path: str, max_concurrent_gets: Optional[i
                                              ("fault_rates", fault_rates), ("latency_s", latency),
                                              ("latency_sigma", latency_sigma)) if value is not None}
     try:
-        run_demo(size=size, seed=seed, duckdb_path=duckdb_path, console=out, weather=weather)
+        with progress_for(quiet=False) as progress:
+            run_demo(size=size, seed=seed, duckdb_path=duckdb_path, console=out, weather=weather,
+                     on_progress=progress)
     except SyncError as error:
         fail(error)
 
@@ -323,7 +292,7 @@ def sync_and_build(target: Destination, quiet: bool, build: bool = True, **sync_
                        "builds them" if loaded else "interrupted", EXIT_INTERRUPTED))
     except Exception as exc:  # noqa: BLE001
         fail(explain(exc))
-    if not quiet:
+    if not quiet or json_enabled():  # a log shipper gets the `finished` event, --quiet or not
         print_result(result, target)
     return result
 
@@ -366,6 +335,9 @@ def export_command(destination: str, duckdb_path: Optional[str], fmt: str, out_d
         target = Destination.parse(destination, duckdb_path)
         if sync_first:
             result = sync_and_build(target, quiet)
+        elif run_in_progress(target):
+            warn("a run is in progress: this export holds what its loaded checkpoint steps have committed so far "
+                 "(a first sync in progress is not complete yet)", "export")
 
         def show(file: Any) -> None:
             if json_enabled():
@@ -382,6 +354,37 @@ def export_command(destination: str, duckdb_path: Optional[str], fmt: str, out_d
         out.print(f"exported {len(files)} file(s), {sum(f.rows for f in files)} rows, as {fmt} into {out_dir}",
                   highlight=False)
     _sync_exit(result)
+
+
+@main.command(name="query")
+@destination_options
+@click.argument("sql")
+@click.option("--format", "-f", "fmt", type=click.Choice(OUTPUT_FORMATS), default="table", show_default=True,
+              help="table: a table to read; csv: a header and the rows; json: one object per row and line.")
+def query_command(destination: str, duckdb_path: Optional[str], sql: str, fmt: str) -> None:
+    """Run one read-only SQL query on the warehouse and print the result; the models'
+    schema (asana_analytics) and the raw tables' (asana_raw) are on the search path.
+
+    Exit codes: 0 ok, 2 not a read-only query or one the warehouse refuses, 7 no warehouse or it
+    cannot be read.
+
+    \b
+    Example:
+        asana-sync query "select count(*) from asana_analytics.asana__task"
+        asana-sync query --format csv "select * from asana__project" > projects.csv
+    """
+    try:
+        result = run_query(Destination.parse(destination, duckdb_path), sql)
+    except SyncError as error:
+        fail(error)
+    if fmt != "table":
+        write_result(result, fmt)
+        return
+    table = Table(*result.columns)
+    for row in result.rows:
+        table.add_row(*("" if value is None else escape(str(value)) for value in row))
+    out.print(table)
+    out.print(f"{len(result.rows)} row(s)", highlight=False)
 
 
 @main.command(name="check")

@@ -13,8 +13,15 @@ from rich.markup import escape
 from ..errors import EXIT_INTERRUPTED, SyncError, explain, shorten
 from .jsonlog import emit, json_enabled
 
-out = Console()
-err = Console(stderr=True)
+def _console(stderr: bool = False) -> Console:
+    """A terminal gets rich's layout; a pipe or a file (cron, CI, a log shipper) one line per message
+    and tables as wide as their cells, never wrapped or cut at 80 columns."""
+    console = Console(stderr=stderr)
+    return console if console.is_terminal else Console(stderr=stderr, width=100_000, soft_wrap=True)
+
+
+out = _console()
+err = _console(stderr=True)
 
 
 def fail(error: SyncError) -> None:
@@ -33,6 +40,14 @@ def fail(error: SyncError) -> None:
                 pass
         os._exit(EXIT_INTERRUPTED)
     sys.exit(error.exit_code)
+
+
+def warn(message: str, command: str) -> None:
+    """A warning: a ``warning`` event, or a ``warning:`` line on stderr."""
+    if json_enabled():
+        emit("warning", command, message=message)
+        return
+    err.print("[yellow]warning:[/yellow] " + escape(message), highlight=False, soft_wrap=True)
 
 
 def note(message: str) -> None:

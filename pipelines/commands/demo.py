@@ -9,7 +9,7 @@ import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Any, Callable, Iterator, Optional
 
 import duckdb
 from rich.console import Console
@@ -58,20 +58,28 @@ def _env(values: dict) -> Iterator[None]:
                 os.environ[key] = value
 
 
+# What a demo takes on this project's 2-core machine (README "Quick start").
+DURATIONS = {"small": "about 15 seconds", "demo": "about 1.5 minutes", "large": "about 15 minutes"}
+
 # A little weather, so the demo shows retries at work: 1% of GETs fail the way Asana's do under
 # load (500 with a phrase, 502/503/504 with HTML bodies, dropped connections).
 DEMO_FAULT_RATES = {"500": 0.002, "502": 0.002, "503": 0.002, "504": 0.002, "drop": 0.002}
 
 
 def run_demo(size: str = "demo", seed: int = 1, duckdb_path: str = "demo.duckdb",
-             console: Console | None = None, weather: Optional[dict] = None) -> None:
+             console: Console | None = None, weather: Optional[dict] = None,
+             on_progress: Optional[Callable[[str, dict], None]] = None) -> None:
     """``weather`` overrides the simulator's limits and faults (``SimConfig`` fields such as
-    ``max_concurrent_gets``, ``throttle_share``, ``retry_after_s``, ``fault_rates``)."""
+    ``max_concurrent_gets``, ``throttle_share``, ``retry_after_s``, ``fault_rates``, ``latency_s``);
+    ``on_progress`` gets the sync's progress, as ``run``'s does."""
     console = console or Console()
     check_overwritable(Path(duckdb_path).resolve())
     started = time.monotonic()
     factory = {"demo": SimConfig.demo, "large": SimConfig.large}.get(size, SimConfig.small)
     config = factory(seed=seed, fault_seed=seed, **{"fault_rates": DEMO_FAULT_RATES, **(weather or {})})
+    console.print(f"building the simulated {size} organization ({config.n_projects} projects, "
+                  f"~{config.n_projects * config.tasks_per_project:,} top-level tasks), then syncing it: "
+                  f"{DURATIONS.get(size, 'a while')} on 2 cores", highlight=False)
     sim = AsanaSimulator(config)
     console.print(f"simulated organization: {len(sim.store.projects)} projects, {len(sim.store.tasks)} tasks, "
                   f"{len(sim.store.stories)} stories, {len(sim.store.users)} users "
@@ -91,21 +99,44 @@ def run_demo(size: str = "demo", seed: int = 1, duckdb_path: str = "demo.duckdb"
         options = {"access_token": config.tokens[0], "base_url": base_url}
         if not config.latency_s:
             options.update(requests_per_minute=200_000, max_concurrency=8)
-        result = run_sync(destination, source_options=options)
-        try:
-            result.models = build_models(destination)
-            checks = run_model_tests(destination)
-            failed = [c for c in checks if not c.passed]
-            console.print(f"built {len(result.models)} models; data tests: {len(checks) - len(failed)} passed, "
-                          f"{len(failed)} failed", highlight=False)
-        except SyncError as error:
-            console.print(f"[yellow]models not built:[/yellow] {error}")
+        result = run_sync(destination, source_options=options, on_progress=on_progress)
+        _build_and_test(destination, result, console, on_progress)
     seconds = time.monotonic() - started
-    console.print(f"\nwrote {result.total_rows} rows with {result.requests} requests "
+    console.print(f"\nwrote {result.total_rows - result.total_markers} rows with {result.requests} requests "
                   f"({result.client_stats.get('retries', 0)} retried after injected faults, "
                   f"{result.client_stats.get('throttled', 0)} answered 429) "
                   f"in {result.seconds:.1f}s; demo total {seconds:.1f}s -> {path}", highlight=False)
     _tour(path, sim, console)
+    _next_steps(path, console)
+
+
+def _build_and_test(destination: Destination, result: Any, console: Console,
+                    on_progress: Optional[Callable[[str, dict], None]]) -> None:
+    if on_progress is not None:
+        on_progress("models", {})
+    try:
+        result.models = build_models(destination)
+        checks = run_model_tests(destination)
+        failed = [c for c in checks if not c.passed]
+        console.print(f"built {len(result.models)} models; data tests: {len(checks) - len(failed)} passed, "
+                      f"{len(failed)} failed", highlight=False)
+    except SyncError as error:
+        console.print(f"[yellow]models not built:[/yellow] {error}")
+
+
+def _next_steps(path: Path, console: Console) -> None:
+    """What to do next: look at the data with what was installed, then sync a real Asana."""
+    shown = path.name if path.parent == Path.cwd() else str(path)
+    console.print("\n[bold]Next steps[/bold]")
+    console.print(f"1. Query the demo warehouse (no other tool needed):\n"
+                  f"   asana-sync query --duckdb-path {shown} \"select count(*) from asana_analytics.asana__task\"\n"
+                  f"   asana-sync query --duckdb-path {shown} --format csv \"select * from asana__project\" > projects.csv",
+                  highlight=False, soft_wrap=True)
+    console.print("2. Sync your own Asana (a personal access token: Asana > Settings > Apps > Developer apps):\n"
+                  "   export SOURCES__ASANA__ACCESS_TOKEN=...\n"
+                  "   asana-sync check     # token, workspaces, destination and an estimate; nothing written\n"
+                  "   asana-sync run       # writes asana.duckdb here, then the models",
+                  highlight=False, soft_wrap=True)
 
 
 def is_demo_warehouse(path: Path) -> bool:

@@ -42,6 +42,7 @@ from ..models.project import MODEL_SCHEMA
 from ..warehouse.destination import DATASET
 from ..warehouse.identity import postgres_credentials, postgres_where
 from ..warehouse.preflight import duckdb_failure, require_warehouse
+from .query import read_only_statement
 
 FORMATS = ("csv", "parquet", "jsonl")
 EXTENSIONS = {"csv": "csv", "parquet": "parquet", "jsonl": "jsonl"}
@@ -138,8 +139,8 @@ def export(destination: Any, out_dir: Path | str, fmt: str = "parquet", tables: 
         raise SyncError(f"unknown format {fmt!r}: use {', '.join(FORMATS)}", EXIT_CONFIG)
     if query is not None and tables:
         raise SyncError("give either --table or --query, not both", EXIT_CONFIG)
-    if query is not None and not query.strip().rstrip(";").strip():
-        raise SyncError("the query is empty", EXIT_CONFIG)
+    if query is not None:
+        query = read_only_statement(query, "duckdb" if destination.kind == "duckdb" else "postgres")
     if not name or "/" in name or "\\" in name or name.startswith("."):
         raise SyncError(f"--name must be a plain file name, not {name!r}", EXIT_CONFIG)
     require_warehouse(destination)
@@ -148,7 +149,7 @@ def export(destination: Any, out_dir: Path | str, fmt: str = "parquet", tables: 
     written: list[ExportedFile] = []
     with engine.connected():
         if query is not None:
-            jobs = [ExportJob(name, query.strip().rstrip(";").strip())]
+            jobs = [ExportJob(name, query)]
         else:
             available = engine.tables()
             chosen = resolve_tables(tables, available) if tables else default_tables(available)

@@ -11,9 +11,14 @@ Events (every one has ``ts``, UTC ISO 8601, ``event`` and ``command``):
   (Asana's average answer time), ``rate_share`` (requests of the last 30 s against the rate limit),
   ``waited_seconds``;
 - ``note``: what happened to the local working state (restored, started fresh, ...);
-- ``finished``: the run's result (requests, rows, rows per table, models, gaps);
+- ``finished``: the run's result (outcome, exit code and reason; requests; rows written, of which
+  ``markers`` only cleared a parent's old rows, and ``rows_stored``; per table; models; gaps), also
+  with ``--quiet``;
 - ``warning``: a listing not available to the token, a gap;
 - ``error``: the failure's ``exit_code`` and one-line ``message`` (the ``error:`` line is printed too).
+
+Once a run has started, every event carries its ``run_id``, ``partition`` (null for a run of
+everything) and ``destination`` (the DuckDB file, or PostgreSQL ``user@host:port/database``).
 
 Nothing secret goes in: the counters, phase names and the messages the text output shows (which
 never hold the token or a password).
@@ -48,10 +53,24 @@ def json_enabled() -> bool:
 _write_lock = threading.Lock()
 
 
+def remember_run(fields: dict) -> None:
+    """The run this invocation is (``{"run_id", "partition", "destination"}``): every event from
+    now on carries it, the ``finished`` and ``error`` events included."""
+    context = click.get_current_context(silent=True)
+    if context is not None and isinstance(context.find_root().obj, dict):
+        context.find_root().obj["run"] = dict(fields)
+
+
+def _run_fields() -> dict:
+    context = click.get_current_context(silent=True)
+    settings = context.find_root().obj if context is not None else None
+    return dict(settings.get("run") or {}) if isinstance(settings, dict) else {}
+
+
 def emit(event: str, command: str = "run", **fields: Any) -> None:
     """Write one event as a line of JSON on stderr (never wrapped, flushed at once)."""
     record = {"ts": datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-              "event": event, "command": command, **fields}
+              "event": event, "command": command, **_run_fields(), **fields}
     line = json.dumps(record, default=str, separators=(",", ":"))
     with _write_lock:
         sys.stderr.write(line + "\n")
@@ -77,8 +96,8 @@ def counters(report: Any, started: float) -> dict:
 
 
 class JsonProgress:
-    """The ``Progress`` of ``cli.py`` as JSON events: one per phase, one per tick, one per note.
-    ``quiet`` keeps the notes only (and the ``finished``/``error`` events the CLI emits)."""
+    """The text ``Progress`` as JSON events: one per phase, one per tick, one per note. ``quiet``
+    keeps the notes only (and the ``finished``/``error`` events the CLI emits)."""
 
     def __init__(self, quiet: bool = False, command: str = "run") -> None:
         self.quiet = quiet
@@ -90,6 +109,9 @@ class JsonProgress:
         self._ticker: Optional[threading.Timer] = None
 
     def __call__(self, phase: str, info: dict) -> None:
+        if phase == "run":
+            remember_run(info)
+            return
         if phase == "note":
             emit("note", self.command, message=info["message"])
             return
@@ -125,12 +147,15 @@ def emit_result(result: Any, destination: Any, command: str = "run") -> None:
     """The ``finished`` event of a run, and a ``warning`` per unavailable listing or gap."""
     stats = result.client_stats or {}
     emit("finished", command, destination=destination.describe(), seconds=round(result.seconds, 1),
-         requests=result.requests, rows=result.total_rows, retries=stats.get("retries", 0),
+         outcome=result.outcome.name, exit_code=result.outcome.exit_code, reason=result.outcome.reason,
+         requests=result.requests, rows=result.total_rows, rows_stored=result.total_rows - result.total_markers,
+         markers=result.total_markers, retries=stats.get("retries", 0),
          throttled=stats.get("throttled", 0), waited_seconds=stats.get("waited_seconds", 0),
          concurrency=stats.get("concurrency"), lowest_concurrency=stats.get("lowest_concurrency"),
          concurrency_cap=stats.get("concurrency_cap"), latency_ms=stats.get("latency_ms"),
          rate_share=stats.get("rate_share"),
-         gaps=len(result.gaps), models=len(result.models), rows_per_table=result.rows)
+         gaps=len(result.gaps), models=len(result.models), rows_per_table=result.rows,
+         markers_per_table=result.markers)
     for path, reason in sorted(result.unavailable.items()):
         emit("warning", command, message=f"{path} is not available to this token ({reason}); skipped")
     for gap in result.gaps:

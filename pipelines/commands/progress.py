@@ -16,7 +16,7 @@ from rich.text import Text
 from ..sync.run import SyncResult
 from ..warehouse.destination import Destination
 from .console import err, note, out
-from .jsonlog import JsonProgress, emit_result, json_enabled
+from .jsonlog import JsonProgress, emit_result, json_enabled, remember_run
 
 
 def progress_for(quiet: bool) -> Any:
@@ -54,6 +54,9 @@ class Progress:
                 f"{stats['throttled']} throttled (429), waited {stats['waited_seconds']:.0f}s, {elapsed:.0f}s")
 
     def __call__(self, phase: str, info: dict) -> None:
+        if phase == "run":  # who this run is: kept for the error line and the result
+            remember_run(info)
+            return
         if phase == "note":  # what happened to the local state; shown even with --quiet
             if self._live is not None:
                 self._live.console.print(f"note: {escape(info['message'])}", highlight=False, soft_wrap=True)
@@ -103,26 +106,22 @@ def print_result(result: SyncResult, destination: Destination) -> None:
     rps = result.requests / max(result.seconds, 1e-9)
     rows_ps = result.total_rows / max(result.seconds, 1e-9)
     stats = result.client_stats
+    stored = result.total_rows - result.total_markers
     out.print(f"synced into {destination.describe()} in {result.seconds:.1f}s: {result.requests} requests "
-              f"({rps:.0f}/s), {result.total_rows} rows ({rows_ps:.0f}/s), {stats.get('retries', 0)} retries, "
-              f"{stats.get('throttled', 0)} throttled (429) with {stats.get('waited_seconds', 0):.0f}s waited, "
-              f"latency {stats.get('latency_ms', '-')} ms, concurrency {stats.get('concurrency', '-')}"
-              f"{_cap(stats)}, {stats.get('rate_share', 0):.0%} of the rate limit while requesting",
-              highlight=False)
+              f"({rps:.0f}/s), {stored} rows stored ({result.total_rows} written, {rows_ps:.0f}/s), "
+              f"{stats.get('retries', 0)} retries, {stats.get('throttled', 0)} throttled (429) with "
+              f"{stats.get('waited_seconds', 0):.0f}s waited, latency {stats.get('latency_ms', '-')} ms, concurrency "
+              f"{stats.get('concurrency', '-')}{_cap(stats)}, {stats.get('rate_share', 0):.0%} of the rate limit "
+              "while requesting", highlight=False)
     if result.models:
         seconds = sum(m.seconds for m in result.models)
         out.print(f"built {len(result.models)} models in schema asana_analytics in {seconds:.1f}s", highlight=False)
-    note = ("rows written this run; tables replaced per task or parent also count one replacement "
-            "marker per re-read parent, which is not stored")
-    if out.is_terminal:
-        table = Table("table", "rows written", title="rows written this run", caption=note)
-        for name, count in result.rows.items():
-            table.add_row(name, str(count))
-        out.print(table)
-    else:
-        out.print(f"{note}:", highlight=False)
-        for name, count in result.rows.items():
-            out.print(f"  {name}: {count}", highlight=False)
+    table = Table("table", "rows stored", "rows written", title="rows this run",
+                  caption="a table replaced per task or parent also writes one marker per parent it re-read, "
+                          "which clears the parent's old rows and is not stored")
+    for name, count in result.rows.items():
+        table.add_row(name, str(count - result.markers.get(name, 0)), str(count))
+    out.print(table)
     for path, reason in sorted(result.unavailable.items()):
         err.print(escape(f"note: {path} is not available to this token ({reason}); skipped"), highlight=False)
     for gap in result.gaps:

@@ -1,44 +1,65 @@
-"""``asana-sync status --json``: the warehouse's health as one JSON document, and an exit code a
-monitor can alert on.
+"""``asana-sync status [--json]``: the warehouse's health, and an exit code a monitor can alert on.
 
-Built on ``sync_status`` (read-only: a DuckDB file opened read-only, nothing created), plus
-what a monitor needs on top: every run's end and outcome with its 429s, the gaps still open (those
-of the latest finished run: each run reads again what the previous one could not, so only the
-latest run's gaps are still missing from the warehouse), and when the next reconciliation (every
-task listed, deletions found) is due.
+Built on ``sync_status`` (read-only: a DuckDB file opened read-only, nothing created), plus what a
+monitor needs on top: every run's end and outcome with its 429s, also runs the warehouse has no row
+for yet (from this machine's run journal: runs that ended where the warehouse could not be written,
+and runs that were killed), the gaps still open, the last success, and when the next reconciliation
+(every task listed, deletions found) is due.
 
-Exit codes (``health_code``):
+Health weighs the last run of every partition, however long ago it ran. Exit codes:
 
-- 0: the last run succeeded and no gap is open (also: no run yet, or a run is writing the DuckDB
-  file right now, so nothing can be read; ``healthy`` is then null);
+- 0: healthy: every partition's last run succeeded, no gap is open, and the last success is recent
+  enough (``--max-age``, when set); also while a run writes the DuckDB file (``healthy`` null);
+- the last run's own exit code when it stopped (2 configuration, 3 token, 4 another run held the
+  warehouse, 7 the warehouse failed, 9 Asana unreachable, 130 interrupted, 1 a bug), or 137 when it
+  was killed (SIGKILL, a power cut, out of memory);
+- 11: the first sync was stopped or killed midway and no run is going on with it;
 - 5: the last run finished but some requests failed after their retries (gaps of kind ``failed``);
 - 6: gaps of kind ``truncated`` are open (also when the run accepted them with ``--accept-gaps``);
-- the last run's own exit code when it failed as a whole (2 configuration, 3 token, 5 Asana, ...);
-- 7: no warehouse, or it cannot be read (as plain ``status``).
+- 10: the last success is older than ``--max-age`` (or no run has succeeded yet);
+- 7: no warehouse, or it cannot be read.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta, timezone
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 
+import dlt
 from dlt.common.destination.exceptions import DestinationUndefinedEntity
 from dlt.pipeline.state_sync import load_pipeline_state_from_destination
+from rich.markup import escape
+from rich.table import Table
 
-from sources.asana.settings import RECONCILE_EVERY_RUN_BELOW, RECONCILE_INTERVAL_HOURS
 from sources.asana.discovery import resuming_first_sync, should_reconcile
+from sources.asana.settings import RECONCILE_EVERY_RUN_BELOW, RECONCILE_INTERVAL_HOURS
 
-from ..errors import EXIT_API, EXIT_DESTINATION, EXIT_GAPS, EXIT_OK, SyncError, first_line
+from ..errors import (
+    EXIT_API,
+    EXIT_CONFIG,
+    EXIT_DESTINATION,
+    EXIT_GAPS,
+    EXIT_OK,
+    EXIT_STALE,
+    EXIT_UNFINISHED,
+    SyncError,
+    first_line,
+)
 from ..sync.configuration import resolve_source_config
-from ..sync.outcome import STOPPED, recorded
+from ..sync.outcome import COMPLETED, KILLED, STOPPED, recorded
+from ..sync.record import killed_row
 from ..warehouse.destination import DATASET, Destination
+from ..warehouse.journal import Journal
 from ..warehouse.locks import read_run_info, run_in_progress
 from ..warehouse.preflight import check_destination
 from ..warehouse.runtime import make_pipeline
+from .console import out
 
-RUN_COLUMNS = ("started_at", "seconds", "requests", "rows", "gaps", "status", "throttled", "concurrency",
-               "lowest_concurrency", "waited_seconds", "task_discovery", "sync_partition")
-GAP_COLUMNS = ("run_started_at", "kind", "endpoint", "parameters", "reason")
+RUN_COLUMNS = ("run_id", "started_at", "ended_at", "seconds", "outcome", "exit_code", "reason", "status", "requests",
+               "rows", "markers", "gaps", "throttled", "concurrency", "lowest_concurrency", "concurrency_cap",
+               "latency_ms", "rate_share", "waited_seconds", "task_discovery", "sync_partition")
+GAP_COLUMNS = ("run_started_at", "kind", "endpoint", "parameters", "reason", "sync_partition")
 MAX_RUNS = 10
 
 
@@ -72,8 +93,62 @@ def _json_value(value: Any) -> Any:
     return value
 
 
+class RunHistory:
+    """``sync_runs`` and ``sync_gaps`` as ``status`` needs them: the latest runs, each partition's
+    last run and last completed run (ordered by when they ended, however long ago), and the gaps
+    those completed runs left open. Tables or columns of older versions are read as far as they go."""
+
+    def __init__(self, client: Any, present: dict[str, set[str]], mine: str, args: tuple) -> None:
+        self.client, self.mine, self.args = client, mine, args
+        self.columns = [c for c in RUN_COLUMNS if c in present.get("sync_runs", ())]
+        self.has_gaps = "sync_gaps" in present and {"sync_partition"} <= present["sync_gaps"]
+        ended = "coalesce(ended_at, started_at)" if "ended_at" in self.columns else "started_at"
+        self.ended = ended
+        outcome = "coalesce(outcome, status)" if "outcome" in self.columns else "status"
+        self.completed = f"{outcome} in ({', '.join(repr(o) for o in COMPLETED)})"
+
+    def recent(self) -> list[dict]:
+        return self._select(f"select {', '.join(self.columns)} from {self._runs} where {self.mine} "
+                            f"order by {self.ended} desc limit {MAX_RUNS}")
+
+    def last_per_partition(self, completed_only: bool = False) -> list[dict]:
+        where = f"{self.mine} and {self.completed}" if completed_only else self.mine
+        return self._select(
+            f"select {', '.join(self.columns)} from (select {', '.join(self.columns)}, row_number() over "
+            f"(partition by sync_partition order by {self.ended} desc) as place from {self._runs} where {where}) "
+            "ranked where place = 1")
+
+    def open_gaps(self, completed: list[dict]) -> list[dict]:
+        """The gaps of each partition's last completed run: the next run reads them again, so only
+        those are still missing from the warehouse."""
+        if not self.has_gaps:
+            return []
+        table = self.client.make_qualified_table_name("sync_gaps")
+        gaps = []
+        for run in completed:
+            if not run.get("gaps"):
+                continue
+            partition = run.get("sync_partition")
+            # Only completed runs record gaps, so a partition's latest gaps are its last completed run's.
+            rows = self.client.execute_sql(
+                f"select {', '.join(GAP_COLUMNS)} from {table} where sync_partition is not distinct from %s and "
+                f"run_started_at = (select max(run_started_at) from {table} where sync_partition is not distinct "
+                "from %s) order by kind, endpoint", partition, partition)
+            gaps += [dict(zip(GAP_COLUMNS, r)) for r in rows]
+        return gaps
+
+    @property
+    def _runs(self) -> str:
+        return self.client.make_qualified_table_name("sync_runs")
+
+    def _select(self, sql: str) -> list[dict]:
+        if not self.columns:
+            return []
+        return [dict(zip(self.columns, r)) for r in self.client.execute_sql(sql, *self.args)]
+
+
 def _read(destination: Any, status: dict) -> None:
-    """Runs with every column, and the gaps of the latest finished run."""
+    """The run history of the warehouse (``RunHistory``), into ``status``."""
     pipeline = make_pipeline(destination, read_only=True)
     try:
         with pipeline.sql_client() as client:
@@ -82,27 +157,12 @@ def _read(destination: Any, status: dict) -> None:
                 DATASET, r[0])} for r in client.execute_sql(
                 "select table_name from information_schema.tables where table_schema = %s and "
                 "table_name in ('sync_runs', 'sync_gaps')", DATASET)}
-            runs: list[dict] = []
-            mine, args = partition_filter(destination)
-            if "sync_runs" in present:
-                columns = [c for c in RUN_COLUMNS if c in present["sync_runs"]]
-                rows = client.execute_sql(
-                    f"select {', '.join(columns)} from {client.make_qualified_table_name('sync_runs')} "
-                    f"where {mine} order by started_at desc limit {MAX_RUNS}", *args)
-                runs = [dict(zip(columns, r)) for r in rows]
-            status["_runs"] = runs
-            finished = next((r for r in runs if recorded(r).name != STOPPED), None)
-            gaps: list[dict] = []
-            if finished is not None and finished.get("gaps") and "sync_gaps" in present:
-                # Only finished runs record gaps, so the latest gaps are that run's (its report's clock
-                # started a moment after sync_runs.started_at: the two are not equal).
-                table = client.make_qualified_table_name("sync_gaps")
-                rows = client.execute_sql(
-                    f"select {', '.join(GAP_COLUMNS)} from {table} where run_started_at = "
-                    f"(select max(run_started_at) from {table} where {mine}) and {mine} order by kind, endpoint",
-                    *args, *args)
-                gaps = [dict(zip(GAP_COLUMNS, r)) for r in rows]
-            status["_gaps"] = gaps
+            history = RunHistory(client, present, *partition_filter(destination))
+            completed = history.last_per_partition(completed_only=True)
+            status["_runs"] = history.recent()
+            status["_last"] = history.last_per_partition()
+            status["_completed"] = completed
+            status["_gaps"] = history.open_gaps(completed)
     except Exception as exc:  # noqa: BLE001
         raise SyncError(f"cannot read {destination.describe()}: {first_line(exc)}", EXIT_DESTINATION) from None
 
@@ -146,67 +206,126 @@ def reconcile_options() -> tuple[str, int, float]:
         return "auto", RECONCILE_EVERY_RUN_BELOW, float(RECONCILE_INTERVAL_HOURS)
 
 
-def status_report(destination: Any, now: Optional[datetime] = None) -> dict:
-    """Everything ``status --json`` prints; ``report["exit_code"]`` is the health code above."""
+def status_report(destination: Any, now: Optional[datetime] = None, max_age: Optional[timedelta] = None) -> dict:
+    """Everything ``status --json`` prints; ``report["exit_code"]`` is the health code above.
+    ``max_age``: a last success older than this is unhealthy (default: ``status.max_age`` in the
+    configuration, else none)."""
     now = now or datetime.now(timezone.utc)
+    max_age = max_age if max_age is not None else configured_max_age()
     base = sync_status(destination)
     report: dict = {"destination": base["destination"], "checked_at": _iso(now),
                     "in_progress": bool(base.get("in_progress")), "run_info": base.get("run_info") or {},
-                    "busy": bool(base.get("busy"))}
+                    "busy": bool(base.get("busy")), "max_age_seconds": max_age.total_seconds() if max_age else None}
     if base.get("busy"):
         return {"healthy": None, "exit_code": EXIT_OK,
                 "reason": "a run is writing the DuckDB file now; run status again when it has finished", **report,
                 "last_run": None, "runs": [], "tables": {}, "cursors": {}, "open_gaps": [],
                 "next_reconciliation": None}
     _read(destination, base)
-    runs = []
-    for row in base["_runs"]:
-        started = _as_datetime(row.get("started_at"))
-        seconds = float(row.get("seconds") or 0)
-        outcome = recorded(row)
-        runs.append({
-            "started_at": _iso(started), "ended_at": _iso(started + timedelta(seconds=seconds)) if started else None,
-            "seconds": seconds, "outcome": outcome.name, "exit_code": outcome.exit_code,
-            **{k: _json_value(row.get(k)) for k in ("requests", "rows", "gaps", "throttled", "waited_seconds",
-                                                      "concurrency", "lowest_concurrency", "task_discovery",
-                                                      "sync_partition")},
-            "status": row.get("status"),
-        })
+    journal = _journal_runs(destination)
+    runs = _newest_first([_run_document(row, True) for row in base["_runs"]] +
+                         [_run_document(row, False) for row in journal])[:MAX_RUNS]
+    last = _last_by_partition([_run_document(row, True) for row in base["_last"]] +
+                              [_run_document(row, False) for row in journal])
+    successes = {run["sync_partition"]: run["ended_at"] for run in map(lambda r: _run_document(r, True),
+                                                                       base["_completed"])}
     gaps = [{k: _json_value(v) for k, v in gap.items()} for gap in base["_gaps"]]
-    cursors = base.get("cursors") or {}
-    projects = cursors.get("projects") or {}
     report.update({
         "last_run": runs[0] if runs else None,
+        "last_success_at": max((at for at in successes.values() if at), default=None),
         "runs": runs,
         "tables": {name: int(count) for name, count in base["tables"].items()},
-        "cursors": {
-            "projects": projects,
-            "assignees": cursors.get("assignees") or {},
-            "search": cursors.get("search") or {},
-            "oldest_project_cursor": min((c for c in projects.values() if c), default=None),
-            "newest_project_cursor": max((c for c in projects.values() if c), default=None),
-            "last_reconciled_at": cursors.get("last_reconciled_at"),
-            "tasks_to_read_again": cursors.get("tasks_to_read_again", 0),
-        },
+        "cursors": _cursors(base.get("cursors") or {}),
         "open_gaps": gaps,
         "next_reconciliation": base.get("reconciliation"),
     })
-    return {**health(runs, gaps), **report}  # the verdict first, for a human reading the document
+    verdict = health(list(last.values()), gaps, successes=successes, max_age=max_age, now=now,
+                     first_sync_open=bool(base.get("first_sync_open")), in_progress=report["in_progress"])
+    return {**verdict, **report}  # the verdict first, for a human reading the document
 
 
-def health(runs: list[dict], gaps: list[dict]) -> dict:
-    if not runs:
-        return {"healthy": True, "exit_code": EXIT_OK, "reason": "no run recorded yet"}
-    # Partitions run side by side: each one's last run counts, not only the latest of them all.
-    latest = {}
-    for run in runs:
-        latest.setdefault(run.get("sync_partition"), run)
-    failed_last = [run for run in latest.values() if run["outcome"] == STOPPED]
-    if failed_last:
-        last = failed_last[0]
+def _run_document(row: dict, recorded_in_warehouse: bool) -> dict:
+    started = _as_datetime(row.get("started_at"))
+    seconds = row.get("seconds")
+    ended = _as_datetime(row.get("ended_at")) or (started + timedelta(seconds=float(seconds))
+                                                   if started and seconds is not None else None)
+    outcome = recorded(row)
+    return {
+        "run_id": row.get("run_id"), "started_at": _iso(started), "ended_at": _iso(ended),
+        "seconds": _json_value(seconds), "outcome": outcome.name, "exit_code": outcome.exit_code,
+        "reason": outcome.reason,
+        **{k: _json_value(row.get(k)) for k in ("requests", "rows", "markers", "gaps", "throttled", "waited_seconds",
+                                                  "concurrency", "lowest_concurrency", "concurrency_cap", "latency_ms",
+                                                  "rate_share", "task_discovery", "sync_partition")},
+        "status": row.get("status"),
+        # False: kept in the local journal until the next run can write it to the warehouse.
+        "in_warehouse": recorded_in_warehouse,
+    }
+
+
+def _when(run: dict) -> str:
+    return run.get("ended_at") or run.get("started_at") or ""
+
+
+def _newest_first(runs: list[dict]) -> list[dict]:
+    seen: set = set()
+    unique = []
+    for run in sorted(runs, key=_when, reverse=True):
+        if run.get("run_id") and run["run_id"] in seen:
+            continue
+        seen.add(run.get("run_id"))
+        unique.append(run)
+    return unique
+
+
+def _last_by_partition(runs: list[dict]) -> dict:
+    last: dict = {}
+    for run in _newest_first(runs):
+        last.setdefault(run.get("sync_partition"), run)
+    return last
+
+
+def _journal_runs(destination: Any) -> list[dict]:
+    """Runs the warehouse has no row for yet: ended where it could not be written, or killed (a
+    started run whose lock is free). Only this machine's journal knows them."""
+    try:
+        journal = Journal(destination)
+    except SyncError:
+        return []
+    rows = journal.pending() + [killed_row(marker) for marker in journal.abandoned()]
+    if destination.partition is not None:
+        rows = [row for row in rows if row.get("sync_partition") == destination.partition.name]
+    return rows
+
+
+def _cursors(cursors: dict) -> dict:
+    projects = cursors.get("projects") or {}
+    return {
+        "projects": projects,
+        "assignees": cursors.get("assignees") or {},
+        "search": cursors.get("search") or {},
+        "oldest_project_cursor": min((c for c in projects.values() if c), default=None),
+        "newest_project_cursor": max((c for c in projects.values() if c), default=None),
+        "last_reconciled_at": cursors.get("last_reconciled_at"),
+        "tasks_to_read_again": cursors.get("tasks_to_read_again", 0),
+    }
+
+
+def health(last_runs: list[dict], gaps: list[dict], successes: Optional[dict] = None,
+           max_age: Optional[timedelta] = None, now: Optional[datetime] = None, first_sync_open: bool = False,
+           in_progress: bool = False) -> dict:
+    """The verdict: the last run of every partition, however long ago it ran, then the first sync,
+    the open gaps and the age of the last success. ``{"healthy": false, "exit_code": 137, "reason": ...}``."""
+    stopped = [run for run in last_runs if run["outcome"] in (STOPPED, KILLED)]
+    if stopped:
+        last = stopped[0]
         which = f" of partition {last['sync_partition']}" if last.get("sync_partition") else ""
+        verb = "was killed" if last["outcome"] == KILLED else "failed"
         return {"healthy": False, "exit_code": last["exit_code"],
-                "reason": f"the last run{which} failed: {last['status']}"}
+                "reason": f"the last run{which} {verb} (exit {last['exit_code']}): {last['reason']}"}
+    if first_sync_open and not in_progress:
+        return {"healthy": False, "exit_code": EXIT_UNFINISHED,
+                "reason": "the first sync has not finished (stopped or killed midway); the next run goes on with it"}
     failed = [g for g in gaps if g.get("kind") == "failed"]
     if failed:
         return {"healthy": False, "exit_code": EXIT_API,
@@ -215,7 +334,54 @@ def health(runs: list[dict], gaps: list[dict]) -> dict:
     if gaps:
         return {"healthy": False, "exit_code": EXIT_GAPS,
                 "reason": f"{len(gaps)} listing(s) could not be read completely (truncated by Asana)"}
+    stale = _stale(successes or {}, max_age, now or datetime.now(timezone.utc), bool(last_runs))
+    if stale:
+        return {"healthy": False, "exit_code": EXIT_STALE, "reason": stale}
+    if not last_runs:
+        return {"healthy": True, "exit_code": EXIT_OK, "reason": "no run recorded yet"}
     return {"healthy": True, "exit_code": EXIT_OK, "reason": "the last run succeeded and no gap is open"}
+
+
+def _stale(successes: dict, max_age: Optional[timedelta], now: datetime, any_run: bool) -> Optional[str]:
+    """Why the last success is too old (``max_age``), if it is."""
+    if max_age is None:
+        return None
+    if not successes:
+        return f"no run has succeeded yet (--max-age {format_age(max_age)})"
+    for partition, ended in sorted(successes.items(), key=lambda kv: kv[1] or ""):
+        at = _as_datetime(ended)
+        if at is None or now - at > max_age:
+            which = f" of partition {partition}" if partition else ""
+            return (f"the last success{which} ended {format_age(now - at) if at else 'at an unknown time'} ago, "
+                    f"longer than --max-age {format_age(max_age)}")
+    return None
+
+
+def parse_age(text: str) -> timedelta:
+    """``90s``, ``15m``, ``2h``, ``1d`` or plain seconds -> a timedelta; ValueError otherwise."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*", str(text).lower())
+    if not match or float(match.group(1)) <= 0:
+        raise ValueError(f"not a duration: {text!r} (use e.g. 90m, 2h or 1d)")
+    return timedelta(seconds=float(match.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}[match.group(2)])
+
+
+def format_age(age: timedelta) -> str:
+    seconds = age.total_seconds()
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds / size:.3g}{unit}"
+    return f"{seconds:.0f}s"
+
+
+def configured_max_age() -> Optional[timedelta]:
+    """``status.max_age`` of the configuration (``[status] max_age = "2h"``, ``STATUS__MAX_AGE=2h``)."""
+    value = dlt.config.get("status.max_age")
+    if value in (None, ""):
+        return None
+    try:
+        return parse_age(str(value))
+    except ValueError as error:
+        raise SyncError(f"status.max_age: {error}", EXIT_CONFIG) from None
 
 
 def sync_status(destination: Destination) -> dict:
@@ -265,6 +431,7 @@ def sync_status(destination: Destination) -> dict:
             remote = load_pipeline_state_from_destination(destination.pipeline_name, client) or {}
         resources = remote.get("sources", {}).get("asana", {}).get("resources", {})
         task_state = resources.get("tasks", {})
+        status["first_sync_open"] = resuming_first_sync(task_state)
         status["cursors"] = {
             "projects": task_state.get("project_cursors", {}),
             "assignees": task_state.get("assignee_cursors", {}),
@@ -309,3 +476,56 @@ def _last_reconciliation(client: Any, tables: Sequence[str], mine: str = "true",
     except Exception:  # noqa: BLE001 - the column appears with the first run of this version
         return {}
     return dict(zip(("started_at", "seconds", "requests"), found[0])) if found else {}
+
+
+def print_status(report: dict) -> None:
+    """``status`` as text: the verdict, the last runs, the tables, the cursors and the next reconciliation."""
+    verdict = {True: "[green]healthy[/green]", False: "[red]unhealthy[/red]", None: "[yellow]busy[/yellow]"}
+    out.print(f"{verdict[report['healthy']]} (exit {report['exit_code']}): {escape(report['reason'])}")
+    out.print(f"destination: {report['destination']}", highlight=False)
+    if report.get("in_progress"):
+        run_info = report.get("run_info") or {}
+        since = f" (pid {run_info.get('pid')}, started {str(run_info.get('started_at', ''))[:19]} UTC)" \
+            if run_info else ""
+        out.print(f"a {run_info.get('what', 'run')} is in progress{since}", highlight=False)
+    if report.get("busy"):
+        return
+    runs = Table("ended (UTC)", "partition", "outcome", "exit", "seconds", "requests", "rows", "gaps", "reason",
+                 title="last runs")
+    for r in report["runs"]:
+        runs.add_row(str(r["ended_at"] or r["started_at"] or "")[:19], r.get("sync_partition") or "", r["outcome"],
+                     str(r["exit_code"]), f"{r['seconds']:.1f}" if r.get("seconds") is not None else "",
+                     str(r.get("requests") or 0), str(r.get("rows") or 0), str(r.get("gaps") or 0),
+                     escape(r["reason"] if r["outcome"] not in COMPLETED[:1] else ""))
+    out.print(runs)
+    tables = Table("table", "rows", title="asana_raw")
+    for name, count in report["tables"].items():
+        tables.add_row(name, str(count))
+    out.print(tables)
+    _print_cursors(report.get("cursors") or {})
+    _print_reconciliation(report.get("next_reconciliation") or {})
+
+
+def _print_cursors(cursors: dict) -> None:
+    projects = cursors.get("projects") or {}
+    out.print(f"task cursors: {len(projects)} projects", highlight=False)
+    for gid, cursor in sorted(projects.items(), key=lambda kv: kv[1] or "")[-5:]:
+        out.print(f"  project {gid}: modified_since {cursor}", highlight=False)
+    if cursors.get("search"):
+        out.print(f"task search cursors: {len(cursors['search'])} workspaces (runs between reconciliations "
+                  "search each workspace for changed tasks)", highlight=False)
+    if cursors.get("tasks_to_read_again"):
+        out.print(f"tasks the next run reads again (their subtasks or stories failed, or an event named them): "
+                  f"{cursors['tasks_to_read_again']}", highlight=False)
+
+
+def _print_reconciliation(plan: dict) -> None:
+    """When deletions, moves and other silent changes are next caught, and what that costs."""
+    if plan.get("last_reconciled_at"):
+        cost = f", {plan['last_requests']:,} requests in {plan['last_seconds']:.0f} s" \
+            if plan.get("last_requests") is not None else ""
+        out.print(f"last reconciliation (every task listed, deletions found): {plan['last_reconciled_at']}{cost}",
+                  highlight=False)
+    if plan.get("due"):
+        when = plan["due_at"] if plan.get("due") == "first run after due_at" else plan["due"]
+        out.print(f"next reconciliation: {when} ({plan.get('reason')})", highlight=False)

@@ -44,13 +44,24 @@ CLI builds no models after a partition run: build them once after all partitions
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 from dataclasses import dataclass
-from typing import Optional
+from typing import Callable, Optional
 
+from dlt.pipeline.state_sync import load_pipeline_state_from_destination
+
+from sources.asana.client import AsanaClient
+from sources.asana.errors import AsanaError
+from sources.asana.options import SourceOptions
 from sources.asana.settings import DEFAULT_MAX_CONCURRENCY, DEFAULT_REQUESTS_PER_MINUTE, SEARCH_REQUESTS_PER_MINUTE
 
-from ..errors import EXIT_CONFIG, SyncError
-from ..warehouse.destination import PartitionKey
+from ..errors import EXIT_CONFIG, SyncError, explain
+from ..warehouse.binding import remote_state, warehouse_exists
+from ..warehouse.destination import Destination, PartitionKey
+from ..warehouse.preflight import check_destination
+from ..warehouse.runtime import make_pipeline
+from ..warehouse.view import is_missing_relation
 from .configuration import resolve_source_config
 
 KINDS = ("workspace", "team")
@@ -63,6 +74,15 @@ class Partition(PartitionKey):
 
     count: int = 1
     siblings: tuple = ()
+    # The name it was given when that was a workspace's name (``workspace:Personal Projects``):
+    # resolved to the gid, which alone keys its state, cursors, lock and runs.
+    given_as: Optional[str] = None
+
+    @property
+    def named(self) -> bool:
+        """Named by a workspace's name somewhere (itself or a sibling): to be resolved to gids."""
+        return any(name.startswith("workspace:") and not name.split(":", 1)[1].isdigit()
+                   for name in (self.name, *self.siblings))
 
     @classmethod
     def parse(cls, text: str, count: "int | str" = 1) -> "Partition":
@@ -117,3 +137,80 @@ class Partition(PartitionKey):
             return {"teams": [self.gid]}
         teams_elsewhere = [name.split(":", 1)[1] for name in self.siblings if name.startswith("team:")]
         return {"workspaces": [self.gid], **({"exclude_teams": teams_elsewhere} if teams_elsewhere else {})}
+
+
+def resolve_partition(destination: Destination, partition: Partition, options: Optional[SourceOptions] = None,
+                      ) -> Partition:
+    """``partition`` with every workspace named by name (itself, its siblings) named by gid: one
+    partition, one identity. Names are looked up in the warehouse's ``workspaces`` table, else
+    (``options`` given: a run) asked of Asana; an unknown name is exit 2."""
+    if not partition.named:
+        return partition
+    known = _workspaces_in_warehouse(destination)
+    wanted = {name.split(":", 1)[1] for name in (partition.name, *partition.siblings) if name.startswith("workspace:")}
+    if options is not None and not wanted <= set(known) | {g for g in wanted if g.isdigit()}:
+        known.update(_workspaces_in_asana(options))
+
+    def by_gid(name: str) -> str:
+        kind, gid = name.split(":", 1)
+        if kind != "workspace" or gid.isdigit():
+            return name
+        if gid not in known:
+            listed = ", ".join(f"{n} ({g})" for n, g in sorted(known.items())) or "none known yet"
+            raise SyncError(f"no workspace named {gid!r}: name a partition by its workspace's gid or exact name "
+                            f"({listed})", EXIT_CONFIG)
+        return f"workspace:{known[gid]}"
+
+    gid = by_gid(partition.name).split(":", 1)[1]
+    return dataclasses.replace(partition, gid=gid, siblings=tuple(by_gid(s) for s in partition.siblings),
+                               given_as=partition.name if partition.name != f"{partition.kind}:{gid}" else None)
+
+
+def _workspaces_in_warehouse(destination: Destination) -> dict[str, str]:
+    """``{name: gid}`` of the workspaces the warehouse holds (none when it holds none yet)."""
+    if not warehouse_exists(destination):
+        return {}
+    try:
+        check_destination(destination, write=False)
+        with make_pipeline(destination, read_only=True).sql_client() as client:
+            rows = client.execute_sql(f"select gid, name from {client.make_qualified_table_name('workspaces')}")
+    except Exception:  # noqa: BLE001 - no warehouse or no table yet: Asana is asked instead
+        return {}
+    return {str(name): str(gid) for gid, name in rows if name}
+
+
+def _workspaces_in_asana(options: SourceOptions) -> dict[str, str]:
+    client = AsanaClient(options.access_token, base_url=options.base_url, requests_per_minute=options.requests_per_minute,
+                         max_concurrency=1, page_size=options.page_size)
+    try:
+        return {str(w.get("name")): str(w["gid"]) for w in client.get_all("/workspaces", {"opt_fields": "gid,name"})}
+    except AsanaError as error:
+        raise explain(error) from None
+    finally:
+        client.close()
+
+
+def adopt_named_partition(destination: Destination, legacy: str, say: Callable[[str], None]) -> None:
+    """A partition synced before under its workspace's name (``legacy``) goes on under its gid:
+    its cursors are adopted (no full re-read) and its runs and gaps are renamed. Once: afterwards
+    the gid has state of its own."""
+    pipeline = make_pipeline(destination)
+    legacy_key = PartitionKey(*legacy.split(":", 1))
+    if remote_state(pipeline, destination) is None:
+        with pipeline.destination_client() as client:
+            try:
+                old = load_pipeline_state_from_destination(legacy_key.pipeline_name, client)
+            except Exception:  # noqa: BLE001 - no state table yet: nothing to adopt
+                old = None
+        if old and old.get("sources"):
+            with pipeline.managed_state() as state:
+                state["sources"] = copy.deepcopy(old["sources"])
+            say(f"partition {legacy} is {destination.partition.name} from now on: its cursors carry over")
+    with pipeline.sql_client() as client:
+        for table in ("sync_runs", "sync_gaps"):
+            try:
+                client.execute_sql(f"update {client.make_qualified_table_name(table)} set sync_partition = %s "
+                                   "where sync_partition = %s", destination.partition.name, legacy)
+            except Exception as error:  # noqa: BLE001 - a warehouse without the table has nothing to rename
+                if not is_missing_relation(error):
+                    raise

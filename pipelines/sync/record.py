@@ -25,8 +25,10 @@ from ..warehouse.destination import Destination
 from ..warehouse.journal import Journal
 from ..warehouse.locks import load_lock
 from ..warehouse.runtime import make_pipeline
+from ..warehouse.view import is_missing_relation
 from .outcome import Outcome, decide, killed
 
+HISTORY_TABLES = ("sync_runs", "sync_gaps")
 # Errors after which the run stops at once and leaves its row to the next run: the warehouse failed,
 # another run holds it, or Ctrl-C asked to stop now.
 LEAVE_TO_NEXT_RUN = (EXIT_DESTINATION, EXIT_LOCKED, EXIT_INTERRUPTED)
@@ -106,16 +108,12 @@ def killed_row(marker: dict) -> dict:
 
 def record_run(pipeline: dlt.Pipeline, destination: Destination, journal: Optional[Journal], row: dict,
                gaps: list[dict]) -> None:
-    """A finished run's row and gaps, with the rows the journal kept for the warehouse (oldest first)."""
+    """A finished run's row and gaps, after the rows the journal kept for the warehouse (oldest first)."""
     taken = journal.claim(row["run_id"]) if journal is not None else []
+    tables = _by_table([record for _, record in taken] + [
+        {"sync_gaps": [{**gap, "sync_partition": row["sync_partition"]} for gap in gaps], "sync_runs": [row]}])
     try:
-        with load_lock(destination):
-            if gaps:
-                pipeline.run([{**gap, "sync_partition": row["sync_partition"]} for gap in gaps],
-                             table_name="sync_gaps", write_disposition="append",
-                             loader_file_format=destination.file_format, columns=columns("sync_gaps"))
-            pipeline.run([record for _, record in taken] + [row], table_name="sync_runs", write_disposition="append",
-                         loader_file_format=destination.file_format, columns=columns("sync_runs"))
+        _append(pipeline, destination, tables)
     except BaseException:
         if journal is not None:
             journal.release(taken)
@@ -136,12 +134,50 @@ def record_stop(destination: Destination, journal: Journal, row: dict, error: Sy
             return  # dlt would load the package it holds first: that is the next run's job
         taken = journal.claim(row["run_id"])
         try:
-            with load_lock(destination):
-                pipeline.run([record for _, record in taken], table_name="sync_runs", write_disposition="append",
-                             loader_file_format=destination.file_format, columns=columns("sync_runs"))
+            _append(pipeline, destination, _by_table([record for _, record in taken]))
         except Exception:  # noqa: BLE001 - kept in the journal: the original error is what matters now
             journal.release(taken)
             return
         journal.delivered(taken)
     except Exception:  # noqa: BLE001
         return
+
+
+def keep_history(pipeline: dlt.Pipeline, journal: Optional[Journal], run: RunInfo) -> None:
+    """Before a full refresh drops the raw tables: the run history goes to the journal, and from
+    there back into the warehouse with this run's own row."""
+    if journal is None:
+        return
+    history: dict[str, list[dict]] = {}
+    with pipeline.sql_client() as client:
+        for table in HISTORY_TABLES:
+            try:
+                with client.execute_query(f"select * from {client.make_qualified_table_name(table)}") as cursor:
+                    names = [d[0] for d in cursor.description]
+                    history[table] = [{k: v for k, v in zip(names, r) if not k.startswith("_dlt")}
+                                      for r in cursor.fetchall()]
+            except Exception as error:  # noqa: BLE001 - no history yet: nothing to keep
+                if not is_missing_relation(error):
+                    raise
+    if any(history.values()):
+        journal.keep(history_key(run), "0", history)
+
+
+def history_key(run: RunInfo) -> str:
+    return f"history-{run.run_id}"
+
+
+def _by_table(records: list[dict]) -> dict[str, list[dict]]:
+    tables: dict[str, list[dict]] = {}
+    for record in records:
+        for table, rows in record.items():
+            tables.setdefault(table, []).extend(rows)
+    return tables
+
+
+def _append(pipeline: dlt.Pipeline, destination: Destination, tables: dict[str, list[dict]]) -> None:
+    with load_lock(destination):
+        for table in HISTORY_TABLES[::-1]:  # the gaps first: a run's row says it is complete
+            if tables.get(table):
+                pipeline.run(tables[table], table_name=table, write_disposition="append",
+                             loader_file_format=destination.file_format, columns=columns(table))

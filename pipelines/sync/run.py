@@ -5,6 +5,7 @@ shell over it."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,7 +14,7 @@ from typing import Any, Callable, Optional, Sequence
 from sources.asana import RunReport, SyncContext, asana_source
 
 from ..errors import EXIT_CONFIG, SyncError, explain
-from ..warehouse.binding import after_failure, bind_state
+from ..warehouse.binding import after_failure, bind_state, load_began
 from ..warehouse.destination import Destination
 from ..warehouse.journal import Journal
 from ..warehouse.locks import RunLock, duckdb_writer
@@ -22,7 +23,8 @@ from ..warehouse.runtime import make_pipeline
 from ..warehouse.view import WarehouseView
 from .configuration import resolve_options
 from .outcome import Outcome, decide
-from .record import RunCounts, RunInfo, killed_row, record_run, record_stop, run_row
+from .partitions import Partition, adopt_named_partition, resolve_partition
+from .record import RunCounts, RunInfo, history_key, keep_history, killed_row, record_run, record_stop, run_row
 from .steps import checkpoint_seconds, checkpoint_steps, run_step, selected_resources
 
 Progress = Callable[[str, dict], None]
@@ -87,6 +89,12 @@ def run_sync(destination: Destination, workspaces: Optional[Sequence[str]] = Non
     progress("run", run.fields())
     journal = open_journal(destination)
     try:
+        if isinstance(destination.partition, Partition) and destination.partition.named:
+            # One partition, one identity: a workspace's name becomes its gid before anything is keyed.
+            options = resolve_options(_overrides(destination, request, source_options))
+            destination.partition = resolve_partition(destination, destination.partition, options)
+            run = dataclasses.replace(run, partition=destination.partition.name)
+            progress("run", run.fields())
         options = resolve_options(_overrides(destination, request, source_options))
         with run_lock(destination) as lock, duckdb_writer(destination, notes(on_progress)):
             if journal is not None:
@@ -151,12 +159,17 @@ def _run(destination: Destination, options: Any, request: RunRequest, run: RunIn
         try:
             check_destination(destination)
             bound = bind_state(destination, say=say)
+            if isinstance(destination.partition, Partition) and destination.partition.given_as:
+                adopt_named_partition(destination, destination.partition.given_as, say)
             pipeline = make_pipeline(destination)
             warehouse = None if request.full_refresh else WarehouseView(pipeline)
             ctx = SyncContext.connect(options, report=report, warehouse=warehouse, transport=request.transport)
-            _load_steps(pipeline, destination, ctx, request, (rows, markers), progress)
+            _load_steps(pipeline, destination, ctx, request, (rows, markers), progress,
+                        lambda: keep_history(pipeline, journal, run))
         except (Exception, KeyboardInterrupt) as exc:  # noqa: BLE001 - every failure: one line, an exit code
             error = after_failure(destination, exc, explain(exc), request.full_refresh and bound is not None)
+            if request.full_refresh and journal is not None and not load_began(exc):
+                journal.discard(history_key(run))  # the refresh was abandoned: the history was never dropped
             counts = RunCounts(report.requests, sum(rows.values()), sum(markers.values()), len(report.gaps),
                                report.client_stats, report.task_discovery)
             if journal is not None:
@@ -179,10 +192,12 @@ def _run(destination: Destination, options: Any, request: RunRequest, run: RunIn
 
 
 def _load_steps(pipeline: Any, destination: Destination, ctx: SyncContext, request: RunRequest,
-                tallies: tuple[dict, dict], progress: Progress) -> None:
+                tallies: tuple[dict, dict], progress: Progress, keep: Callable[[], None]) -> None:
     selected = selected_resources(asana_source(context=ctx), request.resources)
     if request.full_refresh:
-        # One step: the old tables are dropped in the same load that writes the new ones.
+        # One step: the old tables are dropped in the same load that writes the new ones; the run
+        # history is kept aside first and written back with this run's row.
+        keep()
         run_step(pipeline, destination, asana_source(context=ctx).with_resources(*selected), "", tallies, progress,
                  ctx.report, refresh=True)
         return

@@ -143,18 +143,22 @@ def bind_state(destination: Destination, say: Optional[Say] = None) -> dict:
     return {"action": action, "remote_hash": remote_hash, "pending": pending}
 
 
+def load_began(exc: BaseException) -> bool:
+    """Whether the failure came from dlt's load step (a full refresh may have dropped tables then)."""
+    step_failed = find_cause(exc, PipelineStepFailed)
+    return getattr(step_failed, "step", None) == "load"
+
+
 def after_failure(destination: Destination, exc: BaseException, error: SyncError,
                   full_refresh: bool = False) -> SyncError:
     """Leave the working state so that the next run does the right thing, and say what it will do.
 
     A full refresh that failed before its load began is abandoned (the warehouse was not touched and
     the next run must not apply half of it); an interrupted run says what a rerun does."""
-    step_failed = find_cause(exc, PipelineStepFailed)
-    step = getattr(step_failed, "step", None)
     note = ""
     try:
         pipeline = make_pipeline(destination)
-        if full_refresh and step != "load":
+        if full_refresh and not load_began(exc):
             _wipe(pipeline)
             note = (f"the full refresh was not applied and {destination.describe()} is unchanged; "
                     "rerun with --full-refresh to refresh")

@@ -8,9 +8,10 @@ runs the warehouse could not take yet. It lets every run be recorded whatever it
   it ends. One left behind whose lock is free belongs to a run that was killed (SIGKILL, a power
   cut, the OOM killer): ``{"run_id": "5f0c2a...", "pid": 4242, "started_at": "2026-12-05T21:16:06+00:00",
   "sync_partition": null, "lock": "/home/me/.asana-sync/pipelines/1a2b3c/run.lock"}``;
-- ``outbox/<time>-<run id>.json``: a ``sync_runs`` row of a run that ended where the warehouse could
-  not be written (it was the problem, another run held it, Ctrl-C said stop now). The next run that
-  writes the warehouse copies it there and removes the file.
+- ``outbox/<time>-<run id>.json``: rows for the warehouse, per table (``{"sync_runs": [{...}]}``):
+  the row of a run that ended where the warehouse could not be written (it was the problem, another
+  run held it, Ctrl-C said stop now), or the run history a full refresh is about to drop. The next
+  run that writes the warehouse copies them there and removes the file.
 """
 
 from __future__ import annotations
@@ -68,16 +69,25 @@ class Journal:
 
     def post(self, row: dict) -> None:
         """Keep a ``sync_runs`` row until a run can write it to the warehouse."""
-        stamp = str(row.get("ended_at") or row.get("started_at") or "").replace(":", "").replace("-", "")
-        _write(self.folder / OUTBOX / f"{stamp}-{row['run_id']}.json", row)
+        self.keep(row["run_id"], str(row.get("ended_at") or row.get("started_at") or ""), {"sync_runs": [row]})
+
+    def keep(self, run_id: str, when: str, tables: dict[str, list[dict]]) -> None:
+        """Keep rows per table until a run can write them to the warehouse."""
+        stamp = when.replace(":", "").replace("-", "")
+        _write(self.folder / OUTBOX / f"{stamp}-{run_id}.json", tables)
+
+    def discard(self, run_id: str) -> None:
+        """Drop what ``keep`` kept for ``run_id`` (a full refresh abandoned before its load)."""
+        for path in (self.folder / OUTBOX).glob(f"*-{run_id}.json"):
+            path.unlink(missing_ok=True)
 
     def pending(self) -> list[dict]:
-        """The rows waiting, oldest first."""
-        return [record for _, record in _records(self.folder / OUTBOX)]
+        """The ``sync_runs`` rows waiting, oldest first."""
+        return [row for _, record in _records(self.folder / OUTBOX) for row in record.get("sync_runs", [])]
 
     def claim(self, run_id: str) -> list[tuple[Path, dict]]:
-        """Take the waiting rows for writing: moved aside (atomically: two runs never both take one).
-        ``delivered`` or ``release`` them afterwards."""
+        """Take the waiting records (``{table: rows}``) for writing: moved aside (atomically: two runs
+        never both take one). ``delivered`` or ``release`` them afterwards."""
         claimed = self.folder / f"{OUTBOX}-{run_id}"
         taken = []
         for path, record in _records(self.folder / OUTBOX):
