@@ -212,7 +212,15 @@ def status_report(destination: Any, now: Optional[datetime] = None, max_age: Opt
     configuration, else none)."""
     now = now or datetime.now(timezone.utc)
     max_age = max_age if max_age is not None else configured_max_age()
-    base = sync_status(destination)
+    try:
+        base = sync_status(destination)
+    except SyncError as error:
+        # No warehouse to read, but runs this machine knows of (a first sync stopped before its first
+        # load, say): their verdict, with the reason the warehouse gave.
+        if error.exit_code != EXIT_DESTINATION or not _journal_runs(destination):
+            raise
+        base = {"destination": destination.describe(), "tables": {}, "cursors": {}, "in_progress": False,
+                "_runs": [], "_last": [], "_completed": [], "_gaps": [], "unreadable": str(error)}
     report: dict = {"destination": base["destination"], "checked_at": _iso(now),
                     "in_progress": bool(base.get("in_progress")), "run_info": base.get("run_info") or {},
                     "busy": bool(base.get("busy")), "max_age_seconds": max_age.total_seconds() if max_age else None}
@@ -221,7 +229,8 @@ def status_report(destination: Any, now: Optional[datetime] = None, max_age: Opt
                 "reason": "a run is writing the DuckDB file now; run status again when it has finished", **report,
                 "last_run": None, "runs": [], "tables": {}, "cursors": {}, "open_gaps": [],
                 "next_reconciliation": None}
-    _read(destination, base)
+    if "unreadable" not in base:
+        _read(destination, base)
     journal = _journal_runs(destination)
     runs = _newest_first([_run_document(row, True) for row in base["_runs"]] +
                          [_run_document(row, False) for row in journal])[:MAX_RUNS]
@@ -238,6 +247,7 @@ def status_report(destination: Any, now: Optional[datetime] = None, max_age: Opt
         "cursors": _cursors(base.get("cursors") or {}),
         "open_gaps": gaps,
         "next_reconciliation": base.get("reconciliation"),
+        "warehouse_unreadable": base.get("unreadable"),
     })
     verdict = health(list(last.values()), gaps, successes=successes, max_age=max_age, now=now,
                      first_sync_open=bool(base.get("first_sync_open")), in_progress=report["in_progress"])

@@ -123,7 +123,8 @@ def _overrides(destination: Destination, request: RunRequest, source_options: Op
                             "every partition shares; run a full refresh without partitions", EXIT_CONFIG)
         if request.workspaces:
             raise SyncError("a partition sets its own scope: drop --workspace", EXIT_CONFIG)
-        overrides = destination.partition.source_options(overrides)
+        if isinstance(destination.partition, Partition):  # a bare PartitionKey: the scope is in the options
+            overrides = destination.partition.source_options(overrides)
     if request.workspaces:
         overrides["workspaces"] = list(request.workspaces)
     return overrides

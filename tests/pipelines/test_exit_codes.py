@@ -5,6 +5,7 @@ it: a real process with environment variables only."""
 from __future__ import annotations
 
 import glob
+import json
 import os
 import shutil
 import signal
@@ -336,6 +337,11 @@ def test_ctrl_c_exits_130_and_says_what_a_rerun_does(served, tmp_path):
     errors = [line for line in stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and errors[0].startswith("error: interrupted"), stderr
     assert "next run" in errors[0], errors[0]
+    # status knows it (from the local journal: Ctrl-C stops at once, without writing the warehouse)
+    status = subprocess.run(CLI + ["status", "--json"], cwd=tmp_path, env=env, capture_output=True, text=True)
+    verdict = json.loads(status.stdout)
+    assert status.returncode == 130 and verdict["last_run"]["outcome"] == "failed", verdict
+    assert "interrupted" in verdict["reason"]
     # and the rerun does what it said: a complete sync
     env["SOURCES__ASANA__REQUESTS_PER_MINUTE"] = "100000"
     rerun = subprocess.run(CLI + ["run", "--no-models", "-q"], cwd=tmp_path, env=env, capture_output=True, text=True,
