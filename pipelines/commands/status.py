@@ -324,16 +324,21 @@ def _cursors(cursors: dict) -> dict:
 def health(last_runs: list[dict], gaps: list[dict], successes: Optional[dict] = None,
            max_age: Optional[timedelta] = None, now: Optional[datetime] = None, first_sync_open: bool = False,
            in_progress: bool = False) -> dict:
-    """The verdict: the last run of every partition, however long ago it ran, then the first sync,
-    the open gaps and the age of the last success. ``{"healthy": false, "exit_code": 137, "reason": ...}``."""
-    stopped = [run for run in last_runs if run["outcome"] in (STOPPED, KILLED)]
+    """The verdict: the last run of every partition (``last_runs`` newest first; a partition's
+    older runs after its last are not weighed), then the first sync, the open gaps and the age of the
+    last success. ``{"healthy": false, "exit_code": 137, "reason": ...}``."""
+    latest: dict = {}
+    for run in last_runs:
+        latest.setdefault(run.get("sync_partition"), run)
+    stopped = [run for run in latest.values() if run["outcome"] in (STOPPED, KILLED)]
     if stopped:
         last = stopped[0]
         which = f" of partition {last['sync_partition']}" if last.get("sync_partition") else ""
         verb = "was killed" if last["outcome"] == KILLED else "failed"
+        why = last.get("reason") or last.get("status")
         return {"healthy": False, "exit_code": last["exit_code"],
-                "reason": f"the last run{which} {verb} (exit {last['exit_code']}): {last['reason']}"}
-    if first_sync_open and not in_progress:
+                "reason": f"the last run{which} {verb} (exit {last['exit_code']}): {why}"}
+    if first_sync_open and not in_progress and not successes:
         return {"healthy": False, "exit_code": EXIT_UNFINISHED,
                 "reason": "the first sync has not finished (stopped or killed midway); the next run goes on with it"}
     failed = [g for g in gaps if g.get("kind") == "failed"]
@@ -499,6 +504,7 @@ def print_status(report: dict) -> None:
             if run_info else ""
         out.print(f"a {run_info.get('what', 'run')} is in progress{since}", highlight=False)
     if report.get("busy"):
+        out.print("it is writing to the DuckDB file now; run status again when it has finished", highlight=False)
         return
     runs = Table("ended (UTC)", "partition", "outcome", "exit", "seconds", "requests", "rows", "gaps", "reason",
                  title="last runs")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Optional, Sequence
 
@@ -97,6 +98,8 @@ def run_sync(destination: Destination, workspaces: Optional[Sequence[str]] = Non
             progress("run", run.fields())
         options = resolve_options(_overrides(destination, request, source_options))
         with run_lock(destination) as lock, duckdb_writer(destination, notes(on_progress)):
+            # The run starts its work now (a DuckDB partition may have waited for the file).
+            run = dataclasses.replace(run, started_at=datetime.now(timezone.utc))
             if journal is not None:
                 journal.begin({"run_id": run.run_id, "started_at": run.started_at.isoformat(),
                                "sync_partition": run.partition, "destination": run.destination}, lock.path)
