@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-deploy soak bench bench-large install clean lock lock-deploy
+.PHONY: demo test test-deploy soak bench bench-large install docs clean lock lock-deploy
 
 install: $(STAMP)
 
@@ -24,6 +24,20 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 	$(MAKE) test-deploy
+
+# The docs site: mkdocs with the material theme (the `docs` extra, pinned by constraints.txt) in .venv.
+# Regenerates the pages that come from the code (docs/configuration.md, counts in the hand-written pages),
+# then builds site/ strictly: a broken link, a page missing from the nav or any warning fails (never with
+# --quiet, which hides the warnings from the strict check too).
+DOCS_STAMP := $(VENV)/.docs-installed
+
+$(DOCS_STAMP): $(STAMP)
+	PYTHONWARNINGS="ignore:Editable installation" $(BIN)/python -m pip install -qq -c constraints.txt -e '.[dev,docs]'
+	touch $(DOCS_STAMP)
+
+docs: $(DOCS_STAMP)
+	$(BIN)/python -m pipelines.commands.docs_site
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
 # The orchestrators (deploy/: Dagster + dagster-dlt, Airflow 3) in a virtualenv of their own, so that
 # their dependencies never move the main pins: .venv-deploy, pinned by deploy/constraints.txt.
@@ -57,7 +71,7 @@ bench-large: $(STAMP)
 	BENCH_LARGE=1 $(BIN)/python bench/bench.py
 
 # Refresh the pins after changing dependencies in pyproject.toml.
-lock: $(STAMP)
+lock: $(DOCS_STAMP)
 	$(BIN)/python -m pip freeze --exclude-editable > constraints.txt
 
 # Refresh deploy/constraints.txt: a fresh .venv-deploy resolved against the main pins.
@@ -69,4 +83,4 @@ lock-deploy:
 	touch $(DEPLOY_STAMP)
 
 clean:
-	rm -rf $(VENV) $(DEPLOY_VENV) demo.duckdb asana.duckdb .pytest_cache
+	rm -rf $(VENV) $(DEPLOY_VENV) demo.duckdb asana.duckdb .pytest_cache site
