@@ -23,7 +23,7 @@ from dlt.destinations.exceptions import DatabaseException
 from sources.asana.errors import AsanaError, AuthError, InvalidOptionError, UnreachableError
 from sources.asana.options import NO_TOKEN
 
-# Exit codes, documented in the README.
+# Exit codes, documented in docs/operations/exit-codes.md (status's own in docs/operations/monitoring.md).
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_CONFIG = 2

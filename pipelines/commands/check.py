@@ -16,7 +16,7 @@ A few dozen spec-valid GETs, paced by the configured rate limit:
 - the destination, with the same check ``run`` makes first (``preflight.check_destination``).
 
 The first full sync is then estimated from what a sync requests (measured on the simulator's demo
-organization, README "Tests and benchmarks"): one stories request per task and subtask, one
+organization, docs/benchmarks.md): one stories request per task and subtask, one
 subtask listing per task that has subtasks, attachment reads for up to ~1,000 tasks (until
 ``attachments=auto`` trusts the stories), one page per 100 tasks of each project plus four requests
 per project (sections, memberships, statuses, brief), one listing per user per workspace (tasks in

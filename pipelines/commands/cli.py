@@ -74,7 +74,7 @@ def main(ctx: click.Context, log_format: Optional[str] = None) -> None:
 @click.option("--quiet", "-q", is_flag=True, help="No progress output.")
 @click.option("--partition", "partition", default=None, metavar="workspace:GID|team:GID",
               help="Sync one partition (its own state, cursors and lock) alongside others into the same "
-                   "warehouse; builds no models. See README, Partitions.")
+                   "warehouse; builds no models. See docs/operations/partitions.md.")
 @click.option("--partitions", "partition_count", default="1", show_default=True, metavar="N|P1,P2,...",
               help="How many partitions run at once (each takes 1/N of --requests-per-minute and "
                    "--max-concurrency), or the list of all of them, so that a workspace partition leaves "

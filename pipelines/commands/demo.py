@@ -58,7 +58,7 @@ def _env(values: dict) -> Iterator[None]:
                 os.environ[key] = value
 
 
-# What a demo takes on this project's 2-core machine (README "Quick start").
+# What a demo takes on this project's 2-core machine (docs/getting-started.md).
 DURATIONS = {"small": "about 15 seconds", "demo": "about 1.5 minutes", "large": "about 15 minutes"}
 
 # A little weather, so the demo shows retries at work: 1% of GETs fail the way Asana's do under

@@ -45,16 +45,6 @@ SPECIAL_VALUES = {
 }
 
 
-#: Meanings of the options the docstring of ``asana_source`` explains only inside another's entry (``reconcile``);
-#: a test fails once the docstring explains one of them itself, so that this can go.
-UNDOCUMENTED_MEANINGS = {
-    "reconcile_below_tasks": "With `reconcile` = `auto`, every run reconciles while the selected workspaces hold "
-                             "fewer tasks than this.",
-    "reconcile_interval_hours": "With `reconcile` = `auto` above `reconcile_below_tasks`, the hours between "
-                                "reconciliations: how long a deleted or moved task may linger in the warehouse.",
-}
-
-
 def _doc_text(text: str) -> str:
     """reST double backticks as Markdown code spans."""
     return re.sub(r"``(.+?)``", r"`\1`", " ".join(text.split()))
@@ -147,7 +137,7 @@ class OptionDoc:
 
 
 def source_options() -> list[OptionDoc]:
-    meanings = {**UNDOCUMENTED_MEANINGS, **option_meanings()}
+    meanings = option_meanings()
     cli = _cli_flags_by_param()
     docs = []
     for f in dataclasses.fields(SourceOptions):

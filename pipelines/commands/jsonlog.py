@@ -106,23 +106,26 @@ class JsonProgress:
         self.report: Any = None
         self.started = time.monotonic()
         self.every = float(os.environ.get(PROGRESS_ENV) or 15)
+        self.run: dict = {}
         self._ticker: Optional[threading.Timer] = None
 
     def __call__(self, phase: str, info: dict) -> None:
         if phase == "run":
+            # Kept here too: the ticks come from a timer thread, where click's context is not.
+            self.run = dict(info)
             remember_run(info)
             return
         if phase == "note":
-            emit("note", self.command, message=info["message"])
+            emit("note", self.command, **self.run, message=info["message"])
             return
         self.phase = phase
         self.report = info.get("report", self.report)
         if not self.quiet:
-            emit("phase", self.command, phase=phase, **counters(self.report, self.started))
+            emit("phase", self.command, **self.run, phase=phase, **counters(self.report, self.started))
 
     def tick(self, force: bool = False) -> None:
         if not self.quiet:
-            emit("progress", self.command, phase=self.phase, **counters(self.report, self.started))
+            emit("progress", self.command, **self.run, phase=self.phase, **counters(self.report, self.started))
 
     def __enter__(self) -> "JsonProgress":
         if not self.quiet:

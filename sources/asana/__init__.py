@@ -133,6 +133,10 @@ def asana_source(
             ``projects``: per project everywhere (deletions and moves show before the next
             reconciliation, at a few requests per project and run).
         search_requests_per_minute: the budget of task searches (Asana allows 60 a minute per token).
+        reconcile_below_tasks: with ``reconcile`` = ``auto``, every run reconciles while the selected
+            workspaces hold fewer tasks than this.
+        reconcile_interval_hours: with ``reconcile`` = ``auto`` above ``reconcile_below_tasks``, the
+            hours between reconciliations: how long a deleted or moved task may linger in the warehouse.
         attachments: ``always`` reads each changed task's attachments (one request per task);
             ``stories`` only for tasks with an ``attachment_added`` story (half the requests of a
             first sync); ``auto`` starts like ``always`` and switches to ``stories`` once the server

@@ -141,6 +141,9 @@ def test_log_format_json_run(tmp_path):
     assert any(p.startswith("extract (tasks of") for p in phases)
     for event in events:
         assert event["command"] == "run" and event["ts"].endswith("Z")
+        # every event names the run, its partition and its destination, the timer's ticks included
+        assert event["run_id"] == events[0]["run_id"] and event["partition"] is None
+        assert event["destination"] == str(tmp_path / "asana.duckdb")
     ticks = [e for e in events if e["event"] in ("phase", "progress")]
     assert all({"elapsed_seconds", "requests", "throttled", "concurrency"} <= set(e) for e in ticks)
     finished = events[-1]
