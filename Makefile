@@ -21,9 +21,13 @@ $(STAMP): pyproject.toml constraints.txt
 demo: $(STAMP)
 	$(BIN)/asana-sync demo
 
+# Four workers on two cores: a test spends much of its time waiting on the simulator, the CLI
+# processes it starts and PostgreSQL, so two workers leave the cores a third idle. A file's tests
+# stay on one worker (--dist loadfile) so that its module fixtures are built once.
+TEST_WORKERS ?= 4
+
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -n 2 --dist loadfile
-	$(MAKE) test-deploy
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 # The docs site: mkdocs with the material theme (the `docs` extra, pinned by constraints.txt) in .venv.
 # Regenerates the pages that come from the code (docs/configuration.md, counts in the hand-written pages),
@@ -55,10 +59,11 @@ test-deploy: $(DEPLOY_STAMP)
 	$(DEPLOY_VENV)/bin/python -m pytest -q -n 2 -p no:cacheprovider -W ignore::DeprecationWarning deploy/tests
 
 # 50 seeded fault runs and 20 SIGKILL points against the simulator, each checked against its ground
-# truth; prints the tally and the resume cost. Not part of `make test` (which runs a few of its cases).
+# truth, and the long end-to-end variants of tests elsewhere (every test marked `soak`); prints the
+# tally and the resume cost. `make test` runs the cases also marked `smoke`.
 soak: $(STAMP)
 	rm -rf .soak-tally
-	ASANA_SYNC_SOAK_TALLY=$(CURDIR)/.soak-tally $(BIN)/python -m pytest -q -n 2 -m soak tests/soak
+	ASANA_SYNC_SOAK_TALLY=$(CURDIR)/.soak-tally $(BIN)/python -m pytest -q -n $(TEST_WORKERS) -m soak tests
 
 # Full, 1%-changed and unchanged syncs of the small and demo organizations into DuckDB and PostgreSQL
 # (127.0.0.1:5432, a fresh database per series): requests against the minimum the data needs, 429s,

@@ -37,7 +37,6 @@ from sources.asana.helpers import gid_of
 from sources.asana.listings import Listings
 from sources.asana.options import parse_list
 from sources.asana.report import RunReport
-from sources.asana.retry import RetryPolicy
 
 from ..errors import EXIT_API, EXIT_AUTH, EXIT_CONFIG, EXIT_DESTINATION, EXIT_OK, EXIT_UNREACHABLE, SyncError, explain
 from ..sync.configuration import resolve_options
@@ -203,7 +202,7 @@ def run_check(destination: Any, source_options: Optional[dict] = None, workspace
     client = AsanaClient(options.access_token, base_url=options.base_url,
                          requests_per_minute=options.requests_per_minute,
                          max_concurrency=min(options.max_concurrency, 4), page_size=100,
-                         retry=RetryPolicy(throttle_patience=options.throttle_patience_seconds))
+                         retry=options.retry_policy())
     try:
         _check_asana(client, run, report, list(parse_list(list(workspaces)) or options.workspaces),
                      sample_projects, sample_pages, say)

@@ -99,6 +99,7 @@ def asana_source(
     reconcile_below_tasks: int = RECONCILE_EVERY_RUN_BELOW,
     reconcile_interval_hours: float = RECONCILE_INTERVAL_HOURS,
     throttle_patience_seconds: int = 900,
+    max_attempts: int = 8,
     teams: Optional[Union[str, Sequence[str]]] = None,
     exclude_teams: Optional[Union[str, Sequence[str]]] = None,
     context: Optional[SyncContext] = None,
@@ -143,6 +144,9 @@ def asana_source(
             has shown that its stories announce every attachment; ``never``.
         throttle_patience_seconds: how long Asana may answer 429 without one request succeeding
             before the run gives up (429s never use up a request's retries).
+        max_attempts: how many times a request that fails (a 5xx answer, a dropped connection) is
+            sent before it is recorded as a ``failed`` gap and the run goes on; the waits between
+            attempts double from 0.5 s up to 60 s, so the default 8 spends about a minute.
         teams: team gids: only these teams' projects and everything in them, nothing
             workspace-wide (a ``team:GID`` partition; see ``scope.py``).
         exclude_teams: team gids: everything but these teams' projects (the workspace partition
@@ -158,7 +162,7 @@ def asana_source(
         reconcile=reconcile, attachments=attachments, incremental=incremental,
         search_requests_per_minute=search_requests_per_minute, reconcile_below_tasks=reconcile_below_tasks,
         reconcile_interval_hours=reconcile_interval_hours, throttle_patience_seconds=throttle_patience_seconds,
-        teams=teams, exclude_teams=exclude_teams))
+        max_attempts=max_attempts, teams=teams, exclude_teams=exclude_teams))
     task_resource = tasks(ctx, task_projects, final_step)
     resources = (
         workspaces_resource(ctx), users(ctx), teams_resource(ctx), projects(ctx), sections(ctx), tags(ctx),

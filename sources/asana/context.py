@@ -10,7 +10,6 @@ from .deletions import Deletions
 from .listings import Listings
 from .options import SourceOptions
 from .report import RunReport
-from .retry import RetryPolicy
 from .scope import TeamScope
 from .steps import StepClock
 from .tasks import AttachmentPolicy, TaskCrawl
@@ -60,7 +59,7 @@ class SyncContext:
         client = AsanaClient(options.access_token, base_url=options.base_url,
                              requests_per_minute=options.requests_per_minute, max_concurrency=options.max_concurrency,
                              transport=transport, page_size=options.page_size,
-                             retry=RetryPolicy(throttle_patience=options.throttle_patience_seconds))
+                             retry=options.retry_policy())
         return cls(client, options, report=report, warehouse=warehouse)
 
     @property

@@ -17,6 +17,7 @@ from typing import Any, ClassVar, Optional
 from urllib.parse import urlsplit
 
 from .errors import InvalidOptionError
+from .retry import RetryPolicy
 from .settings import (
     DEFAULT_BASE_URL,
     DEFAULT_LOOKBACK_SECONDS,
@@ -60,12 +61,13 @@ class SourceOptions:
     reconcile_below_tasks: int = RECONCILE_EVERY_RUN_BELOW
     reconcile_interval_hours: float = RECONCILE_INTERVAL_HOURS
     throttle_patience_seconds: int = 900
+    max_attempts: int = 8
     teams: tuple[str, ...] = ()
     exclude_teams: tuple[str, ...] = ()
 
     WHOLE_NUMBERS: ClassVar[dict[str, tuple[int, int]]] = {
         "page_size": (1, 100), "max_concurrency": (1, 50), "requests_per_minute": (1, 10**9),
-        "lookback_seconds": (0, 10**9), "throttle_patience_seconds": (1, 10**9),
+        "lookback_seconds": (0, 10**9), "throttle_patience_seconds": (1, 10**9), "max_attempts": (1, 100),
         "reconcile_below_tasks": (0, 10**12), "search_requests_per_minute": (1, 10**9),
     }
     CHOICES: ClassVar[dict[str, tuple[str, ...]]] = {
@@ -92,6 +94,10 @@ class SourceOptions:
     def replace(self, **changes: Any) -> "SourceOptions":
         return dataclasses.replace(self, **{k: (parse_list(v) if k in LIST_OPTIONS else v)
                                             for k, v in changes.items()})
+
+    def retry_policy(self) -> RetryPolicy:
+        """How this run's requests are tried again: ``max_attempts`` and ``throttle_patience_seconds``."""
+        return RetryPolicy(max_attempts=self.max_attempts, throttle_patience=self.throttle_patience_seconds)
 
     def checked(self) -> "SourceOptions":
         """These options, or InvalidOptionError naming the first that cannot work (never the token)."""

@@ -77,8 +77,10 @@ def test_expired_pagination_token_mid_listing_loses_nothing(tmp_path):
     assert result.client_stats["pagination_restarts"] > 0
 
 
+@pytest.mark.soak
 def test_rate_limit_429s_are_honoured(tmp_path):
     # Over the simulator's concurrency cap, and random 429s with Retry-After: both must be waited out.
+    # In make soak only: make test sees both in the soak's smoke fault run and in tests/sources/test_client.py.
     sim = AsanaSimulator(SimConfig.small(seed=4, max_concurrent_gets=2, fault_rate=0.05, fault_kinds=("429",)))
     with serve_in_thread(sim, port=0) as base_url:
         result = sync(sim, base_url, tmp_path, max_concurrency=6)

@@ -34,8 +34,10 @@ FAULT_SEEDS = range(1, 51)
 KILL_POINTS = [(phase, n) for phase, ns in (("extract", (0.2, 0.4, 0.6, 0.8, 0.95)), ("normalize", (1, 2, 3, 4, 5)),
                                            ("load", (1, 2, 3, 4, 5)), ("models", (0.0, 0.3, 0.6, 1.0, 1.5)))
                for n in ns]
-SMOKE_SEEDS = {1, 2}
-SMOKE_KILLS = {("extract", 0.6), ("load", 2), ("models", 0.3)}
+# make test runs one fault run and the kills in load and in the model build; a kill in the extract
+# is tests/pipelines/test_resume.py's.
+SMOKE_SEEDS = {1}
+SMOKE_KILLS = {("load", 2), ("models", 0.3)}
 
 
 def at_field_latency(seed: int) -> bool:
