@@ -22,9 +22,15 @@ from typing import Any, Callable, Iterator, Optional
 
 import click
 
+from asana_sim.server import build_parser
 from sources.asana import asana_source
 from sources.asana.options import LIST_OPTIONS, SourceOptions
 from sources.asana.settings import COLUMNS
+
+from ..models.project import ModelProject
+from ..sync.steps import CHECKPOINT_ENV, DEFAULT_CHECKPOINT_SECONDS
+from ..warehouse.locks import DUCKDB_WAIT_ENV, DUCKDB_WAIT_SECONDS
+from .cli import main as cli_main
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIGURATION_PAGE = Path("docs") / "configuration.md"
@@ -154,7 +160,6 @@ def source_options() -> list[OptionDoc]:
 # --------------------------------------------------------------------------------------------------
 def cli_commands() -> Iterator[tuple[str, click.Command]]:
     """``("asana-sync models run", command)`` for the group and every command, depth first, sorted."""
-    from .cli import main
 
     def walk(command: click.Command, path: str) -> Iterator[tuple[str, click.Command]]:
         yield path, command
@@ -162,7 +167,7 @@ def cli_commands() -> Iterator[tuple[str, click.Command]]:
             for name in sorted(command.commands):
                 yield from walk(command.commands[name], f"{path} {name}")
 
-    yield from walk(main, "asana-sync")
+    yield from walk(cli_main, "asana-sync")
 
 
 def _cli_flags_by_param() -> dict[str, list[str]]:
@@ -267,8 +272,6 @@ def _argparse_options_table(parser: argparse.ArgumentParser) -> list[str]:
 
 
 def _commands_section() -> list[str]:
-    from asana_sim.server import build_parser
-
     lines = ["## Commands", "",
              "Every command and option of `asana-sync` (`asana-sync COMMAND --help` prints the same). Options that "
              "set a source option override the environment and `.dlt/config.toml` for that run.", ""]
@@ -292,9 +295,6 @@ def _commands_section() -> list[str]:
 def environment_variables() -> list[tuple[str, str, str]]:
     """``(variable, default, meaning)`` of every environment variable the project reads besides
     ``SOURCES__ASANA__<OPTION>`` (a test finds every one named in the code here)."""
-    from ..sync.steps import CHECKPOINT_ENV, DEFAULT_CHECKPOINT_SECONDS
-    from ..warehouse.locks import DUCKDB_WAIT_ENV, DUCKDB_WAIT_SECONDS
-
     return [
         ("ASANA_SYNC_HOME", "`~/.asana-sync`",
          "Where the local working state lives (dlt's pipeline folders, one per warehouse and partition; "
@@ -401,8 +401,6 @@ def render_configuration() -> str:
 # counts in hand-written pages
 # --------------------------------------------------------------------------------------------------
 def _model_counts() -> dict[str, int]:
-    from ..models.project import ModelProject
-
     counts = {"models": 0, "staging": 0, "intermediate": 0, "marts": 0}
     for model in ModelProject.load().models.values():
         counts["models"] += 1
