@@ -22,13 +22,12 @@ demo: $(STAMP)
 	$(BIN)/asana-sync demo
 
 # Four workers on two cores: a test spends much of its time waiting on the simulator, the CLI
-# processes it starts and PostgreSQL, so two workers leave the cores a third idle. Tests go to the
-# workers one by one, except those sharing a module or session fixture, which stay together so that
-# it is built once (--dist loadgroup; the groups are set in tests/conftest.py).
+# processes it starts and PostgreSQL, so two workers leave the cores a third idle. A file's tests
+# stay on one worker (--dist loadfile) so that its module fixtures are built once.
 TEST_WORKERS ?= 4
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadgroup
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 # The docs site: mkdocs with the material theme (the `docs` extra, pinned by constraints.txt) in .venv.
 # Regenerates the pages that come from the code (docs/configuration.md, counts in the hand-written pages),
@@ -64,7 +63,7 @@ test-deploy: $(DEPLOY_STAMP)
 # tally and the resume cost. `make test` runs the cases also marked `smoke`.
 soak: $(STAMP)
 	rm -rf .soak-tally
-	ASANA_SYNC_SOAK_TALLY=$(CURDIR)/.soak-tally $(BIN)/python -m pytest -q -n $(TEST_WORKERS) -m soak --dist loadgroup tests
+	ASANA_SYNC_SOAK_TALLY=$(CURDIR)/.soak-tally $(BIN)/python -m pytest -q -n $(TEST_WORKERS) -m soak tests
 
 # Full, 1%-changed and unchanged syncs of the small and demo organizations into DuckDB and PostgreSQL
 # (127.0.0.1:5432, a fresh database per series): requests against the minimum the data needs, 429s,

@@ -32,32 +32,3 @@ def pg_server():
                 pytest.fail("no PostgreSQL server reachable and none could be started, and CI is set")
             pytest.skip("no PostgreSQL server reachable and no PostgreSQL binaries to start one; set CI to fail")
         yield server
-
-
-
-def pytest_collection_modifyitems(config, items):
-    """How `make test` spreads the tests over its workers (``--dist loadgroup``): one by one, so that
-    a long file does not keep one worker busy while the others are done, except those that share a
-    costly fixture built once per module or per session. Those stay together on one worker
-    (``xdist_group``: the module of a module fixture, the folder of a session fixture's conftest) so
-    that it is built once. This file's own fixtures (the PostgreSQL server) are cheap to set up per worker."""
-    for item in items:
-        group = _shared_fixture_group(item)
-        if group:
-            item.add_marker(pytest.mark.xdist_group(group))
-
-
-_WIDTH = {"module": 1, "package": 2, "session": 3}
-
-
-def _shared_fixture_group(item):
-    """The group of the widest-scoped fixture ``item`` uses that is defined below this file, or None."""
-    info = getattr(item, "_fixtureinfo", None)
-    widest = (0, None)
-    for name in info.names_closure if info else ():
-        for fixturedef in info.name2fixturedefs.get(name, ()):
-            width = _WIDTH.get(fixturedef.scope, 0)
-            where = fixturedef.baseid or ""
-            if width > widest[0] and where not in ("", "tests"):
-                widest = (width, where)
-    return widest[1]

@@ -9,8 +9,7 @@ from asana_sim import AsanaSimulator, SimConfig, serve_in_thread
 from helpers import assert_clean_failure, env_for, run_cli
 from weather import WEATHER
 
-# Per test (a simulator starts in well under 0.1 s), so that these tests spread over the workers.
-@pytest.fixture
+@pytest.fixture(scope="module")
 def served():
     sim = AsanaSimulator(SimConfig.small(seed=3, **WEATHER))
     with serve_in_thread(sim, port=0) as base_url:

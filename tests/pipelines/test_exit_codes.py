@@ -30,8 +30,7 @@ from helpers import CLI, ROOT, assert_clean_failure, run_cli  # noqa: E402
 MAX_SECONDS = 25  # generous for a shared 2-core machine; the failures measured before took ~50 s or a full extract
 
 
-# Per test (a simulator starts in well under 0.1 s), so that these tests spread over the workers.
-@pytest.fixture
+@pytest.fixture(scope="module")
 def served():
     sim = AsanaSimulator(SimConfig.small(seed=5, **WEATHER))
     with serve_in_thread(sim, port=0) as base_url:

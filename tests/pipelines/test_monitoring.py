@@ -27,8 +27,7 @@ from pipelines.sync.run import run_lock, run_sync
 from pipelines.warehouse.destination import Destination, PartitionKey
 
 
-# Per test (a simulator starts in well under 0.1 s), so that these tests spread over the workers.
-@pytest.fixture
+@pytest.fixture(scope="module")
 def served():
     sim = AsanaSimulator(SimConfig.small(seed=31))
     with serve_in_thread(sim, port=0) as base_url:
