@@ -21,10 +21,11 @@ $(STAMP): pyproject.toml constraints.txt
 demo: $(STAMP)
 	$(BIN)/asana-sync demo
 
-# Four workers on two cores: a test spends much of its time waiting on the simulator, the CLI
-# processes it starts and PostgreSQL, so two workers leave the cores a third idle. A file's tests
+# Three workers on two cores: a test spends much of its time waiting on the simulator, the CLI
+# processes it starts and PostgreSQL, so two workers leave the cores a third idle (four measured no
+# faster, with more CPU spent). A file's tests
 # stay on one worker (--dist loadfile) so that its module fixtures are built once.
-TEST_WORKERS ?= 4
+TEST_WORKERS ?= 3
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile

@@ -69,7 +69,9 @@ def _check_union(sim, path: Path) -> None:
     assert compare_coverage(sim.store, path) == []
 
 
-@pytest.mark.parametrize("engine", ["duckdb", "postgres"])
+# PostgreSQL in make soak only: make test-deploy (CI) runs partitions at once into PostgreSQL under
+# Dagster's multiprocess executor, and make test keeps the DuckDB case (two processes, one file).
+@pytest.mark.parametrize("engine", ["duckdb", pytest.param("postgres", marks=pytest.mark.soak)])
 def test_two_partitions_at_once_equal_the_ground_truth(engine, request, tmp_path, monkeypatch):
     sim = AsanaSimulator(SimConfig.small(seed=23))
     workspaces = _workspaces(sim)

@@ -47,7 +47,9 @@ def test_incremental_sync_after_changes_is_exact_and_cheap(sim, tmp_path):
     assert incremental.requests < full.requests / 2, (incremental.requests, full.requests)
 
 
+@pytest.mark.soak
 def test_faults_do_not_change_the_result(tmp_path):
+    # In make soak only: make test's fault run is the soak's smoke seed, with more kinds of fault.
     sim = AsanaSimulator(SimConfig.small(seed=5, fault_rate=0.08, fault_seed=3, slow_s=0.05))
     with serve_in_thread(sim, port=0) as base_url:
         result = sync(sim, base_url, tmp_path)
