@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-
 import duckdb
 import pytest
 from asana_sim import AsanaSimulator, SimConfig, serve_in_thread
 from helpers import assert_clean_failure, env_for, run_cli
 from weather import WEATHER
+
 
 @pytest.fixture(scope="module")
 def served():
@@ -112,11 +112,24 @@ def test_every_command_help_ends_with_an_example():
         assert "Example" in result.output, args
 
 
-
-
 def test_demo_runs_end_to_end(tmp_path):
+    """The demo talks when piped too: the progress line of each step, then the check, and two next
+    steps; the first of them, a query of the demo warehouse, works as printed."""
     proc = run_cli(["demo", "--size", "small"], tmp_path)
     assert proc.returncode == 0, proc.stderr
+    output = proc.stdout + proc.stderr
     assert "matches the simulator" in proc.stdout
     assert "0 failed" in proc.stdout
     assert (tmp_path / "demo.duckdb").exists()
+    progress = [line for line in output.splitlines() if line.startswith("asana-sync: ")]
+    assert progress and progress[0].startswith("asana-sync: extract") and "of the rate limit" in progress[0], output
+    next_steps = proc.stdout[proc.stdout.index("Next steps"):]
+    assert "export SOURCES__ASANA__ACCESS_TOKEN=" in next_steps and "asana-sync run" in next_steps
+    query = next(line.strip() for line in next_steps.splitlines() if line.strip().startswith("asana-sync query"))
+    assert query == ('asana-sync query --duckdb-path demo.duckdb "select count(*) from asana_analytics.asana__task"')
+    counted = run_cli(["query", "--duckdb-path", "demo.duckdb", "--format", "csv",
+                       "select count(*) as n from asana_analytics.asana__task"], tmp_path)
+    assert counted.returncode == 0, counted.stderr
+    with duckdb.connect(str(tmp_path / "demo.duckdb"), read_only=True) as con:
+        live = con.execute("select count(*) from asana_raw.tasks where not coalesce(is_deleted, false)").fetchone()[0]
+    assert counted.stdout.splitlines() == ["n", str(live)]
