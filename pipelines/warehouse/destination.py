@@ -10,7 +10,7 @@ from typing import Any, Optional
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
 from ..errors import EXIT_CONFIG, SyncError
-from . import destinations
+from . import key_merge
 from .identity import postgres_credentials, postgres_where
 
 DATASET = "asana_raw"
@@ -61,11 +61,11 @@ class Destination:
     def dlt_destination(self, read_only: bool = False) -> Any:
         if self.kind == "duckdb":
             if read_only:
-                return destinations.duckdb(DuckDbCredentials(str(self.duckdb_path), read_only=True))
-            return destinations.duckdb(str(self.duckdb_path))
+                return key_merge.duckdb(DuckDbCredentials(str(self.duckdb_path), read_only=True))
+            return key_merge.duckdb(str(self.duckdb_path))
         # Resolved the dlt way once, so that what names the working folder is what we connect to; a
         # URL without a password is accepted (trust authentication).
-        return destinations.postgres(credentials=postgres_credentials())
+        return key_merge.postgres(credentials=postgres_credentials())
 
     @property
     def file_format(self) -> str:

@@ -1,4 +1,4 @@
-"""pipelines/destinations.py: merges that delete by one key at a time leave exactly what dlt's own
+"""pipelines/warehouse/key_merge.py: merges that delete by one key at a time leave exactly what dlt's own
 merge leaves, on DuckDB and PostgreSQL, for tables replaced per parent (primary key, merge key,
 hard-delete markers, a nested table)."""
 
@@ -7,8 +7,8 @@ from __future__ import annotations
 import dlt
 import pytest
 
-from pipelines.warehouse import destinations
-from pipelines.warehouse.destinations import KeyAtATimeMerge
+from pipelines.warehouse import key_merge
+from pipelines.warehouse.key_merge import KeyAtATimeMerge
 
 HINTS = dict(write_disposition="merge", primary_key="gid", merge_key="task_gid",
              columns={"_replace": {"data_type": "bool", "hard_delete": True}})
@@ -39,9 +39,9 @@ def _load(factory, name: str, tmp_path) -> tuple[list, list]:
                             pipelines_dir=str(tmp_path / "pipelines"))
     for rows in LOADS:
         pipeline.run(dlt.resource(rows, name="stories", **HINTS), loader_file_format="parquet").raise_on_failed_jobs()
-    if isinstance(factory, (destinations.duckdb, destinations.postgres)):
+    if isinstance(factory, (key_merge.duckdb, key_merge.postgres)):
         with pipeline.destination_client() as client:
-            assert type(client)._create_merge_followup_jobs.__module__ == "pipelines.warehouse.destinations"
+            assert type(client)._create_merge_followup_jobs.__module__ == "pipelines.warehouse.key_merge"
     with pipeline.sql_client() as client:
         stories = client.execute_sql("select gid, task_gid, text from stories order by gid")
         tags = client.execute_sql("select s.gid, t.value from stories s join stories__tags t "
@@ -60,21 +60,21 @@ def test_deletes_one_key_per_statement():
 
 def test_keeps_dlt_destination_types():
     """Existing warehouses and their pipeline state see the same destination as before."""
-    assert destinations.duckdb("x.duckdb").destination_type == dlt.destinations.duckdb("x.duckdb").destination_type
-    assert destinations.postgres().destination_type == dlt.destinations.postgres().destination_type
-    assert destinations.duckdb("x.duckdb").destination_name == "duckdb"
+    assert key_merge.duckdb("x.duckdb").destination_type == dlt.destinations.duckdb("x.duckdb").destination_type
+    assert key_merge.postgres().destination_type == dlt.destinations.postgres().destination_type
+    assert key_merge.duckdb("x.duckdb").destination_name == "duckdb"
 
 
 @pytest.mark.parametrize("engine", ["duckdb", "postgres"])
 def test_same_rows_as_dlts_own_merge(engine, tmp_path, request):
     if engine == "duckdb":
-        ours = destinations.duckdb(str(tmp_path / "ours.duckdb"))
+        ours = key_merge.duckdb(str(tmp_path / "ours.duckdb"))
         theirs = dlt.destinations.duckdb(str(tmp_path / "theirs.duckdb"))
         assert _load(ours, "merge_ours", tmp_path) == _load(theirs, "merge_theirs", tmp_path) \
             == (EXPECTED_STORIES, EXPECTED_TAGS)
         return
     server = request.getfixturevalue("pg_server")
     with server.database() as ours_db, server.database() as theirs_db:
-        ours = _load(destinations.postgres(server.dsn(ours_db)), "merge_ours_pg", tmp_path)
+        ours = _load(key_merge.postgres(server.dsn(ours_db)), "merge_ours_pg", tmp_path)
         theirs = _load(dlt.destinations.postgres(server.dsn(theirs_db)), "merge_theirs_pg", tmp_path)
     assert ours == theirs == (EXPECTED_STORIES, EXPECTED_TAGS)

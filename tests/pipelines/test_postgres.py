@@ -91,7 +91,7 @@ def test_empty_strings_and_nulls_stay_apart_in_postgres(both):
 def test_no_unique_index_on_dlt_id(both):
     """dlt's PostgreSQL default gives every table a UNIQUE index on ``_dlt_id`` (a random string
     nothing looks up) that every COPY into staging and every merge insert then maintains; the
-    project's destination leaves it out (``pipelines/destinations.py``), as dlt does for DuckDB."""
+    project's destination leaves it out (``pipelines/warehouse/key_merge.py``), as dlt does for DuckDB."""
     _, _, pg = both
     assert _rows(pg, "select count(*) from asana_raw.tasks") != [(0,)]
     indexes = _rows(pg, "select schemaname, tablename, indexdef from pg_indexes "
