@@ -23,8 +23,8 @@ demo: $(STAMP)
 
 # Three workers on two cores: a test spends much of its time waiting on the simulator, the CLI
 # processes it starts and PostgreSQL, so two workers leave the cores a third idle (four measured no
-# faster, with more CPU spent). A file's tests
-# stay on one worker (--dist loadfile) so that its module fixtures are built once.
+# faster, with more CPU spent). A file's tests stay on one worker (--dist loadfile) so that its
+# module fixtures are built once (spreading them one by one measured 566 s against 466 s).
 TEST_WORKERS ?= 3
 
 test: $(STAMP)

@@ -24,6 +24,7 @@ def test_list_options_take_a_list_json_or_a_comma_separated_string():
     ({"access_token": "t", "teams": "1", "exclude_teams": "2"}, "set teams or exclude_teams, not both"),
     ({"access_token": "t", "teams": "Marketing"}, "teams are named by gid (digits), not 'Marketing'"),
     ({"access_token": "t", "base_url": "ftp://x"}, "scheme 'ftp' is not http or https"),
+    ({"access_token": "t", "max_attempts": 0}, "max_attempts must be a whole number from 1 to 100"),
 ])
 def test_each_option_that_cannot_work_is_named(values, needle):
     with pytest.raises(InvalidOptionError) as raised:
@@ -35,3 +36,9 @@ def test_unknown_options_are_refused_and_the_token_never_shows():
     with pytest.raises(InvalidOptionError, match="unknown source option"):
         SourceOptions.of(acess_token="secret")
     assert "secret" not in repr(SourceOptions.of(access_token="secret"))
+
+
+def test_the_retry_policy_follows_the_options():
+    policy = SourceOptions.of(access_token="t", max_attempts=3, throttle_patience_seconds=60).retry_policy()
+    assert (policy.max_attempts, policy.throttle_patience) == (3, 60)
+    assert policy.delay_after_failure(2) is not None and policy.delay_after_failure(3) is None
