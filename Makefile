@@ -27,10 +27,7 @@ demo: $(STAMP)
 # module fixtures are built once (spreading them one by one measured 566 s against 466 s).
 TEST_WORKERS ?= 3
 
-# compileall first: where PYTHONDONTWRITEBYTECODE is set (CI machines, containers) each of the few
-# hundred CLI processes the tests start would otherwise compile the project's modules again.
 test: $(STAMP)
-	$(BIN)/python -m compileall -q pipelines sources asana_sim
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 # The docs site: mkdocs with the material theme (the `docs` extra, pinned by constraints.txt) in .venv.

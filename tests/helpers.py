@@ -8,7 +8,9 @@ import decimal
 import os
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import httpx
 
@@ -42,6 +44,20 @@ def run_cli(args, cwd, env_extra=None, timeout=300):
 def env_for(base_url, token="sim-token"):
     return {"SOURCES__ASANA__ACCESS_TOKEN": token, "SOURCES__ASANA__BASE_URL": base_url,
             "SOURCES__ASANA__REQUESTS_PER_MINUTE": "100000"}
+
+
+@contextmanager
+def held_open(path: Path) -> Iterator[None]:
+    """Another process (a BI tool, a DuckDB shell) holding the DuckDB file open for writing."""
+    code = ("import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); c.execute('create table if not exists t(x int)');"
+            " print('ready', flush=True); time.sleep(120)")
+    holder = subprocess.Popen([sys.executable, "-c", code, str(path)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        yield
+    finally:
+        holder.kill()
+        holder.wait()
 
 
 def assert_clean_failure(proc, code, needle):

@@ -36,6 +36,8 @@ from typing import Any, Optional
 
 import click
 
+from .ticker import Ticker
+
 FORMAT_ENV = "ASANA_SYNC_LOG_FORMAT"
 PROGRESS_ENV = "ASANA_SYNC_PROGRESS_SECONDS"
 FORMATS = ("text", "json")
@@ -107,7 +109,7 @@ class JsonProgress:
         self.started = time.monotonic()
         self.every = float(os.environ.get(PROGRESS_ENV) or 15)
         self.run: dict = {}
-        self._ticker: Optional[threading.Timer] = None
+        self._ticker: Optional[Ticker] = None
 
     def __call__(self, phase: str, info: dict) -> None:
         if phase == "run":
@@ -129,21 +131,12 @@ class JsonProgress:
 
     def __enter__(self) -> "JsonProgress":
         if not self.quiet:
-            self._schedule()
+            self._ticker = Ticker(self.every, self.tick).start()
         return self
-
-    def _schedule(self) -> None:
-        self._ticker = threading.Timer(self.every, self._tick_and_reschedule)
-        self._ticker.daemon = True
-        self._ticker.start()
-
-    def _tick_and_reschedule(self) -> None:
-        self.tick()
-        self._schedule()
 
     def __exit__(self, *exc: Any) -> None:
         if self._ticker is not None:
-            self._ticker.cancel()
+            self._ticker.stop()
 
 
 def emit_result(result: Any, destination: Any, command: str = "run") -> None:

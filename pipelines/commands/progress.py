@@ -4,7 +4,6 @@ result."""
 
 from __future__ import annotations
 
-import threading
 import time
 from typing import Any, Optional
 
@@ -17,6 +16,7 @@ from ..sync.run import SyncResult
 from ..warehouse.destination import Destination
 from .console import err, note, out
 from .jsonlog import JsonProgress, emit_result, json_enabled, remember_run
+from .ticker import Ticker
 
 
 def progress_for(quiet: bool) -> Any:
@@ -39,7 +39,7 @@ class Progress:
         self.report: Any = None
         self.started = time.monotonic()
         self._live: Optional[Live] = None
-        self._ticker: Optional[threading.Timer] = None
+        self._ticker: Optional[Ticker] = None
         self._last_log = time.monotonic()
 
     def line(self) -> str:
@@ -80,23 +80,14 @@ class Progress:
                               get_renderable=lambda: Text(self.line()))
             self._live.start()
         elif not self.quiet:
-            self._schedule()
+            self._ticker = Ticker(self.LOG_EVERY, self.tick).start()
         return self
-
-    def _schedule(self) -> None:
-        self._ticker = threading.Timer(self.LOG_EVERY, self._log_and_reschedule)
-        self._ticker.daemon = True
-        self._ticker.start()
-
-    def _log_and_reschedule(self) -> None:
-        self.tick()
-        self._schedule()
 
     def __exit__(self, *exc: Any) -> None:
         if self._live is not None:
             self._live.stop()
         if self._ticker is not None:
-            self._ticker.cancel()
+            self._ticker.stop()
 
 
 def print_result(result: SyncResult, destination: Destination) -> None:

@@ -26,7 +26,7 @@ import duckdb
 from sources.asana import RESOURCE_DESCRIPTIONS
 from sources.asana.settings import CHILD_LISTINGS, COLUMNS, REFS
 
-from .project import LAYERS, MODEL_SCHEMA, RAW_SCHEMA, ModelProject
+from .project import LAYERS, MODEL_SCHEMA, RAW_SCHEMA, Model, ModelProject
 
 __all__ = ["MODEL_SECTION_DOCS", "RAW_REFERENCE_TARGETS", "POLYMORPHIC_COLUMNS", "documented_models", "generate",
            "generate_from_demo", "raw_foreign_keys", "render_model_sections", "svg_diagram", "update_model_sections"]
@@ -216,6 +216,17 @@ def raw_tables(schema: dict) -> list[TableDoc]:
     return docs
 
 
+def tested_keys(m: Model) -> list[str]:
+    """A model's grain, references and not-null columns as the reference and MODELS.md list them."""
+    lines = [f"- **Grain**: one row per `{', '.join(m.grain)}` (tested unique and not null)"]
+    if m.references:
+        lines.append("- **References** (tested; null allowed): " + "; ".join(f"`{r}`" for r in m.references))
+    not_null = [c for c in m.not_null if c not in m.grain]
+    if not_null:
+        lines.append("- **Not null** (tested): " + ", ".join(f"`{c}`" for c in not_null))
+    return lines
+
+
 def model_tables(project: ModelProject, columns: dict[str, list[tuple[str, str]]]) -> list[TableDoc]:
     docs = []
     for name in sorted(project.models):
@@ -233,12 +244,7 @@ def model_tables(project: ModelProject, columns: dict[str, list[tuple[str, str]]
                 notes.append(ref_of[column])
             cols.append(ColumnDoc(column, typ, notes))
         facts = [f"- **Materialized**: {m.kind} `{MODEL_SCHEMA}.{name}` (`{m.path.parent.name}/{m.path.name}`)",
-                 f"- **Grain**: one row per `{', '.join(m.grain)}` (tested unique and not null)"]
-        if m.references:
-            facts.append("- **References** (tested; null allowed): " + "; ".join(f"`{r}`" for r in m.references))
-        extra_not_null = [c for c in m.not_null if c not in m.grain]
-        if extra_not_null:
-            facts.append("- **Not null** (tested): " + ", ".join(f"`{c}`" for c in extra_not_null))
+                 *tested_keys(m)]
         for check, query in m.expect_zero:
             facts.append(f"- **Check** `{check}` (tested: returns no row): `{query}`")
         reads = [f"[`{d}`]({project[d].layer}.md#{d})" for d in m.depends_on] + \
@@ -522,13 +528,7 @@ _MODEL_HEADING = re.compile(r"^(#{2,4}) `([a-z_]+)`\s*$")
 def model_section(project: ModelProject, name: str, columns: list[tuple[str, str]], level: str) -> list[str]:
     """The generated lines of one model's section: heading, description, grain, tests, reads, columns."""
     m = project[name]
-    lines = [f"{level} `{name}`", "", m.description, "",
-             f"- **Grain**: one row per `{', '.join(m.grain)}` (tested unique and not null)"]
-    if m.references:
-        lines.append("- **References** (tested; null allowed): " + "; ".join(f"`{r}`" for r in m.references))
-    not_null = [c for c in m.not_null if c not in m.grain]
-    if not_null:
-        lines.append("- **Not null** (tested): " + ", ".join(f"`{c}`" for c in not_null))
+    lines = [f"{level} `{name}`", "", m.description, "", *tested_keys(m)]
     if m.expect_zero:
         lines.append("- **Checks** (tested: the check's query returns no row): "
                      + ", ".join(f"`{check}`" for check, _ in m.expect_zero))

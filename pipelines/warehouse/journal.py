@@ -22,9 +22,8 @@ import os
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
-from filelock import FileLock, Timeout
-
 from .identity import home
+from .locks import is_held
 
 STARTED = "started"
 OUTBOX = "outbox"
@@ -57,7 +56,7 @@ class Journal:
             if record.get("run_id") == own_run:
                 continue
             lock = Path(record.get("lock") or "")
-            if (held is not None and lock == held) or not _locked(lock):
+            if (held is not None and lock == held) or not is_held(lock):
                 found.append(record)
         return found
 
@@ -128,21 +127,6 @@ def _records(folder: Path) -> Iterator[tuple[Path, dict]]:
             yield path, json.loads(path.read_text())
         except (OSError, ValueError):
             continue  # half written by a run killed that very moment, or removed meanwhile
-
-
-def _locked(lock: Path) -> bool:
-    """Whether some process holds ``lock`` now (looks without keeping it)."""
-    if not lock.exists():
-        return False
-    probe = FileLock(str(lock), timeout=0)
-    try:
-        probe.acquire()
-    except Timeout:
-        return True
-    except OSError:
-        return False
-    probe.release()
-    return False
 
 
 def _remove_empty(folder: Path) -> None:

@@ -75,17 +75,22 @@ class RunLock:
 
 def run_in_progress(destination: Any) -> bool:
     """Whether a run holds the lock now (looks without creating anything)."""
-    path = working_dir(destination) / LOCK_FILE
-    if not path.exists():
+    return is_held(working_dir(destination) / LOCK_FILE)
+
+
+def is_held(lock: Path) -> bool:
+    """Whether some process holds the file lock ``lock`` now (looks without keeping it, and without
+    creating the file)."""
+    if not lock.exists():
         return False
-    lock = FileLock(str(path), timeout=0)
+    probe = FileLock(str(lock), timeout=0)
     try:
-        lock.acquire()
+        probe.acquire()
     except Timeout:
         return True
     except OSError:
         return False
-    lock.release()
+    probe.release()
     return False
 
 

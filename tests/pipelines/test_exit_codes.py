@@ -25,7 +25,7 @@ from asana_sim import AsanaSimulator, SimConfig, serve_in_thread
 from weather import WEATHER
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from helpers import CLI, ROOT, assert_clean_failure, run_cli  # noqa: E402
+from helpers import CLI, ROOT, assert_clean_failure, held_open, run_cli  # noqa: E402
 
 MAX_SECONDS = 25  # generous for a shared 2-core machine; the failures measured before took ~50 s or a full extract
 
@@ -82,20 +82,6 @@ def _write(ctx: Ctx, relative: str, content: str | bytes) -> None:
         path.write_bytes(content)
     else:
         path.write_text(content)
-
-
-@contextmanager
-def _duckdb_held(path: Path) -> Iterator[None]:
-    """Another process (think: a DuckDB shell) holding the file open for writing."""
-    code = ("import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); c.execute('create table if not exists t(x int)');"
-            " print('ready', flush=True); time.sleep(120)")
-    holder = subprocess.Popen([sys.executable, "-c", code, str(path)], stdout=subprocess.PIPE, text=True)
-    try:
-        assert holder.stdout.readline().strip() == "ready"
-        yield
-    finally:
-        holder.kill()
-        holder.wait()
 
 
 @contextmanager
@@ -184,7 +170,7 @@ CASES = [
     Case("duckdb_corrupt", 7, "error: not a readable DuckDB database",
          prepare=lambda ctx: _write(ctx, "asana.duckdb", b"this is not a database" * 100), creates_no_warehouse=False),
     Case("duckdb_locked_by_another_process", 7, "error: DuckDB file locked by another process",
-         prepare=lambda ctx: _duckdb_held(ctx.tmp / "asana.duckdb"), creates_no_warehouse=False),
+         prepare=lambda ctx: held_open(ctx.tmp / "asana.duckdb"), creates_no_warehouse=False),
     Case("duckdb_folder_missing", 7, "does not exist", args=["run", "--no-models", "--duckdb-path", "nowhere/asana.duckdb"]),
     Case("duckdb_not_creatable", 7, "cannot create", args=["run", "--no-models", "--duckdb-path", "/proc/asana.duckdb"]),
     Case("duckdb_path_is_a_folder", 7, "is a directory, not a file",

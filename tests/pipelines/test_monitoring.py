@@ -8,18 +8,16 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
-import sys
-from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Iterator
 
 import duckdb
 import pytest
 from asana_sim import AsanaSimulator, SimConfig, serve_in_thread
-from helpers import CLI, assert_clean_failure, cli_env, env_for, run_cli, sync
+from helpers import CLI, assert_clean_failure, cli_env, env_for, held_open, run_cli, sync
 
 from pipelines.commands.status import status_report
 from pipelines.sync.partitions import Partition
@@ -52,24 +50,11 @@ def _runs(path: Path) -> list[tuple]:
                            "order by coalesce(ended_at, started_at)").fetchall()
 
 
-@contextmanager
-def _held(path: Path) -> Iterator[None]:
-    """Another process (a BI tool, a DuckDB shell) holding the file open for writing."""
-    code = "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('ready', flush=True); time.sleep(120)"
-    holder = subprocess.Popen([sys.executable, "-c", code, str(path)], stdout=subprocess.PIPE, text=True)
-    try:
-        assert holder.stdout.readline().strip() == "ready"
-        yield
-    finally:
-        holder.kill()
-        holder.wait()
-
-
 def test_a_run_refused_by_a_locked_warehouse_leaves_status_unhealthy_until_a_run_succeeds(served, tmp_path):
     sim, base_url = served
     env = _env(base_url, tmp_path / "asana-sync-home")
     assert run_cli(["run", "--no-models", "-q"], tmp_path, env).returncode == 0
-    with _held(tmp_path / "asana.duckdb"):
+    with held_open(tmp_path / "asana.duckdb"):
         refused = run_cli(["run", "--no-models"], tmp_path, env)
         assert_clean_failure(refused, 7, "locked by another process")
         proc, doc = _status(tmp_path, env)  # status cannot read it either: says why, exit 7
@@ -120,8 +105,6 @@ def test_an_unfinished_first_sync_is_unhealthy(served, tmp_path):
             break
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
-    import shutil
-
     shutil.rmtree(tmp_path / "asana-sync-home" / "journal")
     status, doc = _status(tmp_path, env)
     assert status.returncode == 11 and "first sync has not finished" in doc["reason"], doc
